@@ -202,6 +202,16 @@ export type BatchCallback = (
   grads: Map<string, Float32Array>,
 ) => void | Promise<void>;
 
+/** What a trainer is built from. */
+export interface TrainerOptions {
+  model: ModelSpec;
+  training: TrainingSpec;
+  /** One data set per seed (the same object repeated when splits do not depend on the seed). */
+  datasets: Dataset[];
+  seeds: number[];
+  backend: BackendName;
+}
+
 /**
  * Trains one or more seeds of one model together. The fused MLP kernel
  * holds many seeds in one trainer; the tfjs trainer holds one.
