@@ -466,8 +466,11 @@ export interface ResultFilter {
 /** The run store (SQLite through node:sqlite). */
 export interface Store {
   readonly path: string;
+  /** Creates a run with status `running`; returns its id (the given one, or a new one). */
   createRun(
-    init: Pick<RunRow, "name" | "config" | "seeds" | "backend" | "engine" | "versions">,
+    init: Pick<RunRow, "name" | "config" | "seeds" | "backend" | "engine" | "versions"> & {
+      id?: string;
+    },
   ): string;
   /** Append records in one transaction. */
   appendResults(runId: string, records: ResultRecord[]): void;
