@@ -381,6 +381,12 @@ export interface PluginContext {
   results(pluginId: string): ResultRecord[];
   /** A line for the user (stderr / run log). */
   log(message: string): void;
+  /**
+   * Large in-memory values plugins hand to each other within one run (e.g.
+   * feature components for the Shapley plugins), keyed `"<plugin>:<key>"`.
+   * Not stored; a plugin that needs another's artifact lists it in `requires`.
+   */
+  readonly artifacts: Map<string, unknown>;
 }
 
 /** Handlers for the hook events a plugin consumes. */
