@@ -1,0 +1,210 @@
+/**
+ * How fast the dashboard opens a big run: a store with 6 layers x 274
+ * sampled epochs x 20 seeds of mi-binned records (ixt, ity) plus grad-snr
+ * norms, a phases transition and an IB curve (about 150k records). Times
+ * the API calls the information-plane page makes (cold: first request;
+ * warm: answered from the finished-run cache), then, when Debian's
+ * chromium is installed, the full page load until every visible chart has
+ * its points. Goal: under 1 s on loopback.
+ *
+ * Run: `npx -y deno@2.9.5 run -A bench/dashboard_load.ts`
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { createRegistry } from "../core/registry.ts";
+import { openStore } from "../core/store.ts";
+import type { Plugin } from "../core/types.ts";
+import { builtinPlugins } from "../plugins/builtin.ts";
+import { createApp } from "../server/app.ts";
+import { serve } from "../server/serve.ts";
+import { writeSyntheticRun } from "../tests/server_synthetic_run.ts";
+
+const SHAPE = { layers: 6, epochs: 8000, points: 400, seeds: 20, gradients: true, ibCurve: true };
+
+/** Stand-ins for built-ins not registered yet, with chart specs like theirs. */
+function standIns(have: Set<string>): Plugin[] {
+  const stub = {
+    options: {},
+    consumes: ["run_end"] as Plugin["consumes"],
+    emits: [],
+    setup: () => ({}),
+  };
+  const out: Plugin[] = [];
+  if (!have.has("mi-binned")) {
+    out.push({
+      ...stub,
+      id: "mi-binned",
+      description: "stand-in",
+      charts: [{
+        id: "plane",
+        title: "Information plane",
+        type: "scatter",
+        x: { metric: "ixt", label: "I(X;T)" },
+        y: { metrics: ["ity"], label: "I(T;Y)" },
+        groupBy: "layer",
+        colorBy: "epoch",
+        overlay: { plugin: "ib-bound", x: "ib_ixt", y: "ib_ity", label: "IB bound" },
+      }],
+    });
+  }
+  if (!have.has("grad-snr")) {
+    out.push({
+      ...stub,
+      id: "grad-snr",
+      description: "stand-in",
+      charts: [{
+        id: "norms",
+        title: "Gradient norms",
+        type: "line",
+        x: { field: "epoch", label: "epoch", log: true },
+        y: { metrics: ["grad_mean", "grad_std"], label: "norm", log: true },
+        groupBy: "layer",
+      }],
+    });
+  }
+  for (const id of ["phases", "ib-bound"]) {
+    if (!have.has(id)) out.push({ ...stub, id, description: "stand-in" });
+  }
+  return out;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const v = await f();
+  return [v, performance.now() - t];
+}
+
+/** Reads an event stream until its first `status` event (the end of the catch-up). */
+async function catchUp(res: Response): Promise<number> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("event: status")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await reader.cancel();
+  return text.length;
+}
+
+const dir = await Deno.makeTempDir({ prefix: "layerlens-bench-" });
+const dbPath = join(dir, "bench.db");
+const plugins = builtinPlugins();
+const extra = standIns(new Set(plugins.map((p) => p.id)));
+const registry = createRegistry([...plugins, ...extra]);
+try {
+  const store = openStore(dbPath);
+  const [runId, insertMs] = await timed(() =>
+    Promise.resolve(writeSyntheticRun(store, SHAPE, { id: "bench", name: "bench 20 seeds" }))
+  );
+  const total = store.queryResults(runId).length;
+  console.log(
+    `store: ${total} records (${SHAPE.layers} layers x 274 epochs x ${SHAPE.seeds} seeds), ` +
+      `written in ${insertMs.toFixed(0)} ms${
+        extra.length ? `; stand-ins: ${extra.map((p) => p.id)}` : ""
+      }`,
+  );
+
+  const planeCharts = registry.list().filter((p) => ["mi-binned", "ib-bound"].includes(p.id))
+    .flatMap((p) => (p.charts ?? []).map((c) => `/api/runs/${runId}/chart/${p.id}/${c.id}`));
+  const snrCharts = (registry.list().find((p) => p.id === "grad-snr")?.charts ?? [])
+    .map((c) => `/api/runs/${runId}/chart/grad-snr/${c.id}`);
+  const pageCalls = [`/api/runs/${runId}`, "/api/plugins", ...planeCharts];
+
+  const app = createApp({ store, registry, dbPath });
+  const rows: [string, string, string, string][] = [];
+  for (const path of [...pageCalls, ...snrCharts]) {
+    const [cold, coldMs] = await timed(() =>
+      Promise.resolve(app.request(path)).then((r) => r.text())
+    );
+    const [, warmMs] = await timed(() => Promise.resolve(app.request(path)).then((r) => r.text()));
+    rows.push([path, coldMs.toFixed(1), warmMs.toFixed(1), (cold.length / 1024).toFixed(0)]);
+  }
+  const [bytes, sseMs] = await timed(() =>
+    Promise.resolve(app.request(`/api/runs/${runId}/events`)).then(catchUp)
+  );
+  rows.push([
+    `/api/runs/${runId}/events (catch-up)`,
+    sseMs.toFixed(1),
+    "",
+    (bytes / 1024).toFixed(0),
+  ]);
+  console.log("\nAPI calls (app.request, ms; KiB):");
+  console.log(
+    `${"call".padEnd(58)} ${"cold".padStart(8)} ${"warm".padStart(8)} ${"KiB".padStart(6)}`,
+  );
+  for (const r of rows) {
+    console.log(`${r[0].padEnd(58)} ${r[1].padStart(8)} ${r[2].padStart(8)} ${r[3].padStart(6)}`);
+  }
+
+  // The information-plane page's calls together, as the browser makes them, on a fresh app.
+  const fresh = createApp({ store, registry, dbPath });
+  const [, parallelMs] = await timed(() =>
+    Promise.all([
+      ...pageCalls.map((p) => Promise.resolve(fresh.request(p)).then((r) => r.text())),
+      Promise.resolve(fresh.request(`/api/runs/${runId}/events`)).then(catchUp),
+    ])
+  );
+  console.log(`\ninformation-plane page API calls together (cold): ${parallelMs.toFixed(0)} ms`);
+  store.close();
+
+  if (!existsSync("/usr/bin/chromium")) {
+    console.log("no /usr/bin/chromium: page load not measured (.ci/run installs it)");
+  } else {
+    const server = await serve({ port: 0, dbPath, plugins: extra, quiet: true });
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      // Measured inside the page (rAF after each frame), so the bench's own
+      // process, which also runs the server, does not skew the number.
+      const watch = `(() => {
+        const tick = () => {
+          const cs = [...document.querySelectorAll("canvas")].filter((c) => c.offsetParent !== null);
+          const ok = cs.length > 0 && typeof Chart !== "undefined" && cs.every((c) => {
+            const ch = Chart.getChart(c);
+            return ch && ch.data.datasets.some((d) => d.data.length > 0);
+          });
+          if (ok) window.__chartsReady = performance.now();
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      })()`;
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+        await page.addInitScript(watch);
+        await page.goto(`${server.url}runs/${runId}#infoplane`);
+        await page.waitForFunction("window.__chartsReady !== undefined", undefined, {
+          timeout: 30000,
+        });
+        times.push(await page.evaluate("window.__chartsReady") as number);
+        await page.close();
+      }
+      console.log(
+        `full page load in chromium until every information-plane chart has its points: ` +
+          `cold ${times[0].toFixed(0)} ms, warm ${
+            times.slice(1).map((t) => t.toFixed(0)).join(", ")
+          } ms`,
+      );
+    } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  }
+  console.log("goal: under 1000 ms on loopback");
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

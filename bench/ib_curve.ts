@@ -1,0 +1,75 @@
+/**
+ * Time to trace the IB curve of the 12-bit task (X = 4096) over the
+ * reference beta grid (86 betas, 300 down to 0.8), by reverse annealing
+ * from the identity encoder (T = 4096 clusters at the start).
+ *
+ *   deno run -A bench/ib_curve.ts [--soften 0.1] [--stress] [--max-iter 3000]
+ *
+ * Scenarios, one JSON line each:
+ * - `labels`: the shipped hard labels (p(y|x) one-hot);
+ * - `labels+soften`: the same with label noise `--soften` (default 0.1);
+ * - `stress` (with --stress; slow, about a minute): p(y=1|x) =
+ *   sigmoid(5 (f(x) - theta) / sd(f)) for a fixed random linear f of the
+ *   bits, the form of the paper's soft labels, so all 4096 rows of p(y|x)
+ *   differ and no input pooling applies.
+ */
+import { parseArgs } from "node:util";
+import { tishby12Arrays } from "../core/data/tishby12.ts";
+import { createRng } from "../core/rng.ts";
+import { ibCurve } from "../plugins/ib/curve.ts";
+import { type IbJoint, jointFromLabels } from "../plugins/ib/joint.ts";
+
+const { values } = parseArgs({
+  options: {
+    soften: { type: "string", default: "0.1" },
+    stress: { type: "boolean", default: false },
+    "max-iter": { type: "string", default: "3000" },
+  },
+});
+const maxIter = Number(values["max-iter"]);
+
+function run(name: string, joint: IbJoint) {
+  const t0 = performance.now();
+  const c = ibCurve(joint, { maxIter });
+  const seconds = (performance.now() - t0) / 1000;
+  const pts = c.points;
+  const first = pts[0];
+  const last = pts[pts.length - 1];
+  const r = (v: number) => Math.round(v * 1e6) / 1e6;
+  console.log(JSON.stringify({
+    scenario: name,
+    seconds: r(seconds),
+    betas: pts.length,
+    groups: c.groups,
+    ixy: r(c.ixy),
+    first: { beta: r(first.beta), ixt: r(first.ixt), ity: r(first.ity), iter: first.iterations },
+    last: { beta: r(last.beta), ixt: r(last.ixt), ity: r(last.ity), iter: last.iterations },
+    iterationsTotal: pts.reduce((s, p) => s + p.iterations, 0),
+    iterationsMax: Math.max(...pts.map((p) => p.iterations)),
+    capped: pts.filter((p) => !p.converged).length,
+    maxIter,
+  }));
+}
+
+const { y } = tishby12Arrays();
+run("labels", jointFromLabels(y, 2, 0));
+run("labels+soften", jointFromLabels(y, 2, Number(values.soften)));
+
+if (values.stress) {
+  const rng = createRng(1, "ib-bench");
+  const w = Array.from({ length: 12 }, () => rng.normal());
+  const f = new Float64Array(4096);
+  for (let x = 0; x < 4096; x++) {
+    for (let i = 0; i < 12; i++) if ((x >> (11 - i)) & 1) f[x] += w[i];
+  }
+  const theta = [...f].sort((a, b) => a - b)[2048];
+  const mean = f.reduce((s, v) => s + v, 0) / 4096;
+  const sd = Math.sqrt(f.reduce((s, v) => s + (v - mean) ** 2, 0) / 4096);
+  const pyx = new Float64Array(8192);
+  for (let x = 0; x < 4096; x++) {
+    const p = 1 / (1 + Math.exp((-5 * (f[x] - theta)) / sd));
+    pyx[2 * x] = 1 - p;
+    pyx[2 * x + 1] = p;
+  }
+  run("stress", { px: new Float64Array(4096).fill(1 / 4096), pyx, nx: 4096, ny: 2 });
+}

@@ -1,0 +1,29 @@
+/**
+ * A {@link Store} that opens its SQLite file on first use, so a command
+ * that fails before the engine creates its run (bad config, missing data
+ * file) leaves no database behind.
+ *
+ * @module
+ */
+import { openStore } from "../core/store.ts";
+import type { Store } from "../core/types.ts";
+
+/** A store opened on its first call; `opened()` says whether that happened. */
+export function lazyStore(path: string): Store & { opened(): boolean } {
+  let inner: Store | undefined;
+  const s = () => (inner ??= openStore(path));
+  return {
+    path,
+    opened: () => inner !== undefined,
+    createRun: (init) => s().createRun(init),
+    appendResults: (runId, records) => s().appendResults(runId, records),
+    recordEpoch: (runId, e) => s().recordEpoch(runId, e),
+    recordPluginError: (runId, plugin, message) => s().recordPluginError(runId, plugin, message),
+    finishRun: (runId, status, timings, error) => s().finishRun(runId, status, timings, error),
+    listRuns: () => s().listRuns(),
+    getRun: (id) => s().getRun(id),
+    queryResults: (runId, filter) => s().queryResults(runId, filter),
+    epochsSince: (runId, afterId) => s().epochsSince(runId, afterId),
+    close: () => inner?.close(),
+  };
+}

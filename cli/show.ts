@@ -1,0 +1,102 @@
+/**
+ * `lens show <run>`: one run's config, status, timings, plugin errors and
+ * information-plane table.
+ *
+ * @module
+ */
+import { stringify } from "yaml";
+import { configToYaml } from "../core/config.ts";
+import { openStore } from "../core/store.ts";
+import type { ResultRecord, RunConfig, RunRow } from "../core/types.ts";
+import { choiceFlag, dbPath, DEFAULT_DB, parseFlags, requireDb } from "./args.ts";
+import { findRun } from "./find_run.ts";
+import { formatInfoTable } from "./info_table.ts";
+import { recordsToJson, writeStdout } from "./records_output.ts";
+import { shortTime } from "./runs.ts";
+
+/** Help text of `lens show`. */
+export const HELP = `lens show <run> [options]
+
+Shows one run: status, when it ran, engine and versions, timings, training
+progress per seed, plugin errors, its config (as YAML you can run again),
+how many records each plugin wrote, and, when mi-binned results exist, the
+information-plane table (I(X;T), I(T;Y) per layer at the first, peak and
+last sampled epoch). <run> is a run id, a unique prefix of one, or latest.
+
+Options:
+  --db FILE     run database (default ./${DEFAULT_DB})
+  --format F    text (default) or json (the run's tidy records)
+  -h, --help    this help
+
+Example:
+  deno task lens show latest
+  deno task lens show 20261124-0153 --format json > records.json
+`;
+
+function isRunConfig(c: RunRow["config"]): c is RunConfig {
+  const r = c as Partial<RunConfig>;
+  return typeof r === "object" && r !== null && typeof r.data === "object" &&
+    typeof r.model === "object" && typeof r.training === "object" && Array.isArray(r.plugins);
+}
+
+function indent(text: string, by = "  "): string {
+  return text.trimEnd().split("\n").map((l) => by + l).join("\n");
+}
+
+/** The text report of a run and its records. */
+export function formatRun(run: RunRow, records: readonly ResultRecord[]): string {
+  const out: string[] = [];
+  out.push(`run ${run.id} (${run.name})`);
+  out.push(`status    ${run.status}`);
+  out.push(`started   ${shortTime(run.createdAt)}   finished ${shortTime(run.finishedAt)}`);
+  out.push(`engine    ${run.engine}   backend ${run.backend}`);
+  out.push(`seeds     ${run.seeds.join(", ") || "-"}`);
+  const versions = Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(", ");
+  if (versions) out.push(`versions  ${versions}`);
+  const timings = Object.entries(run.timings)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(2) : v}`).join(", ");
+  if (timings) out.push(`timings   ${timings}`);
+  if (run.error) out.push(`error     ${run.error}`);
+  for (const p of run.progress) {
+    out.push(
+      `progress  seed ${p.seed}: epoch ${p.epoch}, loss ${p.loss.toFixed(4)}, ` +
+        `accuracy ${p.accuracy.toFixed(3)}`,
+    );
+  }
+  if (run.pluginErrors.length) {
+    out.push("plugin errors:");
+    for (const e of run.pluginErrors) out.push(`  ${e.plugin}: ${e.message}`);
+  }
+  out.push("config:");
+  out.push(indent(isRunConfig(run.config) ? configToYaml(run.config) : stringify(run.config)));
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.plugin, (counts.get(r.plugin) ?? 0) + 1);
+  out.push(
+    `records   ${records.length}${
+      counts.size ? ` (${[...counts].map(([p, n]) => `${p} ${n}`).join(", ")})` : ""
+    }`,
+  );
+  const table = formatInfoTable(records);
+  if (table) out.push("", table);
+  return out.join("\n") + "\n";
+}
+
+/** Runs `lens show`. */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags("show", args, {
+    db: { type: "string" },
+    format: { type: "string" },
+  }, { min: 1, max: 1, names: "<run>" });
+  const format = choiceFlag("show", "format", values.format, ["text", "json"], "text");
+  const db = dbPath(values.db);
+  requireDb(db);
+  const store = openStore(db);
+  try {
+    const run = findRun(store, positionals[0]);
+    const records = store.queryResults(run.id);
+    await writeStdout(format === "json" ? recordsToJson(run.id, records) : formatRun(run, records));
+  } finally {
+    store.close();
+  }
+  return 0;
+}

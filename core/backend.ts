@@ -1,0 +1,248 @@
+/**
+ * tfjs backends: `wasm` (the default), `cpu`, and `webgpu` where a WebGPU
+ * adapter exists (on a machine without a GPU, Mesa's lavapipe provides a
+ * software one). Deno 2.9.5 exposes `navigator.gpu` without any flag; the
+ * Vulkan loader wants `XDG_RUNTIME_DIR`, which is set to a fresh temporary
+ * folder when missing.
+ *
+ * The tfjs backend is process-wide: every tfjs model and trainer runs on
+ * the backend last chosen here.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
+import { setWasmPaths, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { LensError } from "./errors.ts";
+import type { BackendName } from "./types.ts";
+
+/** Where the wasm binaries of @tensorflow/tfjs-backend-wasm live, relative to this module. */
+const WASM_DIR = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+
+/** How to get a WebGPU adapter on a machine without a GPU. */
+const WEBGPU_HOWTO = "a WebGPU adapter: on Debian/Ubuntu without a GPU install Mesa's lavapipe " +
+  "(`apt-get install -y mesa-vulkan-drivers`) and set XDG_RUNTIME_DIR (e.g. " +
+  "`export XDG_RUNTIME_DIR=$(mktemp -d)`); or use backend wasm or cpu";
+
+const BACKENDS: readonly BackendName[] = ["wasm", "cpu", "webgpu"];
+
+let wasmPathsSet = false;
+let adapterProbe: Promise<GpuAdapterSummary | null> | undefined;
+let adapterSeen: GpuAdapterSummary | null = null;
+let webgpuVersion: string | undefined;
+const WEBGPU_PACKAGE = new URL(
+  "../node_modules/@tensorflow/tfjs-backend-webgpu/package.json",
+  import.meta.url,
+);
+let pending: Promise<string> = Promise.resolve("");
+
+/** What the WebGPU adapter says about itself. */
+interface GpuAdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+}
+interface GpuLike {
+  requestAdapter(): Promise<GpuAdapterLike | null>;
+}
+
+function ensureXdgRuntimeDir(): void {
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "layerlens-xdg-" }));
+  } catch {
+    // without env/write permission the loader only prints a warning; the probe still decides
+  }
+}
+
+function probeAdapter(): Promise<GpuAdapterSummary | null> {
+  adapterProbe ??= (async () => {
+    const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+    if (!gpu) return null;
+    ensureXdgRuntimeDir();
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return null;
+    const info = adapter.info ?? {};
+    adapterSeen = {
+      vendor: String(info.vendor ?? ""),
+      architecture: String(info.architecture ?? ""),
+      description: String(info.description ?? info.device ?? ""),
+    };
+    return adapterSeen;
+  })();
+  return adapterProbe;
+}
+
+/**
+ * Whether `navigator.gpu` yields a WebGPU adapter here (probed once).
+ *
+ * @example
+ * ```ts
+ * if (await hasWebGpuAdapter()) await initBackend("webgpu");
+ * ```
+ */
+export async function hasWebGpuAdapter(): Promise<boolean> {
+  try {
+    return (await probeAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Description of the WebGPU adapter (e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`), or null. */
+export async function webGpuAdapterDescription(): Promise<string | null> {
+  const a = await probeAdapter().catch(() => null);
+  return a ? describeAdapter(a) : null;
+}
+
+function describeAdapter(a: GpuAdapterSummary): string {
+  return [a.description, a.vendor && `vendor ${a.vendor}`, a.architecture].filter(Boolean)
+    .join(", ");
+}
+
+/** The cpu backend prints a "install tfjs-node" banner on its first write; it does not apply. */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (cpu && "firstUse" in cpu) cpu.firstUse = false;
+}
+
+async function activate(name: BackendName): Promise<string> {
+  if (tf.getBackend() === name) return name;
+  if (name === "wasm") {
+    if (!wasmPathsSet && !tf.findBackend("wasm")) {
+      try {
+        Deno.statSync(new URL("tfjs-backend-wasm.wasm", WASM_DIR));
+      } catch {
+        throw new LensError("the tfjs wasm binaries are missing", {
+          code: "backend",
+          file: WASM_DIR.pathname,
+          field: "backend",
+          expected: "node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm (deno.json " +
+            "nodeModulesDir: auto installs them on first run); or backend cpu",
+        });
+      }
+      setWasmPaths(WASM_DIR.href);
+    }
+    wasmPathsSet = true;
+  } else if (name === "webgpu") {
+    if (!(await hasWebGpuAdapter())) {
+      throw new LensError("no WebGPU adapter: navigator.gpu.requestAdapter() gave none", {
+        code: "backend",
+        field: "backend",
+        expected: WEBGPU_HOWTO,
+      });
+    }
+    if (!tf.engine().registryFactory["webgpu"]) {
+      await import("@tensorflow/tfjs-backend-webgpu");
+      try {
+        webgpuVersion = String(JSON.parse(Deno.readTextFileSync(WEBGPU_PACKAGE)).version);
+      } catch {
+        webgpuVersion = "unknown";
+      }
+    }
+  }
+  let ok = false;
+  let cause = "";
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    cause = `: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (!ok) {
+    throw new LensError(`tfjs could not start the ${name} backend${cause}`, {
+      code: "backend",
+      field: "backend",
+      expected: name === "webgpu" ? WEBGPU_HOWTO : "backend wasm, cpu or webgpu",
+    });
+  }
+  if (name === "cpu") silenceCpuBanner();
+  return tf.getBackend();
+}
+
+/**
+ * Makes `name` the active tfjs backend (idempotent; calls are serialised)
+ * and returns the backend actually active.
+ *
+ * @example
+ * ```ts
+ * await initBackend("wasm"); // "wasm"
+ * ```
+ */
+export function initBackend(name: BackendName = "wasm"): Promise<string> {
+  if (!BACKENDS.includes(name)) {
+    return Promise.reject(
+      new LensError(`unknown backend "${name}"`, {
+        code: "config",
+        field: "backend",
+        expected: BACKENDS.join(", "),
+      }),
+    );
+  }
+  const next = pending.catch(() => "").then(() => activate(name));
+  pending = next;
+  return next;
+}
+
+let gradients: Promise<void> | undefined;
+
+/**
+ * Registers tfjs's gradient functions and chained tensor methods (which
+ * tf.train's optimisers use). The Node build of @tensorflow/tfjs-core that
+ * Deno loads registers neither; the @tensorflow/tfjs bundle registers both
+ * in the registry tfjs-core reads, so it is loaded once, on first need.
+ *
+ * @example
+ * ```ts
+ * await ensureGradients();
+ * const g = tf.grad((x) => tf.sum(tf.tanh(x)));
+ * ```
+ */
+export function ensureGradients(): Promise<void> {
+  gradients ??= import("@tensorflow/tfjs").then(() => {
+    if (!tf.getGradient("Tanh")) {
+      throw new LensError("loading @tensorflow/tfjs registered no gradients", {
+        code: "backend",
+        expected: "@tensorflow/tfjs 4.22 next to @tensorflow/tfjs-core 4.22 (deno.json imports)",
+      });
+    }
+  });
+  return gradients;
+}
+
+/** Number of tensors tfjs holds now (for leak checks). */
+export function tensorCount(): number {
+  return tf.memory().numTensors;
+}
+
+/**
+ * Versions to record with a run: tfjs packages and the active backend
+ * (for wasm, whether SIMD and threads are in use; for webgpu, the adapter).
+ *
+ * @example
+ * ```ts
+ * tfVersions(); // { "tfjs-core": "4.22.0", backend: "wasm", ... }
+ * ```
+ */
+export function tfVersions(): Record<string, string> {
+  const backend = tf.getBackend() ?? "";
+  const out: Record<string, string> = {
+    "tfjs-core": tf.version_core,
+    "tfjs-backend-cpu": version_cpu,
+    "tfjs-backend-wasm": version_wasm,
+    backend,
+  };
+  if (webgpuVersion) out["tfjs-backend-webgpu"] = webgpuVersion;
+  if (backend === "webgpu" && adapterSeen) out.webgpuAdapter = describeAdapter(adapterSeen);
+  if (backend === "wasm") {
+    const flags = tf.env().getFlags();
+    if ("WASM_HAS_SIMD_SUPPORT" in flags) out.wasmSimd = String(flags.WASM_HAS_SIMD_SUPPORT);
+    if ("WASM_HAS_MULTITHREAD_SUPPORT" in flags) {
+      out.wasmThreads = String(flags.WASM_HAS_MULTITHREAD_SUPPORT);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,424 @@
+/**
+ * The engine: runs an experiment's seeds through a {@link Trainer},
+ * dispatches hook events to the plugins, and writes what they emit to the
+ * store as it goes, so a run killed mid-way keeps every epoch it finished.
+ *
+ * Data enters in {@link runExperiment} (a config) or
+ * {@link analyzeActivations} (activations exported elsewhere); it leaves
+ * through the {@link Store}.
+ *
+ * @module
+ */
+import { aggregateSeeds } from "./aggregate.ts";
+import { initBackend, tfVersions } from "./backend.ts";
+import { loadDataset } from "./data/load.ts";
+import { errorMessage, LensError } from "./errors.ts";
+import { createPluginHost, type PluginHost } from "./plugin_host.ts";
+import type { Registry } from "./registry.ts";
+import { sampledEpochs } from "./schedule.ts";
+import { chooseEngine, createTrainer } from "./train/create_trainer.ts";
+import type {
+  ActivationCache,
+  Dataset,
+  LayerInfo,
+  PluginUse,
+  RunConfig,
+  RunStatus,
+  Store,
+  Trainer,
+} from "./types.ts";
+import { LAYERLENS_VERSION } from "./version.ts";
+
+/** Progress of one seed at the end of an epoch. */
+export interface EpochProgress {
+  seed: number;
+  seedIndex: number;
+  seeds: number;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  accuracy: number;
+  elapsedS: number;
+}
+
+/** Options of {@link runExperiment}. */
+export interface RunExperimentOptions {
+  config: RunConfig;
+  store: Store;
+  registry: Registry;
+  /** Id for the new run (e.g. chosen by the server); a fresh one otherwise. */
+  runId?: string;
+  /** Called at the end of every epoch of every seed. */
+  onEpoch?: (p: EpochProgress) => void;
+  /** Lines for the user. */
+  log?: (message: string) => void;
+  /** Aborting stops training after the current epoch and marks the run interrupted. */
+  signal?: AbortSignal;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus;
+  timings: Record<string, number>;
+  pluginErrors: { plugin: string; message: string }[];
+}
+
+/** Data sets whose content depends on the seed (random splits, seeded subsets). */
+function datasetDependsOnSeed(config: RunConfig): boolean {
+  const d = config.data;
+  if (d.name === "tishby12") return d.split === "random";
+  if (d.name === "mnist") return d.subset > 0 || d.testSubset > 0;
+  return false;
+}
+
+/** Versions worth recording with a run. */
+function versions(): Record<string, string> {
+  return { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno, ...tfVersions() };
+}
+
+/** Rows of epoch statistics to keep: sampled epochs, the last, and about 200 in between. */
+function keepEpochRow(epoch: number, epochs: number, sampled: boolean): boolean {
+  return sampled || epoch === epochs - 1 || epoch % Math.max(1, Math.floor(epochs / 200)) === 0;
+}
+
+/**
+ * Trains every seed of `config`, feeding the plugins, and stores the run.
+ * Plugin errors are recorded with the run and do not stop it; a training
+ * error marks the run failed and is rethrown.
+ *
+ * @example
+ * ```ts
+ * const store = openStore("runs.db");
+ * const registry = createRegistry(builtinPlugins());
+ * const config = parseConfig(await Deno.readTextFile("examples/tishby12_tanh.yaml"), "x.yaml");
+ * const { runId } = await runExperiment({ config, store, registry });
+ * store.queryResults(runId, { plugin: "mi-binned", metric: "ixt" });
+ * ```
+ */
+export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutcome> {
+  const { config, store, registry } = opts;
+  const log = opts.log ?? (() => {});
+  const resolved = registry.resolve(config.plugins, { field: "plugins" });
+  const t0 = performance.now();
+  const engine = chooseEngine(config);
+  const backend = await initBackend(config.backend);
+
+  const datasets = new Map<number, Dataset>();
+  const perSeed = datasetDependsOnSeed(config);
+  let shared: Dataset | undefined;
+  for (const seed of config.seeds) {
+    if (!perSeed) shared ??= await loadDataset(config.data, seed);
+    datasets.set(seed, perSeed ? await loadDataset(config.data, seed) : shared!);
+  }
+  const tLoad = performance.now();
+
+  const runId = store.createRun({
+    id: opts.runId,
+    name: config.name,
+    config,
+    seeds: config.seeds,
+    backend: engine === "fused" ? `js (fused-mlp); tfjs ${backend}` : backend,
+    engine,
+    versions: versions(),
+  });
+  const host = await createPluginHost({ runId, store, resolved, log });
+  const timings: Record<string, number> = { load_s: (tLoad - t0) / 1000 };
+  const trainers: Trainer[] = [];
+  let status: RunStatus = "completed";
+  const onAbort = () => log("stopping after this epoch (interrupted)");
+  opts.signal?.addEventListener("abort", onAbort);
+  try {
+    const epochs = config.training.epochs;
+    const sampled = sampledEpochs(config.schedule, epochs);
+    const first = datasets.get(config.seeds[0])!;
+    // Seeds train together in the fused kernel when they share one data set.
+    const groups = engine === "fused" && !perSeed ? [config.seeds] : config.seeds.map((s) => [s]);
+    let layers: LayerInfo[] | undefined;
+    let trainS = 0, captureS = 0;
+    for (const group of groups) {
+      const groupData = group.map((s) => datasets.get(s)!);
+      const trainer = await createTrainer(engine, {
+        model: config.model,
+        training: config.training,
+        datasets: groupData,
+        seeds: group,
+        backend: config.backend,
+      });
+      trainers.push(trainer);
+      if (!layers) {
+        layers = trainer.layers;
+        await host.dispatch("run_start", {
+          runId,
+          config,
+          layers,
+          sampledEpochs: sampled,
+          dataset: {
+            name: first.name,
+            numClasses: first.numClasses,
+            nTrain: first.nTrain,
+            nTest: first.nTest,
+            nProbe: first.probe.n,
+          },
+        });
+      }
+      const done = await trainGroup({
+        trainer,
+        group,
+        groupData,
+        epochs,
+        sampled: new Set(sampled),
+        host,
+        store,
+        runId,
+        seedOffset: config.seeds.indexOf(group[0]),
+        seedCount: config.seeds.length,
+        t0,
+        onEpoch: opts.onEpoch,
+        signal: opts.signal,
+      });
+      trainS += done.trainS;
+      captureS += done.captureS;
+      if (done.aborted) {
+        status = "interrupted";
+        break;
+      }
+    }
+    timings.train_s = trainS;
+    timings.capture_s = captureS;
+    if (status === "completed") {
+      await host.dispatch("run_end", { runId });
+      host.flush();
+      const aggregates = aggregateSeeds(store.queryResults(runId));
+      if (aggregates.length) store.appendResults(runId, aggregates);
+    } else {
+      host.flush();
+    }
+    Object.assign(timings, host.timings());
+    timings.total_s = (performance.now() - t0) / 1000;
+    store.finishRun(runId, status, timings);
+    return { runId, status, timings, pluginErrors: host.errors() };
+  } catch (e) {
+    host.flush();
+    timings.total_s = (performance.now() - t0) / 1000;
+    store.finishRun(runId, "failed", timings, errorMessage(e));
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+    for (const t of trainers) t.dispose();
+  }
+}
+
+interface GroupRun {
+  trainer: Trainer;
+  group: number[];
+  groupData: Dataset[];
+  epochs: number;
+  sampled: Set<number>;
+  host: PluginHost;
+  store: Store;
+  runId: string;
+  seedOffset: number;
+  seedCount: number;
+  t0: number;
+  onEpoch?: (p: EpochProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Trains one group of seeds held by one trainer, epoch by epoch. */
+async function trainGroup(
+  g: GroupRun,
+): Promise<{ trainS: number; captureS: number; aborted: boolean }> {
+  const { trainer, group, groupData, host, store, runId } = g;
+  let trainS = 0, captureS = 0;
+  const probe = groupData[0].probe;
+  const wantActivations = host.consumes("activations");
+  const wantGrads = host.consumes("batch_end");
+  for (const seed of group) await host.dispatch("train_start", { seed });
+  for (let epoch = 0; epoch < g.epochs; epoch++) {
+    if (g.signal?.aborted) return { trainS, captureS, aborted: true };
+    const sampled = g.sampled.has(epoch);
+    for (const seed of group) await host.dispatch("epoch_start", { seed, epoch, sampled });
+    let test: { loss: number[]; accuracy: number[] } | undefined;
+    let caches: ActivationCache[] = [];
+    if (sampled) {
+      const tc = performance.now();
+      if (wantActivations) caches = await trainer.capture(probe.x, probe.n);
+      const d = groupData[0];
+      if (d.nTest > 0) test = await trainer.evaluate(d.xTest, d.yTest, d.nTest);
+      captureS += (performance.now() - tc) / 1000;
+    }
+    // Training starts now; plugins digest the captured activations while it
+    // runs (the fused kernel trains in workers). Batch gradients are handed
+    // on after the activations so every plugin sees events in order.
+    const tt = performance.now();
+    const batches: [number, number, number, Map<string, Float32Array>][] = [];
+    const collect = sampled && wantGrads
+      ? (seedIndex: number, batch: number, loss: number, grads: Map<string, Float32Array>) => {
+        batches.push([seedIndex, batch, loss, grads]);
+      }
+      : undefined;
+    const training = trainer.trainEpoch(epoch, collect);
+    training.catch(() => {}); // rethrown by the await below; only marks it handled meanwhile
+    for (let i = 0; i < caches.length; i++) {
+      await host.dispatch("activations", {
+        seed: group[i],
+        epoch,
+        cache: caches[i],
+        labels: probe.y,
+        numClasses: groupData[i].numClasses,
+      });
+    }
+    const stats = await training;
+    for (const [seedIndex, batch, loss, grads] of batches) {
+      await host.dispatch("batch_end", { seed: group[seedIndex], epoch, batch, loss, grads });
+    }
+    trainS += (performance.now() - tt) / 1000;
+    const keep = keepEpochRow(epoch, g.epochs, sampled);
+    for (let i = 0; i < group.length; i++) {
+      const e = {
+        seed: group[i],
+        epoch,
+        sampled,
+        loss: stats.loss[i],
+        accuracy: stats.accuracy[i],
+        testLoss: test?.loss[i],
+        testAccuracy: test?.accuracy[i],
+      };
+      if (!Number.isFinite(e.loss)) {
+        throw new LensError(
+          `training diverged: loss is ${e.loss} at epoch ${epoch} of seed ${e.seed}`,
+          { code: "training", field: "training.lr", expected: "a smaller learning rate" },
+        );
+      }
+      await host.dispatch("epoch_end", e);
+      if (keep) store.recordEpoch(runId, e);
+      g.onEpoch?.({
+        seed: e.seed,
+        seedIndex: g.seedOffset + i,
+        seeds: g.seedCount,
+        epoch,
+        epochs: g.epochs,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        elapsedS: (performance.now() - g.t0) / 1000,
+      });
+    }
+    if (sampled) host.flush();
+  }
+  for (let i = 0; i < group.length; i++) {
+    await host.dispatch("train_end", {
+      seed: group[i],
+      epochs: g.epochs,
+      model: trainer.model(i),
+      dataset: groupData[i],
+    });
+  }
+  host.flush();
+  return { trainS, captureS, aborted: false };
+}
+
+/** Options of {@link analyzeActivations}. */
+export interface AnalyzeOptions {
+  name: string;
+  /** One activation cache per snapshot, in epoch order. */
+  snapshots: { epoch: number; cache: ActivationCache }[];
+  labels: Int32Array;
+  numClasses: number;
+  plugins: PluginUse[];
+  store: Store;
+  registry: Registry;
+  /** Where the activations came from (files), recorded as the run's config. */
+  source: Record<string, unknown>;
+  log?: (message: string) => void;
+}
+
+/** Events an analysis of stored activations can offer. */
+const ANALYZE_EVENTS = new Set(["run_start", "activations", "run_end"]);
+
+/**
+ * Runs the plugins over activations exported from any framework (no
+ * training): each snapshot becomes an `activations` event of seed 0.
+ * Plugins that need training events (e.g. `grad-snr`) are skipped with a
+ * note, and so are plugins that require a skipped one.
+ */
+export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutcome> {
+  const log = opts.log ?? (() => {});
+  const resolvedAll = opts.registry.resolve(opts.plugins, { field: "plugins" });
+  const skipped = new Set<string>();
+  const resolved = resolvedAll.filter(({ plugin }) => {
+    const usable = plugin.consumes.some((h) => ANALYZE_EVENTS.has(h)) &&
+      !(plugin.requires ?? []).some((r) => skipped.has(r));
+    if (!usable) {
+      skipped.add(plugin.id);
+      log(`skipping ${plugin.id}: it needs training events (${plugin.consumes.join(", ")})`);
+    }
+    return usable;
+  });
+  const first = opts.snapshots[0]?.cache;
+  if (!first) {
+    throw new LensError("no activation snapshots to analyze", { code: "data" });
+  }
+  for (const { epoch, cache } of opts.snapshots) {
+    for (const [name, a] of cache) {
+      if (a.rows !== opts.labels.length) {
+        throw new LensError(
+          `layer ${name} at epoch ${epoch} has ${a.rows} rows but there are ${opts.labels.length} labels`,
+          { code: "data", field: name, expected: "one row per label" },
+        );
+      }
+    }
+  }
+  const t0 = performance.now();
+  const runId = opts.store.createRun({
+    name: opts.name,
+    config: { name: opts.name, analyze: opts.source, plugins: opts.plugins },
+    seeds: [0],
+    backend: "none",
+    engine: "analyze",
+    versions: versions(),
+  });
+  const host = await createPluginHost({ runId, store: opts.store, resolved, log });
+  try {
+    const layers: LayerInfo[] = [...first].map(([name, a], i, all) => ({
+      name,
+      kind: i === all.length - 1 ? "output" : "dense",
+      units: a.cols,
+      activation: "unknown",
+      hasWeights: false,
+    }));
+    const epochs = opts.snapshots.map((s) => s.epoch);
+    await host.dispatch("run_start", {
+      runId,
+      config: { name: opts.name } as unknown as RunConfig,
+      layers,
+      sampledEpochs: epochs,
+      dataset: {
+        name: opts.name,
+        numClasses: opts.numClasses,
+        nTrain: 0,
+        nTest: 0,
+        nProbe: opts.labels.length,
+      },
+    });
+    for (const { epoch, cache } of opts.snapshots) {
+      await host.dispatch("activations", {
+        seed: 0,
+        epoch,
+        cache,
+        labels: opts.labels,
+        numClasses: opts.numClasses,
+      });
+      host.flush();
+    }
+    await host.dispatch("run_end", { runId });
+    host.flush();
+    const timings = { ...host.timings(), total_s: (performance.now() - t0) / 1000 };
+    opts.store.finishRun(runId, "completed", timings);
+    return { runId, status: "completed", timings, pluginErrors: host.errors() };
+  } catch (e) {
+    host.flush();
+    opts.store.finishRun(runId, "failed", {}, errorMessage(e));
+    throw e;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * layerlens: look inside neural networks while they train.
+ *
+ * The public API: run an experiment from a config, read its results, write
+ * a metric plugin, analyze activations exported from another framework.
+ *
+ * @example
+ * ```ts
+ * import { builtinPlugins, createRegistry, openStore, parseConfig, runExperiment } from "./mod.ts";
+ *
+ * const config = parseConfig(
+ *   "data: {name: tishby12}\ntraining: {epochs: 200}\nplugins: [{id: mi-binned}]",
+ *   "inline.yaml",
+ * );
+ * const store = openStore("runs.db");
+ * const { runId } = await runExperiment({ config, store, registry: createRegistry(builtinPlugins()) });
+ * for (const r of store.queryResults(runId, { metric: "ixt", epochMin: 199 })) {
+ *   console.log(r.layer, r.value);
+ * }
+ * store.close();
+ * ```
+ *
+ * @module
+ */
+export type * from "./core/types.ts";
+export { errorMessage, LensError, type LensErrorDetails } from "./core/errors.ts";
+export {
+  analyzeActivations,
+  type AnalyzeOptions,
+  type EpochProgress,
+  runExperiment,
+  type RunExperimentOptions,
+  type RunOutcome,
+} from "./core/engine.ts";
+export { createRegistry, type Registry, type ResolvedPlugin, validateOptions } from "./core/registry.ts";
+export { openStore } from "./core/store.ts";
+export { loadConfig, parseConfig } from "./core/config.ts";
+export { logSpacedEpochs, sampledEpochs } from "./core/schedule.ts";
+export { createRng, permutation, truncatedNormal } from "./core/rng.ts";
+export { initDense } from "./core/model/init.ts";
+export { initBackend } from "./core/backend.ts";
+export { chooseEngine, createTrainer } from "./core/train/create_trainer.ts";
+export { aggregateSeeds } from "./core/aggregate.ts";
+export { loadDataset } from "./core/data/load.ts";
+export { loadTishby12, tishby12Arrays } from "./core/data/tishby12.ts";
+export { loadMnist } from "./core/data/mnist.ts";
+export { type NpyArray, readNpy, writeNpy } from "./core/data/npy.ts";
+export { readNpz, writeNpz } from "./core/data/npz.ts";
+export { builtinPlugins } from "./plugins/builtin.ts";
+export { LAYERLENS_VERSION } from "./core/version.ts";

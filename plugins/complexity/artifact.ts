@@ -1,0 +1,59 @@
+/**
+ * What `disentangle` hands to the other complexity plugins through
+ * `ctx.artifacts`, under the key `disentangle:<seed>`: the feature, its
+ * components c^(1..L) on the training rows the disentanglers were fit on
+ * and on the test set, with labels. The residual is f minus the sum of the
+ * components.
+ *
+ * @module
+ */
+import { LensError } from "../../core/errors.ts";
+import type { PluginContext } from "../../core/types.ts";
+
+/** Feature, components and labels on one split. */
+export interface ComponentSplit {
+  n: number;
+  /** f on these rows, n by dim. */
+  f: Float32Array;
+  /** `components[l-1]` = c^(l), n by dim. */
+  components: Float32Array[];
+  labels: Int32Array;
+}
+
+/** The decomposition of one seed's feature. */
+export interface DisentangleArtifact {
+  seed: number;
+  /** Hook point of f. */
+  layer: string;
+  dim: number;
+  orders: number;
+  /** Rows of the data set's training set used (ascending). */
+  trainRows: Int32Array;
+  train: ComponentSplit;
+  /** The whole test set (n = 0 when the data set has none). */
+  test: ComponentSplit;
+  /** Distillation MSE per order. */
+  loss: number[];
+}
+
+/** Artifact key of a seed's decomposition. */
+export function disentangleKey(seed: number): string {
+  return `disentangle:${seed}`;
+}
+
+/** The decomposition of `seed`, or a LensError naming what is missing. */
+export function readDisentangle(
+  ctx: PluginContext,
+  seed: number,
+  plugin: string,
+): DisentangleArtifact {
+  const a = ctx.artifacts.get(disentangleKey(seed)) as DisentangleArtifact | undefined;
+  if (!a) {
+    throw new LensError(`no feature components for seed ${seed}`, {
+      code: "plugin",
+      field: plugin,
+      expected: "the disentangle plugin in the same run (it runs first and must not fail)",
+    });
+  }
+  return a;
+}

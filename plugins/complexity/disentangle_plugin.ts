@@ -1,0 +1,225 @@
+/**
+ * `disentangle`: the distribution of feature complexity of [Ren]
+ * (METHODS section 7) for each seed's trained network.
+ *
+ * At `train_end` it captures the feature f at hook point `layer` (default:
+ * the last hidden layer) on `samples` training inputs (default all) and on
+ * the test set, trains disentanglers Phi^(1..L) (disentangle_kernel.ts:
+ * `orders` ReLU layers of `width` units plus a linear head on the flattened
+ * input, each warm-started from the previous order, Adam, lr log-spaced
+ * `lrStart` -> `lrEnd` over `epochs`), and emits per order l (index = l):
+ *
+ * - `loss`: distillation MSE of Phi^(l) on the training samples (f's units);
+ * - `rho`: Var[c^(l)] / Var[f], c^(l) = Phi^(l) - Phi^(l-1), Phi^(0) = 0;
+ * - `var_phi`: Var[Phi^(l)] / Var[f];
+ * - `var_residual`: Var[f - Phi^(l)] / Var[f];
+ *
+ * and `var_f` (Var[f]) at index 0. Var is the per-dimension variance over
+ * the training samples averaged over dimensions. The components on the
+ * training rows and the test set go to `ctx.artifacts` under
+ * `disentangle:<seed>` ({@link DisentangleArtifact}) for the Shapley,
+ * boost plugins.
+ *
+ * @module
+ */
+import type { Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import { type DisentangleArtifact, disentangleKey } from "./artifact.ts";
+import { type ComplexityStats, complexityStats, componentsFromPhis } from "./components.ts";
+import { disentangle, type DisentangleOptions } from "./disentangle_kernel.ts";
+import {
+  captureLayer,
+  chooseRows,
+  gatherLabels,
+  gatherRows,
+  resolveLayer,
+} from "./feature_capture.ts";
+import { DISENTANGLER_OPTIONS, disentanglerOptions } from "./options.ts";
+
+/** Inputs per sample of a data set (product of its input shape). */
+export function inputSize(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A feature to decompose: inputs, feature and labels on the training rows and the test set. */
+export interface FeatureData {
+  /** Training inputs (the rows used), n by inDim. */
+  x: Float32Array;
+  /** f on them, n by dim. */
+  f: Float32Array;
+  y: Int32Array;
+  n: number;
+  /** Rows of the data set's training set these are. */
+  rows: Int32Array;
+  xTest: Float32Array;
+  fTest: Float32Array;
+  yTest: Int32Array;
+  nTest: number;
+  inDim: number;
+  dim: number;
+}
+
+/** Result of {@link decomposeFeature}. */
+export interface Decomposition {
+  artifact: DisentangleArtifact;
+  stats: ComplexityStats;
+}
+
+/**
+ * Trains the disentanglers on `data` and packs the components (the
+ * artifact) with their variance shares. `o` from {@link disentanglerOptions}.
+ */
+export async function decomposeFeature(
+  data: FeatureData,
+  o: DisentangleOptions,
+  layer: string,
+  seed: number,
+  log?: (m: string) => void,
+): Promise<Decomposition> {
+  const t0 = performance.now();
+  const r = await disentangle(
+    {
+      x: data.x,
+      f: data.f,
+      n: data.n,
+      inDim: data.inDim,
+      dim: data.dim,
+      xTest: data.xTest,
+      nTest: data.nTest,
+    },
+    {
+      ...o,
+      onOrder: (l, loss) =>
+        log?.(
+          `seed ${seed} ${layer}: order ${l}/${o.orders} loss ${loss.toPrecision(4)} ` +
+            `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+        ),
+    },
+  );
+  const artifact: DisentangleArtifact = {
+    seed,
+    layer,
+    dim: data.dim,
+    orders: o.orders,
+    trainRows: data.rows,
+    train: { n: data.n, f: data.f, components: componentsFromPhis(r.phiTrain), labels: data.y },
+    test: {
+      n: data.nTest,
+      f: data.fTest,
+      components: data.nTest ? componentsFromPhis(r.phiTest) : [],
+      labels: data.yTest,
+    },
+    loss: r.loss,
+  };
+  return { artifact, stats: complexityStats(data.f, r.phiTrain, data.n, data.dim) };
+}
+
+/** Captures the feature of a trained network on its training rows and test set. */
+export async function captureFeature(
+  e: Pick<TrainEndEvent, "model" | "dataset">,
+  layer: string,
+  samples: number,
+  rowSeed: number,
+): Promise<FeatureData> {
+  const d = e.dataset;
+  const inDim = inputSize(d.inputShape);
+  const rows = chooseRows(d.nTrain, samples, rowSeed, "disentangle-rows");
+  const x = gatherRows(d.xTrain, inDim, rows);
+  const f = await captureLayer(e.model, layer, x, rows.length, inDim);
+  const fTest = await captureLayer(e.model, layer, d.xTest, d.nTest, inDim);
+  return {
+    x,
+    f: f.data,
+    y: gatherLabels(d.yTrain, rows),
+    n: rows.length,
+    rows,
+    xTest: d.xTest,
+    fTest: fTest.data,
+    yTest: d.yTest,
+    nTest: d.nTest,
+    inDim,
+    dim: f.cols,
+  };
+}
+
+/**
+ * Disentangles the feature of one trained network (options of the
+ * `disentangle` plugin). Shared by the plugin and kd-compression.
+ */
+export async function disentangleModel(
+  e: Pick<TrainEndEvent, "model" | "dataset" | "seed">,
+  options: Record<string, unknown>,
+  plugin: string,
+  log?: (m: string) => void,
+): Promise<Decomposition> {
+  const o = disentanglerOptions(options, e.seed);
+  const info = resolveLayer(e.model.layers, o.layer, plugin);
+  const data = await captureFeature(e, info.name, o.samples, o.seed);
+  return decomposeFeature(data, o, info.name, e.seed, log);
+}
+
+/** The records of a decomposition (see the module doc). */
+export function disentangleRecords(dec: Decomposition, epoch: number): ResultInput[] {
+  const { artifact, stats } = dec;
+  const base = { layer: artifact.layer, epoch, seed: artifact.seed };
+  const out: ResultInput[] = [{ ...base, index: 0, metric: "var_f", value: stats.varF }];
+  for (let l = 1; l <= artifact.orders; l++) {
+    out.push(
+      { ...base, index: l, metric: "loss", value: artifact.loss[l - 1] },
+      { ...base, index: l, metric: "rho", value: stats.rho[l - 1] },
+      { ...base, index: l, metric: "var_phi", value: stats.varPhi[l - 1] },
+      { ...base, index: l, metric: "var_residual", value: stats.varResidual[l - 1] },
+    );
+  }
+  return out;
+}
+
+/** The `disentangle` plugin. */
+export const disentanglePlugin: Plugin = {
+  id: "disentangle",
+  description: "Feature components of increasing complexity (Ren et al. 2021): " +
+    "disentanglers Phi^(l) mimic a hidden feature; significance rho^(l) per order",
+  options: DISENTANGLER_OPTIONS,
+  consumes: ["train_end"],
+  emits: [
+    { name: "loss", description: "distillation MSE of Phi^(l) on the training samples" },
+    { name: "rho", description: "Var[c^(l)] / Var[f]: significance of the order-l component" },
+    { name: "var_phi", description: "Var[Phi^(l)] / Var[f]" },
+    { name: "var_residual", description: "Var[f - Phi^(l)] / Var[f]" },
+    { name: "var_f", description: "Var[f] (index 0)" },
+  ],
+  charts: [
+    {
+      id: "rho",
+      title: "Distribution of feature complexity",
+      type: "bar",
+      x: { field: "index", label: "order l" },
+      y: { metrics: ["rho"], label: "rho = Var[c(l)] / Var[f]" },
+      groupBy: "seed",
+    },
+    {
+      id: "explained",
+      title: "Variance explained by Phi(l) and left in the residual",
+      type: "line",
+      x: { field: "index", label: "order l" },
+      y: { metrics: ["var_phi", "var_residual"], label: "share of Var[f]" },
+      groupBy: "metric",
+    },
+    {
+      id: "loss",
+      title: "Distillation loss per order",
+      type: "line",
+      x: { field: "index", label: "order l" },
+      y: { metrics: ["loss"], label: "MSE", log: true },
+      groupBy: "seed",
+    },
+  ],
+  setup(ctx, options) {
+    return {
+      train_end: async (e) => {
+        const dec = await disentangleModel(e, options, "disentangle", ctx.log);
+        ctx.artifacts.set(disentangleKey(e.seed), dec.artifact);
+        ctx.emit(disentangleRecords(dec, e.epochs));
+      },
+    };
+  },
+};

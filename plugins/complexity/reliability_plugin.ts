@@ -1,0 +1,192 @@
+/**
+ * `reliability`: how much of each order's disentangled feature the run's
+ * networks share ([Ren], METHODS section 8; procedure in
+ * reliability_kernel.ts).
+ *
+ * The K networks are the run's first `networks` seeds (default 3, the
+ * first being the target): their handles are kept at `train_end` and the
+ * analysis runs at `run_end`. Every network's feature at hook point `layer`
+ * is captured on the target's training inputs (`samples` of them, default
+ * all). Emits, for the target seed, per order l (index = l):
+ *
+ * - `rho_reli`: Var[reliable] / Var[Phi^(l)];
+ * - `var_phi`, `var_reliable`, `var_unreliable`: Var[Phi^(l)], Var[reliable],
+ *   Var[Phi^(l) - reliable] as shares of Var[f];
+ * - `loss`: distillation MSE of the target's head (standardised units);
+ *
+ * and `networks` (K used) and `threshold` at index 0. With fewer seeds than
+ * `networks` it uses all of them (at least 2) and says so in the log.
+ *
+ * @module
+ */
+import { LensError } from "../../core/errors.ts";
+import type { ModelHandle, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import { inputSize } from "./disentangle_plugin.ts";
+import { captureLayer, chooseRows, gatherRows, resolveLayer } from "./feature_capture.ts";
+import { DISENTANGLER_OPTIONS, disentanglerOptions } from "./options.ts";
+import { reliability, type ReliabilityResult } from "./reliability_kernel.ts";
+
+/** Reliability options beyond the disentangler's. */
+export const RELIABILITY_OPTIONS = {
+  ...DISENTANGLER_OPTIONS,
+  networks: {
+    type: "integer" as const,
+    default: 3,
+    min: 2,
+    description: "K: networks compared (the run's first K seeds; the first is the target)",
+  },
+  trainLoops: {
+    type: "integer" as const,
+    default: 10,
+    min: 1,
+    description: "loops of h <- mean_k g_k(A_k h) the g maps are fit on",
+  },
+  evalLoops: {
+    type: "integer" as const,
+    default: 5,
+    min: 1,
+    description: "loops from h = Phi(x) to the reliable h*",
+  },
+  threshold: {
+    type: "number" as const,
+    default: 0,
+    min: 0,
+    description: "variance share below which a network's feature direction is not " +
+      "reconstructible (0: twice the chance level, 2 (sqrt(d_1) + sqrt(d_k))^2 / n)",
+  },
+};
+
+/**
+ * Reliability of `models[0]`'s feature against the other models, on the
+ * target's training inputs from `dataset`.
+ */
+export async function reliabilityOfModels(
+  models: ModelHandle[],
+  dataset: TrainEndEvent["dataset"],
+  options: Record<string, unknown>,
+  runSeed: number,
+  plugin: string,
+  log?: (m: string) => void,
+): Promise<{ layer: string; result: ReliabilityResult }> {
+  const o = disentanglerOptions(options, runSeed);
+  const info = resolveLayer(models[0].layers, o.layer, plugin);
+  const inDim = inputSize(dataset.inputShape);
+  const rows = chooseRows(dataset.nTrain, o.samples, o.seed, "disentangle-rows");
+  const x = gatherRows(dataset.xTrain, inDim, rows);
+  const targets = [];
+  for (const m of models) {
+    const f = await captureLayer(m, info.name, x, rows.length, inDim);
+    targets.push({ f: f.data, dim: f.cols });
+  }
+  const t0 = performance.now();
+  const result = await reliability(
+    { x, n: rows.length, inDim, targets },
+    {
+      ...o,
+      trainLoops: Number(options.trainLoops ?? 10),
+      evalLoops: Number(options.evalLoops ?? 5),
+      threshold: Number(options.threshold ?? 0),
+      onOrder: (l, r) =>
+        log?.(
+          `${info.name}: order ${l}/${o.orders} rho_reli ${r.toFixed(3)} ` +
+            `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+        ),
+    },
+  );
+  return { layer: info.name, result };
+}
+
+/** The records of `reliability` for one result. */
+export function reliabilityRecords(
+  result: ReliabilityResult,
+  layer: string,
+  seed: number,
+  epoch: number,
+  networks: number,
+): ResultInput[] {
+  const base = { layer, epoch, seed };
+  const out: ResultInput[] = [
+    { ...base, index: 0, metric: "networks", value: networks },
+    { ...base, index: 0, metric: "threshold", value: result.threshold[0] },
+  ];
+  result.rhoReli.forEach((r, i) => {
+    const index = i + 1;
+    out.push(
+      { ...base, index, metric: "rho_reli", value: r },
+      { ...base, index, metric: "var_phi", value: result.varPhi[i] },
+      { ...base, index, metric: "var_reliable", value: result.varReliable[i] },
+      { ...base, index, metric: "var_unreliable", value: result.varUnreliable[i] },
+      { ...base, index, metric: "loss", value: result.loss[i][0] },
+    );
+  });
+  return out;
+}
+
+/** The `reliability` plugin. */
+export const reliabilityPlugin: Plugin = {
+  id: "reliability",
+  description: "Reliability of feature components (Ren et al. 2021): the share of Phi^(l) " +
+    "that the run's first K networks have in common",
+  options: RELIABILITY_OPTIONS,
+  consumes: ["train_end", "run_end"],
+  emits: [
+    { name: "rho_reli", description: "Var[reliable part of Phi^(l)] / Var[Phi^(l)]" },
+    { name: "var_phi", description: "Var[Phi^(l)] / Var[f] (joint model)" },
+    { name: "var_reliable", description: "Var[reliable part] / Var[f]" },
+    { name: "var_unreliable", description: "Var[Phi^(l) - reliable part] / Var[f]" },
+    { name: "loss", description: "distillation MSE of the target's head (standardised f)" },
+    { name: "networks", description: "K networks compared (index 0)" },
+    { name: "threshold", description: "variance threshold of the target's g fit (index 0)" },
+  ],
+  charts: [
+    {
+      id: "rho_reli",
+      title: "Reliability of feature components",
+      type: "bar",
+      x: { field: "index", label: "order l" },
+      y: { metrics: ["rho_reli"], label: "Var[reliable] / Var[Phi(l)]" },
+      groupBy: "layer",
+    },
+    {
+      id: "parts",
+      title: "Reliable and unreliable parts",
+      type: "line",
+      x: { field: "index", label: "order l" },
+      y: { metrics: ["var_phi", "var_reliable", "var_unreliable"], label: "share of Var[f]" },
+      groupBy: "metric",
+    },
+  ],
+  setup(ctx, options) {
+    const want = Number(options.networks ?? 3);
+    const seen: TrainEndEvent[] = [];
+    return {
+      train_end: (e) => {
+        if (seen.length < want) seen.push(e);
+      },
+      run_end: async () => {
+        if (seen.length < 2) {
+          throw new LensError(`the run has ${seen.length} seed(s); reliability compares networks`, {
+            code: "config",
+            field: "seeds",
+            expected: "at least 2 seeds (3 by default)",
+          });
+        }
+        if (seen.length < want) {
+          ctx.log(
+            `only ${seen.length} seeds: comparing ${seen.length} networks instead of ${want}`,
+          );
+        }
+        const target = seen[0];
+        const { layer, result } = await reliabilityOfModels(
+          seen.map((s) => s.model),
+          target.dataset,
+          options,
+          target.seed,
+          "reliability",
+          ctx.log,
+        );
+        ctx.emit(reliabilityRecords(result, layer, target.seed, target.epochs, seen.length));
+      },
+    };
+  },
+};

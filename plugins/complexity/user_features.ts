@@ -1,0 +1,178 @@
+/**
+ * Feature complexity of features a user brings (exported from any
+ * framework), without a layerlens run: {@link analyzeFeatures}.
+ *
+ * What to bring, row-major float32 with one row per sample:
+ *
+ * - `train`: the network inputs `x` (n by inDim; the disentanglers map x to
+ *   f, so they are required), the feature `f` (n by dim) and labels `y`;
+ * - `test` (optional): the same on held-out samples (needed for the
+ *   overfitting game and boost);
+ * - `upper` (optional): the layers above the feature as an `.npz` of dense
+ *   layers `W1, b1, W2, b2, ...` (upper_npz.ts; `activation` between them,
+ *   default relu; `layout` `in_out` for `x @ W`, `out_in` for PyTorch), or
+ *   the parameters directly. Needed for the Shapley games and boost;
+ * - `peers` (optional): the same feature of other networks trained for the
+ *   task, on the same training inputs (each n by its own dim), for
+ *   reliability (the user's network is the target).
+ *
+ * It runs what the data allow, with the plugins' options
+ * (`options.disentangle`, `.reliability`, `.shapley`, `.boost`), and
+ * returns the records the plugins would emit, with `plugin` set to
+ * `disentangle`, `reliability`, `shapley-effectiveness`,
+ * `shapley-overfitting` and `boost`, `layer` = `layer` (default
+ * "feature"), seed 0, epoch 0. The disentanglers use every row given (the
+ * `samples` option does not apply).
+ *
+ * @example
+ * ```ts
+ * const records = await analyzeFeatures({
+ *   inDim: 784, dim: 64,
+ *   train: { x: xTrain, f: fTrain, y: yTrain, n: 2000 },
+ *   test: { x: xTest, f: fTest, y: yTest, n: 10000 },
+ *   upper: { path: "upper.npz", activation: "relu" },
+ *   options: { disentangle: { orders: 6, epochs: 100 } },
+ * });
+ * ```
+ *
+ * @module
+ */
+import { LensError } from "../../core/errors.ts";
+import type { DenseParams } from "../../core/model/init.ts";
+import type { ResultInput, ResultRecord } from "../../core/types.ts";
+import { boostRecords } from "./boost_plugin.ts";
+import { createUpperHandle } from "./dense_handle.ts";
+import { decomposeFeature, disentangleRecords } from "./disentangle_plugin.ts";
+import { disentanglerOptions } from "./options.ts";
+import { reliability } from "./reliability_kernel.ts";
+import { reliabilityRecords } from "./reliability_plugin.ts";
+import { effectivenessRecords } from "./shapley_effectiveness_plugin.ts";
+import { playShapley, shapleyOptions } from "./shapley_game.ts";
+import { overfittingRecords } from "./shapley_overfitting_plugin.ts";
+import { readUpperNpz, type WeightLayout } from "./upper_npz.ts";
+
+/** Inputs, feature and labels of one split. */
+export interface UserSplit {
+  x: Float32Array;
+  f: Float32Array;
+  y: Int32Array;
+  n: number;
+}
+
+/** The upper layers g: an `.npz` file or parameters. */
+export type UpperSpec =
+  | { path: string; activation?: string; layout?: WeightLayout }
+  | { params: DenseParams; activation?: string };
+
+/** What {@link analyzeFeatures} takes. */
+export interface AnalyzeFeaturesInput {
+  inDim: number;
+  dim: number;
+  train: UserSplit;
+  test?: UserSplit;
+  upper?: UpperSpec;
+  peers?: Float32Array[];
+  /** Name of the feature in the records (default "feature"). */
+  layer?: string;
+  options?: {
+    disentangle?: Record<string, unknown>;
+    reliability?: Record<string, unknown>;
+    shapley?: Record<string, unknown>;
+    boost?: { components?: number[] };
+  };
+  log?: (message: string) => void;
+}
+
+function check(split: UserSplit, inDim: number, dim: number, name: string): void {
+  const bad = (field: string, expected: string, got: number) => {
+    throw new LensError(`${name}.${field} has ${got} values`, {
+      code: "data",
+      field: `${name}.${field}`,
+      expected,
+    });
+  };
+  if (split.x.length !== split.n * inDim) bad("x", `${split.n} x ${inDim} values`, split.x.length);
+  if (split.f.length !== split.n * dim) bad("f", `${split.n} x ${dim} values`, split.f.length);
+  if (split.y.length !== split.n) bad("y", `${split.n} labels`, split.y.length);
+}
+
+/** Runs the complexity analyses the given data allow; returns their records. */
+export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<ResultRecord[]> {
+  const { inDim, dim, train, test } = input;
+  const layer = input.layer ?? "feature";
+  const opts = input.options ?? {};
+  check(train, inDim, dim, "train");
+  if (test) check(test, inDim, dim, "test");
+  const out: ResultRecord[] = [];
+  const add = (plugin: string, rs: ResultInput[]) => {
+    for (const r of rs) out.push({ plugin, ...r, index: r.index ?? 0 });
+  };
+
+  const o = disentanglerOptions(opts.disentangle ?? {}, 0);
+  const dec = await decomposeFeature(
+    {
+      x: train.x,
+      f: train.f,
+      y: train.y,
+      n: train.n,
+      rows: Int32Array.from({ length: train.n }, (_, i) => i),
+      xTest: test?.x ?? new Float32Array(0),
+      fTest: test?.f ?? new Float32Array(0),
+      yTest: test?.y ?? new Int32Array(0),
+      nTest: test?.n ?? 0,
+      inDim,
+      dim,
+    },
+    o,
+    layer,
+    0,
+    input.log,
+  );
+  add("disentangle", disentangleRecords(dec, 0));
+
+  if (input.peers?.length) {
+    const targets = [
+      { f: train.f, dim },
+      ...input.peers.map((f, k) => {
+        if (f.length % train.n !== 0) {
+          throw new LensError(`peers[${k}] has ${f.length} values`, {
+            code: "data",
+            field: `peers[${k}]`,
+            expected: `a multiple of ${train.n} (one row per training sample)`,
+          });
+        }
+        return { f, dim: f.length / train.n };
+      }),
+    ];
+    const ro = disentanglerOptions({ ...opts.disentangle, ...opts.reliability }, 0);
+    const r = await reliability({ x: train.x, n: train.n, inDim, targets }, {
+      ...ro,
+      trainLoops: Number(opts.reliability?.trainLoops ?? 10),
+      evalLoops: Number(opts.reliability?.evalLoops ?? 5),
+      threshold: Number(opts.reliability?.threshold ?? 0),
+    });
+    add("reliability", reliabilityRecords(r, layer, 0, 0, targets.length));
+  }
+
+  if (input.upper) {
+    const u = input.upper;
+    const params = "path" in u ? readUpperNpz(u.path, dim, u.layout ?? "in_out") : u.params;
+    if (params.sizes[0] !== dim) {
+      throw new LensError(`the upper network takes ${params.sizes[0]} inputs`, {
+        code: "data",
+        field: "upper",
+        expected: `${dim} inputs (the feature's dimension)`,
+      });
+    }
+    const model = createUpperHandle(params, u.activation ?? "relu", layer);
+    const so = shapleyOptions(opts.shapley ?? {});
+    const cache = new Map<string, unknown>();
+    const r = await playShapley(model, dec.artifact, so, !!test?.n, cache);
+    add("shapley-effectiveness", effectivenessRecords(r, dec.artifact, 0));
+    if (test?.n) {
+      add("shapley-overfitting", overfittingRecords(r, dec.artifact, 0));
+      add("boost", await boostRecords(model, dec.artifact, opts.boost?.components ?? [], 0));
+    }
+  }
+  return out;
+}

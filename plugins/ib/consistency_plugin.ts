@@ -1,0 +1,137 @@
+/**
+ * `ib-consistency`: how each layer's binned encoder compares with the IB
+ * solutions of `ib-bound`'s curve, per layer, sampled epoch and seed.
+ *
+ * For each layer the binned encoder (grid float32 linspace(lo, hi, bins),
+ * the reference -1, 1, 30, numpy digitize semantics, one symbol per
+ * row of codes) is scored against the curve's joint with
+ * {@link layerConsistency}: `beta_star` (argmin over the curve's betas of
+ * E_x KL[p_layer(t|x) || p_beta(t|x)], p_beta the IB update on the
+ * layer's own clusters; see that function for exactly what and why),
+ * `kl_star` (that KL at beta*, bits), `layer_ixt` and `layer_ity` (the
+ * layer's point under the curve's joint, bits; with soften = 0 these are
+ * mi-binned's ixt and ity), and `gap`: the bound at the layer's I(X;T)
+ * minus its I(T;Y) (bits), the bound being the concave envelope of the
+ * curve and the origin, flat beyond its top ({@link concaveEnvelope}).
+ *
+ * @module
+ */
+import { LensError } from "../../core/errors.ts";
+import type { Plugin } from "../../core/types.ts";
+import { layerConsistency } from "./consistency.ts";
+import { IB_CURVE_ARTIFACT, type IbCurveArtifact } from "./curve_artifact.ts";
+import { envelopeAt } from "./envelope.ts";
+import { layerSymbols } from "./layer_symbols.ts";
+
+/** The `ib-consistency` plugin. */
+export const ibConsistencyPlugin: Plugin = {
+  id: "ib-consistency",
+  description: "Fitted IB beta*, self-consistency KL and gap to the IB bound per layer and epoch",
+  options: {
+    bins: { type: "integer", default: 30, min: 2, description: "number of bin edges" },
+    lo: { type: "number", default: -1, description: "lowest bin edge (as mi-binned's lo)" },
+    hi: { type: "number", default: 1, description: "highest bin edge (as mi-binned's hi)" },
+  },
+  consumes: ["activations"],
+  requires: ["ib-bound"],
+  emits: [
+    { name: "beta_star", description: "fitted IB trade-off parameter (grid argmin)" },
+    { name: "kl_star", unit: "bits", description: "E_x KL[p_layer(t|x) || p_beta*(t|x)]" },
+    { name: "gap", unit: "bits", description: "IB bound at the layer's I(X;T) minus its I(T;Y)" },
+    { name: "layer_ixt", unit: "bits", description: "layer's I(X;T) under the curve's joint" },
+    { name: "layer_ity", unit: "bits", description: "layer's I(T;Y) under the curve's joint" },
+  ],
+  charts: [
+    {
+      id: "ib-plane",
+      title: "Layers against the IB bound",
+      type: "scatter",
+      x: { metric: "layer_ixt", label: "I(X;T) (bits)" },
+      y: { metrics: ["layer_ity"], label: "I(T;Y) (bits)" },
+      groupBy: "layer",
+      colorBy: "epoch",
+      overlay: { plugin: "ib-bound", x: "ib_ixt", y: "ib_ity", label: "IB bound" },
+    },
+    {
+      id: "ib-beta-star",
+      title: "Fitted beta*",
+      type: "line",
+      x: { field: "epoch", label: "epoch", log: true },
+      y: { metrics: ["beta_star"], label: "beta*", log: true },
+      groupBy: "layer",
+    },
+    {
+      id: "ib-gap",
+      title: "Gap below the IB bound",
+      type: "line",
+      x: { field: "epoch", label: "epoch", log: true },
+      y: { metrics: ["gap"], label: "bits" },
+      groupBy: "layer",
+    },
+  ],
+  setup(ctx, options) {
+    const bins = options.bins as number;
+    const lo = options.lo as number;
+    const hi = options.hi as number;
+    if (!(hi > lo)) {
+      throw new LensError(`hi ${hi} is not above lo ${lo}`, {
+        code: "config",
+        field: "plugins.ib-consistency.hi",
+        expected: "hi > lo",
+      });
+    }
+    return {
+      activations: (e) => {
+        const art = ctx.artifacts.get(IB_CURVE_ARTIFACT) as IbCurveArtifact | undefined;
+        if (!art) {
+          throw new LensError("the IB curve is missing", {
+            code: "plugin",
+            field: "ib-consistency",
+            expected: "ib-bound to have traced its curve first",
+          });
+        }
+        const betas = art.curve.points.map((p) => p.beta);
+        for (const [layer, a] of e.cache) {
+          if (a.rows !== art.joint.nx) {
+            throw new LensError(
+              `layer ${layer} has ${a.rows} rows but the IB joint has ${art.joint.nx} inputs`,
+              {
+                code: "data",
+                file: art.source === "labels" ? undefined : art.source,
+                field: "p(x,y)",
+                expected: "one row of the joint per probe input",
+              },
+            );
+          }
+          for (let i = 0; i < a.data.length; i++) {
+            if (!Number.isFinite(a.data[i])) {
+              throw new LensError(
+                `layer ${layer} at epoch ${e.epoch} has a non-finite activation`,
+                {
+                  code: "data",
+                  field: layer,
+                  expected: "finite activations",
+                },
+              );
+            }
+          }
+          const s = layerSymbols(a, bins, lo, hi);
+          const fit = layerConsistency(art.grouped, {
+            kind: "ids",
+            ids: s.ids,
+            clusters: s.count,
+          }, betas);
+          const gap = envelopeAt(art.envelope, fit.ixt) - fit.ity;
+          const base = { layer, epoch: e.epoch, seed: e.seed };
+          ctx.emit([
+            { ...base, metric: "beta_star", value: fit.betaStar },
+            { ...base, metric: "kl_star", value: fit.klStar },
+            { ...base, metric: "gap", value: gap },
+            { ...base, metric: "layer_ixt", value: fit.ixt },
+            { ...base, metric: "layer_ity", value: fit.ity },
+          ]);
+        }
+      },
+    };
+  },
+};

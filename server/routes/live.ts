@@ -1,0 +1,276 @@
+/**
+ * `GET /api/runs/:id/events`: server-sent events that follow a run.
+ *
+ * First a catch-up of what exists (`epochs`: every epoch row so far;
+ * `results`: a summary of every record so far; `status`), then, polling the
+ * store every ~500 ms, new epoch rows and summaries of new records as they
+ * are written, a `status` event when the status or progress changes, and a
+ * last `status` event with `final: true` when the run has ended, after
+ * which the stream closes. Event ids are `<epoch row id>:<record id>`, so a
+ * reconnecting client (Last-Event-ID) gets only what it has not seen.
+ *
+ * Events:
+ * - `epochs`: `{rows: [[id, seed, epoch, loss, accuracy, testLoss, testAccuracy], ...]}`
+ * - `results`: {@link ResultsSummary}
+ * - `status`: `{status, progress, error, pluginErrors, timings, final, phase}`
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { ResultRecord, RunRow, Store } from "../../core/types.ts";
+import { compact } from "../chart_data.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
+import { runNotFound } from "../errors.ts";
+import { onlyKnown } from "../query.ts";
+
+/** What a batch of records holds, per plugin. */
+export interface ResultsSummary {
+  /** Highest record id summarised. */
+  lastId: number;
+  count: number;
+  plugins: Record<
+    string,
+    { count: number; metrics: string[]; layers: string[]; epochMin: number; epochMax: number }
+  >;
+}
+
+/** Summarises records (with ids) per plugin. */
+export function summarizeResults(
+  records: readonly (ResultRecord & { id: number })[],
+  afterId: number,
+): ResultsSummary {
+  const plugins: Record<
+    string,
+    { count: number; metrics: Set<string>; layers: Set<string>; epochMin: number; epochMax: number }
+  > = {};
+  let lastId = afterId;
+  for (const r of records) {
+    if (r.id > lastId) lastId = r.id;
+    const p = plugins[r.plugin] ??= {
+      count: 0,
+      metrics: new Set(),
+      layers: new Set(),
+      epochMin: Infinity,
+      epochMax: -Infinity,
+    };
+    p.count++;
+    p.metrics.add(r.metric);
+    p.layers.add(r.layer);
+    if (r.epoch < p.epochMin) p.epochMin = r.epoch;
+    if (r.epoch > p.epochMax) p.epochMax = r.epoch;
+  }
+  const out: ResultsSummary = { lastId, count: records.length, plugins: {} };
+  for (const [id, p] of Object.entries(plugins)) {
+    out.plugins[id] = {
+      count: p.count,
+      metrics: [...p.metrics].sort(),
+      layers: [...p.layers].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })),
+      epochMin: p.epochMin,
+      epochMax: p.epochMax,
+    };
+  }
+  return out;
+}
+
+/** Adds summary `b` into `a` (a later batch of the same run). */
+export function mergeSummaries(a: ResultsSummary, b: ResultsSummary): ResultsSummary {
+  const out: ResultsSummary = {
+    lastId: Math.max(a.lastId, b.lastId),
+    count: a.count + b.count,
+    plugins: structuredClone(a.plugins),
+  };
+  for (const [id, p] of Object.entries(b.plugins)) {
+    const o = out.plugins[id];
+    if (!o) {
+      out.plugins[id] = structuredClone(p);
+      continue;
+    }
+    o.count += p.count;
+    o.metrics = [...new Set([...o.metrics, ...p.metrics])].sort();
+    o.layers = [...new Set([...o.layers, ...p.layers])]
+      .sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
+    o.epochMin = Math.min(o.epochMin, p.epochMin);
+    o.epochMax = Math.max(o.epochMax, p.epochMax);
+  }
+  return out;
+}
+
+/** Epoch windows splitting `epochs` into about `parts` groups (open-ended first and last). */
+export function epochWindows(
+  epochs: readonly number[],
+  parts: number,
+): { epochMin?: number; epochMax?: number }[] {
+  const distinct = [...new Set(epochs)].sort((a, b) => a - b);
+  if (distinct.length < 2 || parts < 2) return [{}];
+  const cuts: number[] = [];
+  for (let i = 1; i < parts; i++) {
+    const c = distinct[Math.floor((i * distinct.length) / parts)];
+    if (c !== cuts[cuts.length - 1]) cuts.push(c);
+  }
+  const out: { epochMin?: number; epochMax?: number }[] = [{ epochMax: cuts[0] - 1 }];
+  for (let i = 0; i < cuts.length - 1; i++) {
+    out.push({ epochMin: cuts[i], epochMax: cuts[i + 1] - 1 });
+  }
+  out.push({ epochMin: cuts[cuts.length - 1] });
+  return out;
+}
+
+/**
+ * Summary of every record of a run so far, read in epoch windows with a
+ * pause between them, so a big run's catch-up does not hold up other
+ * requests (chart data) for the whole scan.
+ */
+export async function summarizeRunResults(
+  store: Store,
+  runId: string,
+  epochs: readonly number[],
+): Promise<ResultsSummary> {
+  let summary: ResultsSummary = { lastId: 0, count: 0, plugins: {} };
+  for (const w of epochWindows(epochs, 8)) {
+    summary = mergeSummaries(summary, summarizeResults(store.queryResults(runId, w), 0));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return summary;
+}
+
+function statusPayload(run: RunRow, phase: string, final: boolean) {
+  return {
+    id: run.id,
+    status: run.status,
+    progress: run.progress,
+    error: run.error,
+    pluginErrors: run.pluginErrors,
+    timings: run.timings,
+    finishedAt: run.finishedAt,
+    phase,
+    final,
+  };
+}
+
+/** Reads `<epochId>:<resultId>` from a Last-Event-ID header. */
+function resumePoint(header: string | undefined): [number, number] {
+  const m = /^(\d+):(\d+)$/.exec(header ?? "");
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/** Routes under /api/runs/:id for live following. */
+export function liveRoutes(
+  deps: AppDeps & { pollMs?: number; signal?: AbortSignal },
+): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const pollMs = deps.pollMs ?? 500;
+  const heartbeatMs = 15000;
+  /** Catch-up summaries of finished runs. */
+  const done = new Map<string, ResultsSummary>();
+  const gone = (stream: { aborted: boolean }) => stream.aborted || !!deps.signal?.aborted;
+
+  app.get("/:id/events", (c) => {
+    const id = c.req.param("id");
+    onlyKnown(new URL(c.req.url).searchParams, []);
+    if (!deps.store.getRun(id) && !deps.pending.has(id)) throw runNotFound(id);
+    let [epochId, resultId] = resumePoint(c.req.header("last-event-id"));
+
+    return streamSSE(c, async (stream) => {
+      const { store } = deps;
+      const eventId = () => `${epochId}:${resultId}`;
+      let quietSince = Date.now();
+      const send = async (event: string, data: unknown) => {
+        await stream.writeSSE({ event, data: JSON.stringify(data), id: eventId() });
+        quietSince = Date.now();
+      };
+      const sendEpochs = async () => {
+        const rows = store.epochsSince(id, epochId);
+        if (!rows.length) return [];
+        epochId = rows[rows.length - 1].id;
+        await send("epochs", {
+          rows: rows.map((r) => [
+            r.id,
+            r.seed,
+            r.epoch,
+            compact(r.loss),
+            compact(r.accuracy),
+            r.testLoss === null ? null : compact(r.testLoss),
+            r.testAccuracy === null ? null : compact(r.testAccuracy),
+          ]),
+        });
+        return rows;
+      };
+      const sendResults = async (summary: ResultsSummary) => {
+        if (!summary.count) return;
+        resultId = Math.max(resultId, summary.lastId);
+        await send("results", summary);
+      };
+      const drain = async () => {
+        await sendEpochs();
+        await sendResults(
+          summarizeResults(store.queryResults(id, { afterId: resultId }), resultId),
+        );
+      };
+
+      // A run the server just started may not have its row yet.
+      let run = store.getRun(id);
+      if (!run) {
+        await send("status", { id, status: "starting", phase: "catch-up", final: false });
+        while (!run && !gone(stream)) {
+          await stream.sleep(pollMs);
+          run = store.getRun(id);
+          if (!run && !deps.pending.has(id)) return;
+        }
+        if (!run) return;
+      }
+      deps.pending.delete(id);
+
+      // Catch-up: everything that exists, then the status. A finished run
+      // (nothing written any more) is read in epoch windows that leave room
+      // for other requests, and its summary is remembered; a running one is
+      // read in one query so that no record written meanwhile is skipped.
+      const rows = await sendEpochs();
+      if (resultId === 0 && run.status !== "running") {
+        let summary = done.get(id);
+        if (!summary) {
+          summary = await summarizeRunResults(store, id, rows.map((r) => r.epoch));
+          if (done.size >= 100) done.delete(done.keys().next().value!);
+          done.set(id, summary);
+        }
+        await sendResults(summary);
+      } else {
+        await sendResults(
+          summarizeResults(store.queryResults(id, { afterId: resultId }), resultId),
+        );
+      }
+      let last = JSON.stringify(statusPayload(run, "follow", false));
+      if (run.status !== "running") {
+        await send("status", statusPayload(run, "catch-up", true));
+        return;
+      }
+      await send("status", statusPayload(run, "catch-up", false));
+
+      // Follow until the run ends or the client leaves.
+      while (!gone(stream)) {
+        await stream.sleep(pollMs);
+        if (gone(stream)) break;
+        const now = store.getRun(id);
+        if (!now) return;
+        await drain();
+        if (now.status !== "running") {
+          await send("status", statusPayload(now, "follow", true));
+          return;
+        }
+        const payload = JSON.stringify(statusPayload(now, "follow", false));
+        if (payload !== last) {
+          last = payload;
+          await send("status", JSON.parse(payload));
+        } else if (Date.now() - quietSince > heartbeatMs) {
+          await stream.write(": keep-alive\n\n");
+          quietSince = Date.now();
+        }
+      }
+    }, (e) => {
+      console.error(`layerlens server: event stream of run ${id}: ${e.message}`);
+      return Promise.resolve();
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,26 @@
+/**
+ * `GET /api/plugins`: every registered plugin with its options, metrics
+ * and chart specs (what the dashboard draws from).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../context.ts";
+
+/** Routes under /api/plugins. */
+export function pluginRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/", (c) => {
+    const plugins = deps.registry.list().map((p) => ({
+      id: p.id,
+      description: p.description,
+      options: p.options,
+      consumes: p.consumes,
+      requires: p.requires ?? [],
+      emits: p.emits,
+      charts: p.charts ?? [],
+    }));
+    return c.json({ plugins });
+  });
+  return app;
+}

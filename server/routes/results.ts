@@ -1,0 +1,126 @@
+/**
+ * A run's records: tidy rows, and the server-side aggregation of a
+ * plugin's chart.
+ *
+ * - `GET /api/runs/:id/results?plugin=&layer=&metric=a,b&seed=&epoch_min=&epoch_max=&after_id=`
+ *   answers `{runId, count, results}`.
+ * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=` answers the
+ *   chart's series (seed mean and sd per point, epochs for colouring),
+ *   the overlay plugin's curves (the chart's own overlay, or the IB bound on
+ *   information planes, see chart_extras.ts) and epoch markers. `chartId` may also be
+ *   `metric:<name>`: a default line chart of that metric against epoch per
+ *   layer, for plugins without chart specs. Answers for finished runs are
+ *   cached.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { LensError } from "../../core/errors.ts";
+import type { ChartSpec, Plugin } from "../../core/types.ts";
+import { chartData, markersFrom, overlayCurves } from "../chart_data.ts";
+import { CHART_MARKERS, overlayFor } from "../chart_extras.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
+import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
+import { requireRun } from "./runs.ts";
+
+/** The registry's plugin of this id, or undefined (custom plugins of other processes). */
+export function findPlugin(deps: AppDeps, id: string): Plugin | undefined {
+  return deps.registry.list().find((p) => p.id === id);
+}
+
+/** `training.epochs - 1` of a run's config, when it has one. */
+export function plannedLastEpoch(config: unknown): number | null {
+  const epochs = (config as { training?: { epochs?: unknown } } | null)?.training?.epochs;
+  return typeof epochs === "number" && Number.isInteger(epochs) && epochs > 0 ? epochs - 1 : null;
+}
+
+/** A line chart of one metric against epoch, one line per layer. */
+export function defaultChart(metric: string): ChartSpec {
+  return {
+    id: `metric:${metric}`,
+    title: metric,
+    type: "line",
+    x: { field: "epoch", label: "epoch" },
+    y: { metrics: [metric], label: metric },
+    groupBy: "layer",
+  };
+}
+
+/** The spec of `chartId` for `pluginId`, or a 404. */
+function findChart(deps: AppDeps, pluginId: string, chartId: string): ChartSpec {
+  if (chartId.startsWith("metric:") && chartId.length > 7) return defaultChart(chartId.slice(7));
+  const spec = findPlugin(deps, pluginId)?.charts?.find((ch) => ch.id === chartId);
+  if (!spec) {
+    throw new LensError(`plugin "${pluginId}" has no chart "${chartId}"`, {
+      code: "not_found",
+      field: "chart",
+      expected: "a chart id listed by GET /api/plugins, or metric:<name>",
+    });
+  }
+  return spec;
+}
+
+/** Routes under /api/runs/:id that read records. */
+export function resultRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const cache = new Map<string, string>();
+
+  app.get("/:id/results", (c) => {
+    const run = requireRun(deps, c.req.param("id"));
+    const filter = parseFilter(new URL(c.req.url).searchParams);
+    const results = deps.store.queryResults(run.id, filter);
+    return c.json({ runId: run.id, count: results.length, results });
+  });
+
+  app.get("/:id/chart/:plugin/:chartId", (c) => {
+    const run = requireRun(deps, c.req.param("id"));
+    const plugin = c.req.param("plugin");
+    const spec = findChart(deps, plugin, c.req.param("chartId"));
+    const params = new URL(c.req.url).searchParams;
+    onlyKnown(params, ["seed", "layer"]);
+    const seed = intParam(params, "seed", -1);
+    const layer = nameParam(params, "layer");
+    const key = `${run.id}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}`;
+    const finished = run.status !== "running";
+    const hit = finished ? cache.get(key) : undefined;
+    if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
+
+    const metrics = [...new Set([...spec.y.metrics, ...(spec.x.metric ? [spec.x.metric] : [])])];
+    const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
+    const data = chartData(spec, records);
+    const extra = overlayFor(plugin, spec);
+    const overlay = extra
+      ? overlayCurves(
+        extra,
+        deps.store.queryResults(run.id, { plugin: extra.plugin, metric: [extra.x, extra.y] }),
+      )
+      : [];
+    const markers = spec.x.field === "epoch" || (!spec.x.field && !spec.x.metric)
+      ? (CHART_MARKERS[plugin] ?? []).flatMap((m) =>
+        markersFrom(
+          m.label,
+          deps.store.queryResults(run.id, { plugin: m.plugin, metric: m.metric }),
+          m.metric,
+        )
+      )
+      : [];
+    const body = JSON.stringify({
+      runId: run.id,
+      status: run.status,
+      // the run's last planned epoch: a stable colour scale while it trains
+      lastEpoch: plannedLastEpoch(run.config),
+      plugin,
+      chart: spec,
+      ...data,
+      overlay,
+      markers,
+    });
+    if (finished) {
+      if (cache.size >= 200) cache.delete(cache.keys().next().value!);
+      cache.set(key, body);
+    }
+    return c.body(body, 200, { "Content-Type": "application/json" });
+  });
+
+  return app;
+}

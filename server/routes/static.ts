@@ -1,0 +1,110 @@
+/**
+ * The dashboard's own files: the page shell for `/`, `/runs/:id` and
+ * `/compare`, the modules and styles under `/static/`, and chart.js's UMD
+ * build under `/vendor/chart.js`, read from node_modules on disk (no CDN;
+ * the dashboard works offline).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { LensError } from "../../core/errors.ts";
+import type { AppEnv } from "../context.ts";
+
+const STATIC_DIR = new URL("../static/", import.meta.url);
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  svg: "image/svg+xml",
+  png: "image/png",
+  ico: "image/x-icon",
+  json: "application/json",
+};
+
+/** Where chart.js's UMD build may be: beside this checkout, or under the working directory. */
+function chartJsCandidates(): URL[] {
+  const rel = "node_modules/chart.js/dist/";
+  const roots = [new URL("../../", import.meta.url)];
+  try {
+    roots.push(new URL(`file://${Deno.cwd()}/`));
+  } catch {
+    // no readable working directory: the checkout root is enough
+  }
+  return roots.flatMap((
+    r,
+  ) => [new URL(`${rel}chart.umd.min.js`, r), new URL(`${rel}chart.umd.js`, r)]);
+}
+
+let chartJs: Uint8Array | undefined;
+
+/** chart.js's UMD build, read once. */
+async function readChartJs(): Promise<Uint8Array> {
+  if (chartJs) return chartJs;
+  const tried: string[] = [];
+  for (const url of chartJsCandidates()) {
+    try {
+      chartJs = await Deno.readFile(url);
+      return chartJs;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      tried.push(url.pathname);
+    }
+  }
+  throw new LensError(`chart.js not found (looked at ${tried.join(", ")})`, {
+    code: "static",
+    expected: "npm packages installed (run `deno install` in the layerlens checkout)",
+  });
+}
+
+/** Reads a file under server/static/, refusing paths that leave it. */
+async function readStatic(path: string): Promise<Uint8Array | undefined> {
+  if (
+    !/^[A-Za-z0-9_\-/]+\.[a-z]+$/.test(path) || path.split("/").some((s) => s === "" || s === "..")
+  ) {
+    return undefined;
+  }
+  try {
+    return await Deno.readFile(new URL(path, STATIC_DIR));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Routes for the page shell and static assets. */
+export function staticRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const shell = async () => {
+    const body = await readStatic("index.html");
+    if (!body) throw new LensError("server/static/index.html is missing", { code: "static" });
+    return new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: { "Content-Type": TYPES.html, "Cache-Control": "no-cache" },
+    });
+  };
+  app.get("/", shell);
+  app.get("/runs/:id", shell);
+  app.get("/compare", shell);
+  app.get(
+    "/vendor/chart.js",
+    async () =>
+      new Response(await readChartJs() as Uint8Array<ArrayBuffer>, {
+        headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
+      }),
+  );
+  app.get("/static/*", async (c) => {
+    const path = c.req.path.slice("/static/".length);
+    const body = await readStatic(path);
+    if (!body) {
+      throw new LensError(`no static file "${path}"`, { code: "not_found", field: "path" });
+    }
+    const ext = path.slice(path.lastIndexOf(".") + 1);
+    return new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: {
+        "Content-Type": TYPES[ext] ?? "application/octet-stream",
+        "Cache-Control": "no-cache",
+      },
+    });
+  });
+  return app;
+}

@@ -1,0 +1,128 @@
+/**
+ * Starts runs for the server as child processes of the CLI
+ * (`deno run -A cli/main.ts run <config> --db <db> --run-id <id> --quiet`),
+ * so training never blocks the server. A child that fails before or
+ * without finishing its run has the failure written to the store with the
+ * tail of its stderr, so the dashboard shows why.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { errorMessage } from "../core/errors.ts";
+import type { Store } from "../core/types.ts";
+import type { SpawnRun } from "./context.ts";
+
+/** A spawner and a way to stop what it started. */
+export interface RunSpawner {
+  spawn: SpawnRun;
+  /** Children still running. */
+  running(): number;
+  /** Terminates every child still running (SIGTERM) and waits for it. */
+  stopAll(): Promise<void>;
+}
+
+const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+
+/** Keeps the last `max` characters of a byte stream. */
+async function tail(stream: ReadableStream<Uint8Array>, max = 4000): Promise<string> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    text = (text + decoder.decode(chunk, { stream: true })).slice(-max);
+  }
+  return text;
+}
+
+/** The config's `name`, when the text parses (for the row of a run that never started). */
+function configName(configYaml: string): string | undefined {
+  try {
+    const name = (parse(configYaml) as { name?: unknown } | null)?.name;
+    return typeof name === "string" && name ? name : undefined;
+  } catch {
+    return undefined; // the server validated it before; the name is only cosmetic here
+  }
+}
+
+/** Writes a failed run's row (creating it when the child never did). */
+function recordFailure(store: Store, runId: string, name: string, message: string): void {
+  const row = store.getRun(runId);
+  if (!row) {
+    store.createRun({
+      id: runId,
+      name,
+      config: {},
+      seeds: [],
+      backend: "",
+      engine: "",
+      versions: {},
+    });
+  } else if (row.status !== "running") {
+    return;
+  }
+  store.finishRun(runId, "failed", {}, message);
+}
+
+/**
+ * A spawner writing to `dbPath`; failures are recorded through `store`
+ * (the server's handle on the same database).
+ */
+export function createRunSpawner(opts: { store: Store; dbPath: string }): RunSpawner {
+  const children = new Map<string, Deno.ChildProcess>();
+  const done = new Set<Promise<void>>();
+  const spawn: SpawnRun = async (configYaml, runId) => {
+    const dir = await Deno.makeTempDir({ prefix: "layerlens-run-" });
+    const file = join(dir, "config.yaml");
+    await Deno.writeTextFile(file, configYaml);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, "run", file, "--db", opts.dbPath, "--run-id", runId, "--quiet"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const name = configName(configYaml) ?? runId;
+    children.set(runId, child);
+    const finished = (async () => {
+      const [status, raw] = await Promise.all([child.status, tail(child.stderr)]);
+      // deno-lint-ignore no-control-regex
+      const err = raw.replace(/\x1b\[[0-9;]*m/g, "");
+      children.delete(runId);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      try {
+        if (!status.success) {
+          const why = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+          recordFailure(opts.store, runId, name, `run process ended with ${why}: ${err.trim()}`);
+        } else if (!opts.store.getRun(runId)) {
+          recordFailure(
+            opts.store,
+            runId,
+            name,
+            `run process exited without creating the run ${err}`,
+          );
+        }
+      } catch (e) {
+        console.error(
+          `layerlens server: could not record the end of run ${runId}: ${errorMessage(e)}`,
+        );
+      }
+    })();
+    done.add(finished);
+    finished.finally(() => done.delete(finished));
+  };
+  return {
+    spawn,
+    running: () => children.size,
+    async stopAll() {
+      for (const child of children.values()) {
+        try {
+          child.kill("SIGTERM");
+        } catch {
+          // already exited
+        }
+      }
+      await Promise.all([...done]);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Small DOM helpers shared by the pages.
+
+/** Creates an element with a class and text. */
+export function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+
+/** "3.2 s", "4 min 10 s", "1 h 02 min". */
+export function formatDuration(s) {
+  if (s === null || s === undefined || !Number.isFinite(s)) return "–";
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(Math.round(s % 60)).padStart(2, "0")} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
+/** A local date-time without seconds. */
+export function formatTime(iso) {
+  if (!iso) return "–";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A coloured status badge. */
+export function statusBadge(status) {
+  return el("span", `badge status-${status}`, status);
+}
