@@ -32,7 +32,12 @@ export {
   type RunExperimentOptions,
   type RunOutcome,
 } from "./core/engine.ts";
-export { createRegistry, type Registry, type ResolvedPlugin, validateOptions } from "./core/registry.ts";
+export {
+  createRegistry,
+  type Registry,
+  type ResolvedPlugin,
+  validateOptions,
+} from "./core/registry.ts";
 export { openStore } from "./core/store.ts";
 export { loadConfig, parseConfig } from "./core/config.ts";
 export { logSpacedEpochs, sampledEpochs } from "./core/schedule.ts";
