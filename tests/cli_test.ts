@@ -4,8 +4,7 @@
  * plugin options and data files (exit 2, no database created), the plugin
  * listing, runs / show / export over a store written here, and the pure
  * parts (information-plane table, CSV). Training runs (`run`, `demo`,
- * `analyze`) need core/engine.ts and its backend; those tests are skipped
- * until it loads.
+ * `analyze`) go through the real engine and backend.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -24,12 +23,6 @@ const COMMANDS = ["run", "demo", "analyze", "plugins", "runs", "show", "export",
 
 const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const MY_METRIC = fileURLToPath(new URL("../examples/my_metric.ts", import.meta.url));
-
-/** Whether the engine (and the backend it imports) loads yet. */
-const ENGINE_READY = await import(new URL("../core/engine.ts", import.meta.url).href).then(
-  () => true,
-  () => false,
-);
 
 interface Result {
   code: number;
@@ -467,7 +460,6 @@ Deno.test("analyze refuses bad activation files with the file and array named", 
 
 Deno.test({
   name: "analyze: binned MI of hand-made layers, stored as a run",
-  ignore: !ENGINE_READY,
   fn: () =>
     withDir(async (dir) => {
       // 8 samples, labels 4 / 4: a layer with 8 distinct bins gives (3, 1) bits,
@@ -524,7 +516,6 @@ Deno.test({
 
 Deno.test({
   name: "run: a short 12-bit run with a custom plugin, then export",
-  ignore: !ENGINE_READY,
   fn: () =>
     withDir(async (dir) => {
       await Deno.writeTextFile(
@@ -587,7 +578,6 @@ Deno.test({
 
 Deno.test({
   name: "demo: a few epochs print the information-plane table",
-  ignore: !ENGINE_READY,
   fn: () =>
     withDir(async (dir) => {
       const r = await lens(["demo", "--epochs", "6", "--seeds", "1", "--quiet"], dir);
@@ -602,7 +592,6 @@ Deno.test({
 
 Deno.test({
   name: "run: SIGTERM stops after the epoch, marks the run interrupted, keeps its records",
-  ignore: !ENGINE_READY,
   fn: () =>
     withDir(async (dir) => {
       await Deno.writeTextFile(
