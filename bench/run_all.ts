@@ -66,13 +66,14 @@ async function peer12bit(): Promise<string> {
   return peerJson;
 }
 
-const denoRun = (script: string, ...args: string[]) => async () => [
-  deno,
-  "run",
-  "-A",
-  here(script),
-  ...args,
-];
+const denoRun = (script: string, ...args: string[]) => () =>
+  Promise.resolve([
+    deno,
+    "run",
+    "-A",
+    here(script),
+    ...args,
+  ]);
 
 const BENCHES: Bench[] = [
   {
