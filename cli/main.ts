@@ -18,6 +18,10 @@ export interface CommandModule {
 /** The commands, with a one-line summary and a loader. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   run: { summary: "train an experiment from a YAML config", load: () => import("./run.ts") },
+  sweep: {
+    summary: "train a base config's variants, then a comparison table",
+    load: () => import("./sweep.ts"),
+  },
   demo: {
     summary: "the 12-bit information-plane protocol, then a table",
     load: () => import("./demo.ts"),
