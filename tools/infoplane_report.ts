@@ -45,7 +45,8 @@ function means(
   return out;
 }
 
-const f = (v: number | undefined, d = 3) => v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(d);
+const f = (v: number | undefined, d = 3) =>
+  v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(d);
 
 /** First / peak-of-x / last table of a pair of metrics; the peak epochs it used per layer. */
 function planeTable(
