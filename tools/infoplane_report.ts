@@ -96,6 +96,36 @@ try {
       peaks = t.epochs;
       console.log("mi-binned (bits, seed mean)\n\n" + t.text + "\n");
     }
+    // loss and the last hidden layer over time
+    const rows = store.epochsSince(run.id, 0).filter((r) => r.testLoss !== null);
+    if (plugins.has("mi-binned") && rows.length) {
+      const layers = [...means(records, "mi-binned", "ixt").keys()].filter((l) => l !== "output");
+      const layer = layers[layers.length - 1];
+      const ix = means(records, "mi-binned", "ixt").get(layer)!;
+      const iy = means(records, "mi-binned", "ity").get(layer)!;
+      const sampled = [...ix.keys()];
+      const want = [0, 10, 30, 100, 300, 1000, 2000, 4000, 6000, sampled[sampled.length - 1]];
+      const pick = [...new Set(want.map((w) =>
+        sampled.reduce((b, e) => Math.abs(e - w) < Math.abs(b - w) ? e : b, sampled[0])
+      ))];
+      const avg = (e: number, k: "loss" | "testLoss" | "testAccuracy") => {
+        const v = rows.filter((r) => r.epoch === e).map((r) => r[k] as number);
+        return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+      };
+      const lines = [
+        `trajectory of ${layer} (seed means)\n`,
+        "| epoch | train loss | test loss | test acc | I(X;T) | I(T;Y) |",
+        "|---|---|---|---|---|---|",
+      ];
+      for (const e of pick) {
+        lines.push(
+          `| ${e} | ${f(avg(e, "loss"), 4)} | ${f(avg(e, "testLoss"), 4)} | ${
+            f(avg(e, "testAccuracy"))
+          } | ${f(ix.get(e))} | ${f(iy.get(e))} |`,
+        );
+      }
+      console.log(lines.join("\n") + "\n");
+    }
     if (plugins.has("mi-kde")) {
       console.log(
         "mi-kde upper bounds (bits, seed mean)\n\n" +
