@@ -53,6 +53,7 @@ ${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(9)}${c.summary}`).join(
 Example:
   deno task demo
   deno task lens run examples/tishby12_tanh.yaml --seeds 3
+  deno task lens sweep examples/sweep_depth.yaml --epochs 3000 --seeds 3
   deno task lens show latest
   deno task lens serve
 `;

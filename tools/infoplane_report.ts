@@ -105,9 +105,13 @@ try {
       const iy = means(records, "mi-binned", "ity").get(layer)!;
       const sampled = [...ix.keys()];
       const want = [0, 10, 30, 100, 300, 1000, 2000, 4000, 6000, sampled[sampled.length - 1]];
-      const pick = [...new Set(want.map((w) =>
-        sampled.reduce((b, e) => Math.abs(e - w) < Math.abs(b - w) ? e : b, sampled[0])
-      ))];
+      const pick = [
+        ...new Set(
+          want.map((w) =>
+            sampled.reduce((b, e) => Math.abs(e - w) < Math.abs(b - w) ? e : b, sampled[0])
+          ),
+        ),
+      ];
       const avg = (e: number, k: "loss" | "testLoss" | "testAccuracy") => {
         const v = rows.filter((r) => r.epoch === e).map((r) => r[k] as number);
         return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
