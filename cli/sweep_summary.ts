@@ -6,6 +6,8 @@
  * converges there). Pure functions from epoch rows and records to rows.
  *
  * Definitions (every mean is over the run's seeds):
+ * - train loss / accuracy are what the trainer reports for an epoch: the
+ *   mean over training samples of each batch's loss as it was trained.
  * - final train loss / accuracy: each seed's last stored epoch row;
  *   test loss / accuracy: each seed's last row that has test values (test
  *   sets are scored at sampled epochs; the last epoch is always sampled
