@@ -39,7 +39,14 @@ export {
   validateOptions,
 } from "./core/registry.ts";
 export { openStore } from "./core/store.ts";
-export { loadConfig, parseConfig } from "./core/config.ts";
+export { configFromValue, loadConfig, parseConfig } from "./core/config.ts";
+export {
+  loadSweep,
+  mergeOverrides,
+  parseSweep,
+  type Sweep,
+  type SweepVariant,
+} from "./core/sweep.ts";
 export { logSpacedEpochs, sampledEpochs } from "./core/schedule.ts";
 export { createRng, permutation, truncatedNormal } from "./core/rng.ts";
 export { initDense } from "./core/model/init.ts";

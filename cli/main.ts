@@ -18,6 +18,10 @@ export interface CommandModule {
 /** The commands, with a one-line summary and a loader. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   run: { summary: "train an experiment from a YAML config", load: () => import("./run.ts") },
+  sweep: {
+    summary: "train a base config's variants, then a comparison table",
+    load: () => import("./sweep.ts"),
+  },
   demo: {
     summary: "the 12-bit information-plane protocol, then a table",
     load: () => import("./demo.ts"),
@@ -49,6 +53,7 @@ ${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(9)}${c.summary}`).join(
 Example:
   deno task demo
   deno task lens run examples/tishby12_tanh.yaml --seeds 3
+  deno task lens sweep examples/sweep_depth.yaml --epochs 3000 --seeds 3
   deno task lens show latest
   deno task lens serve
 `;

@@ -100,16 +100,30 @@ function shown(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/**
+ * Where a config value that is not one document's root came from (a sweep
+ * variant merged over a base): `field` maps a config path to the dotted
+ * field named in errors, `line` to its line in `file` (when known), and
+ * `note` is added to every message (e.g. `variant "depth-3"`).
+ */
+export interface ConfigSource {
+  field(path: (string | number)[]): string;
+  line(path: (string | number)[]): number | undefined;
+  note?: string;
+}
+
 /** Reads one config document, failing with the file, field, expectation and line. */
 class Reader {
   constructor(
     readonly file: string,
     private readonly doc?: Document,
     private readonly lines?: LineCounter,
+    private readonly source?: ConfigSource,
   ) {}
 
   /** Line (1-based) of the node at `path`, when the text has one. */
   private line(path: Path): number | undefined {
+    if (this.source) return this.source.line(path);
     if (!this.doc || !this.lines) return undefined;
     for (let n = path.length; n > 0; n--) {
       const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] };
@@ -123,10 +137,11 @@ class Reader {
   /** Throws `<file>: <field>: <message> (line N)` with `expected` attached. */
   fail(path: Path, message: string, expected: string): never {
     const line = this.line(path);
-    const err = new LensError(`${message}${line ? ` (line ${line})` : ""}`, {
+    const where = [this.source?.note, line ? `line ${line}` : undefined].filter(Boolean);
+    const err = new LensError(`${message}${where.length ? ` (${where.join(", ")})` : ""}`, {
       code: "config",
       file: this.file,
-      field: dotted(path),
+      field: this.source ? this.source.field(path) : dotted(path),
     });
     // the message already says what was expected; keep it as a field too
     throw Object.assign(err, { expected });
@@ -237,7 +252,8 @@ class Reader {
   }
 }
 
-const TOP_KEYS = [
+/** The top-level keys of a config file, in the order they are documented. */
+export const CONFIG_KEYS: readonly string[] = [
   "name",
   "data",
   "model",
@@ -247,7 +263,8 @@ const TOP_KEYS = [
   "backend",
   "engine",
   "plugins",
-] as const;
+];
+const TOP_KEYS = CONFIG_KEYS;
 
 const DATA_KEYS = {
   tishby12: ["name", "split", "train_fraction"],
@@ -489,6 +506,30 @@ export function parseConfig(text: string, file: string): RunConfig {
     throw new LensError(`cannot read YAML: ${errorMessage(e)}`, { code: "config", file });
   }
   return readConfig(new Reader(file, doc, lines), root);
+}
+
+/**
+ * Validates an already-parsed config value (snake_case mapping, e.g. a
+ * sweep variant merged over its base) exactly as {@link parseConfig} does;
+ * errors name `file`, the field `source.field` gives and `source.note`.
+ *
+ * @example
+ * ```ts
+ * const c = configFromValue({ model: { hidden: [10] } }, "sweep.yaml", {
+ *   field: (p) => `variants[0].${p.join(".")}`,
+ *   line: () => undefined,
+ *   note: 'variant "depth-1"',
+ * });
+ * c.model; // { type: "mlp", hidden: [10], activation: "tanh", init: "reference" }
+ * ```
+ */
+export function configFromValue(value: unknown, file: string, source?: ConfigSource): RunConfig {
+  return readConfig(new Reader(file, undefined, undefined, source), value);
+}
+
+/** Dotted field name of a config path: `["model", "hidden", 2]` -> `model.hidden[2]`. */
+export function dottedField(path: (string | number)[]): string {
+  return dotted(path);
 }
 
 /**

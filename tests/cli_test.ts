@@ -19,7 +19,7 @@ import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
 
 /** The commands (not imported from cli/main.ts, whose loaders pull in the engine). */
-const COMMANDS = ["run", "demo", "analyze", "plugins", "runs", "show", "export", "serve"];
+const COMMANDS = ["run", "sweep", "demo", "analyze", "plugins", "runs", "show", "export", "serve"];
 
 const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const MY_METRIC = fileURLToPath(new URL("../examples/my_metric.ts", import.meta.url));
@@ -245,6 +245,7 @@ Deno.test("--help answers for every command: what it does, its flags, an example
       "--quiet",
       "--format",
     ],
+    sweep: ["--db", "--seeds", "--epochs", "--quiet", "--format", "--variants", "--plugin"],
     demo: ["--db", "--epochs", "--seeds"],
     analyze: ["--activations", "--labels", "--plugins", "--plugin", "--db", "--format"],
     plugins: ["--format", "--plugin"],

@@ -236,7 +236,9 @@ Deno.test("configToYaml reads back to the same config", () => {
 
 Deno.test("the example configs load and their plugins resolve", async () => {
   const registry = createRegistry(builtinPlugins());
-  for (const name of ["tishby12_tanh", "tishby12_relu", "mnist_mlp", "mnist_cnn"]) {
+  for (
+    const name of ["tishby12_tanh", "tishby12_relu", "tishby12_main", "mnist_mlp", "mnist_cnn"]
+  ) {
     const path = fileURLToPath(new URL(`../examples/${name}.yaml`, import.meta.url));
     const c = await loadConfig(path);
     registry.resolve(c.plugins, { file: path });
@@ -247,6 +249,17 @@ Deno.test("the example configs load and their plugins resolve", async () => {
       assert.deepEqual(c.schedule, REFERENCE.schedule);
       assert.deepEqual(c.data, REFERENCE.data);
       assert.deepEqual(c.plugins.map((p) => p.id), ["mi-binned", "mi-kde", "grad-snr"]);
+    }
+    if (name === "tishby12_main") {
+      assert.deepEqual(c.model, REFERENCE.model);
+      assert.deepEqual(c.training, REFERENCE.training);
+      assert.deepEqual(c.plugins.map((p) => p.id), [
+        "mi-binned",
+        "grad-snr",
+        "ib-bound",
+        "ib-consistency",
+        "phases",
+      ]);
     }
     if (name.startsWith("mnist")) {
       assert.equal(c.engine, "tfjs");

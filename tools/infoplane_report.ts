@@ -1,0 +1,199 @@
+/**
+ * Markdown tables of one stored run, the numbers docs/information_plane.md
+ * quotes: per layer the seed-mean I(X;T) / I(T;Y) at the first sampled
+ * epoch, at the peak of I(X;T) and at the last epoch, for every MI plugin
+ * present (mi-binned `ixt`/`ity`, mi-kde `ixt_upper`/`ity_upper`); the
+ * ib-consistency `beta_star`, `gap` and `kl_star` at those epochs; the
+ * phases plugin's SNR transition and I(X;T) peak epochs per seed; and a few
+ * points of the ib-bound curve.
+ *
+ *   deno run -A tools/infoplane_report.ts --db runs.db <run> [<run> ...]
+ *
+ * `<run>` is a run id, a unique prefix, or `latest`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { openStore } from "../core/store.ts";
+import type { ResultRecord } from "../core/types.ts";
+import { findRun } from "../cli/find_run.ts";
+
+/** Seed-mean series per layer of one metric: layer -> epoch -> mean. */
+function means(
+  records: readonly ResultRecord[],
+  plugin: string,
+  metric: string,
+): Map<string, Map<number, number>> {
+  const acc = new Map<string, Map<number, number[]>>();
+  for (const r of records) {
+    if (r.plugin !== plugin || r.metric !== metric || r.seed < 0) continue;
+    if (!Number.isFinite(r.value)) continue;
+    let l = acc.get(r.layer);
+    if (!l) acc.set(r.layer, l = new Map());
+    let e = l.get(r.epoch);
+    if (!e) l.set(r.epoch, e = []);
+    e.push(r.value);
+  }
+  const out = new Map<string, Map<number, number>>();
+  for (const [layer, byEpoch] of acc) {
+    const m = new Map<number, number>();
+    for (const [epoch, v] of [...byEpoch].sort((a, b) => a[0] - b[0])) {
+      m.set(epoch, v.reduce((a, b) => a + b, 0) / v.length);
+    }
+    out.set(layer, m);
+  }
+  return out;
+}
+
+const f = (v: number | undefined, d = 3) =>
+  v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(d);
+
+/** First / peak-of-x / last table of a pair of metrics; the peak epochs it used per layer. */
+function planeTable(
+  records: readonly ResultRecord[],
+  plugin: string,
+  xm: string,
+  ym: string,
+): { text: string; epochs: Map<string, [number, number, number]> } {
+  const xs = means(records, plugin, xm);
+  const ys = means(records, plugin, ym);
+  const lines = [
+    `| layer | first ep | ${xm} | ${ym} | peak ep | ${xm} | ${ym} | last ep | ${xm} | ${ym} |`,
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const epochs = new Map<string, [number, number, number]>();
+  for (const [layer, x] of xs) {
+    const y = ys.get(layer) ?? new Map();
+    const es = [...x.keys()];
+    let peak = es[0];
+    for (const e of es) if (x.get(e)! > x.get(peak)!) peak = e;
+    const first = es[0], last = es[es.length - 1];
+    epochs.set(layer, [first, peak, last]);
+    lines.push(
+      `| ${layer} | ${first} | ${f(x.get(first))} | ${f(y.get(first))} | ${peak} | ${
+        f(x.get(peak))
+      } | ${f(y.get(peak))} | ${last} | ${f(x.get(last))} | ${f(y.get(last))} |`,
+    );
+  }
+  return { text: lines.join("\n"), epochs };
+}
+
+const { values, positionals } = parseArgs({
+  options: { db: { type: "string", default: "layerlens.db" } },
+  allowPositionals: true,
+});
+const store = openStore(values.db!);
+try {
+  for (const ref of positionals) {
+    const run = findRun(store, ref);
+    const records = store.queryResults(run.id);
+    const plugins = new Set(records.map((r) => r.plugin));
+    console.log(`## run ${run.id} (${run.name}), seeds ${run.seeds.join(",")}`);
+    console.log(`timings: ${JSON.stringify(run.timings)}\n`);
+    let peaks = new Map<string, [number, number, number]>();
+    if (plugins.has("mi-binned")) {
+      const t = planeTable(records, "mi-binned", "ixt", "ity");
+      peaks = t.epochs;
+      console.log("mi-binned (bits, seed mean)\n\n" + t.text + "\n");
+    }
+    // loss and the last hidden layer over time
+    const rows = store.epochsSince(run.id, 0).filter((r) => r.testLoss !== null);
+    if (plugins.has("mi-binned") && rows.length) {
+      const layers = [...means(records, "mi-binned", "ixt").keys()].filter((l) => l !== "output");
+      const layer = layers[layers.length - 1];
+      const ix = means(records, "mi-binned", "ixt").get(layer)!;
+      const iy = means(records, "mi-binned", "ity").get(layer)!;
+      const sampled = [...ix.keys()];
+      const want = [0, 10, 30, 100, 300, 1000, 2000, 4000, 6000, sampled[sampled.length - 1]];
+      const pick = [
+        ...new Set(
+          want.map((w) =>
+            sampled.reduce((b, e) => Math.abs(e - w) < Math.abs(b - w) ? e : b, sampled[0])
+          ),
+        ),
+      ];
+      const avg = (e: number, k: "loss" | "testLoss" | "testAccuracy") => {
+        const v = rows.filter((r) => r.epoch === e).map((r) => r[k] as number);
+        return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+      };
+      const lines = [
+        `trajectory of ${layer} (seed means)\n`,
+        "| epoch | train loss | test loss | test acc | I(X;T) | I(T;Y) |",
+        "|---|---|---|---|---|---|",
+      ];
+      for (const e of pick) {
+        lines.push(
+          `| ${e} | ${f(avg(e, "loss"), 4)} | ${f(avg(e, "testLoss"), 4)} | ${
+            f(avg(e, "testAccuracy"))
+          } | ${f(ix.get(e))} | ${f(iy.get(e))} |`,
+        );
+      }
+      console.log(lines.join("\n") + "\n");
+    }
+    if (plugins.has("mi-kde")) {
+      console.log(
+        "mi-kde upper bounds (bits, seed mean)\n\n" +
+          planeTable(records, "mi-kde", "ixt_upper", "ity_upper").text + "\n",
+      );
+    }
+    if (plugins.has("ib-consistency")) {
+      const b = means(records, "ib-consistency", "beta_star");
+      const g = means(records, "ib-consistency", "gap");
+      const k = means(records, "ib-consistency", "kl_star");
+      const lines = [
+        "ib-consistency at mi-binned's first / peak / last epochs (seed mean)\n",
+        "| layer | beta* first | beta* peak | beta* last | gap first | gap peak | gap last | KL* last |",
+        "|---|---|---|---|---|---|---|---|",
+      ];
+      for (const [layer, bl] of b) {
+        const [e0, ep, el] = peaks.get(layer) ?? [0, 0, Math.max(...bl.keys())];
+        const gl = g.get(layer)!, kl = k.get(layer)!;
+        lines.push(
+          `| ${layer} | ${f(bl.get(e0), 2)} | ${f(bl.get(ep), 2)} | ${f(bl.get(el), 2)} | ${
+            f(gl.get(e0))
+          } | ${f(gl.get(ep))} | ${f(gl.get(el))} | ${f(kl.get(el))} |`,
+        );
+      }
+      console.log(lines.join("\n") + "\n");
+    }
+    if (plugins.has("ib-bound")) {
+      const pts = records.filter((r) => r.plugin === "ib-bound");
+      const at = (m: string) =>
+        new Map(pts.filter((r) => r.metric === m).map((r) => [r.index, r.value]));
+      const bx = at("ib_ixt"), by = at("ib_ity"), bb = at("beta");
+      const n = bb.size;
+      const pick = [0, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), n - 1];
+      console.log(
+        `ib-bound: ${n} points; (beta, I(X;T), I(T;Y)): ` +
+          pick.map((i) => `(${f(bb.get(i), 2)}, ${f(bx.get(i))}, ${f(by.get(i))})`).join(" ") +
+          "\n",
+      );
+    }
+    if (plugins.has("phases")) {
+      const ph = records.filter((r) => r.plugin === "phases" && r.seed >= 0);
+      const layers = [...new Set(ph.map((r) => r.layer))];
+      const lines = [
+        "phases per layer: SNR transition epoch / I(X;T) peak epoch, per seed\n",
+        "| layer | SNR transition (seeds) | I(X;T) peak (seeds) | median peak - transition |",
+        "|---|---|---|---|",
+      ];
+      for (const layer of layers) {
+        const get = (m: string) =>
+          run.seeds.map((s) =>
+            ph.find((r) => r.layer === layer && r.seed === s && r.metric === m)?.value
+          );
+        const d = get("peak_minus_transition").filter((v): v is number => v !== undefined)
+          .sort((a, b) => a - b);
+        const med = d.length ? d[Math.floor((d.length - 1) / 2)] : undefined;
+        lines.push(
+          `| ${layer} | ${get("snr_transition_epoch").map((v) => f(v, 0)).join(", ")} | ${
+            get("ixt_peak_epoch").map((v) => f(v, 0)).join(", ")
+          } | ${f(med, 0)} |`,
+        );
+      }
+      console.log(lines.join("\n") + "\n");
+    }
+  }
+} finally {
+  store.close();
+}
