@@ -20,7 +20,17 @@ import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
 
 /** The commands (not imported from cli/main.ts, whose loaders pull in the engine). */
-const COMMANDS = ["run", "demo", "analyze", "plugins", "runs", "show", "export", "serve"];
+const COMMANDS = [
+  "run",
+  "demo",
+  "analyze",
+  "features",
+  "plugins",
+  "runs",
+  "show",
+  "export",
+  "serve",
+];
 
 const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const MY_METRIC = fileURLToPath(new URL("../examples/my_metric.ts", import.meta.url));
