@@ -72,7 +72,7 @@ export function formatComplexityTable(records: readonly ResultRecord[]): string 
   const groups = new Map<string, Map<string, number[]>>();
   const seeds = new Map<string, Set<number>>();
   for (const r of records) {
-    if (!PLUGINS.has(r.plugin)) continue;
+    if (!PLUGINS.has(r.plugin) || r.seed < 0) continue; // seed < 0: aggregates over seeds
     const group = r.plugin === KD ? `${KD} ${r.layer}` : r.layer;
     const g = groups.get(group) ?? new Map<string, number[]>();
     groups.set(group, g);
