@@ -15,6 +15,7 @@ import {
 } from "./args.ts";
 import { executeRun, runSummary } from "./execute_run.ts";
 import { loadRegistry } from "./load_plugins.ts";
+import { applyOverrides, parseOverride } from "./plugin_overrides.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 
 /** Help text of `lens run`. */
@@ -33,6 +34,8 @@ Options:
   --seeds N          override seeds: use seeds 0..N-1
   --epochs N         override training.epochs
   --subset N         override data.subset (mnist: class-balanced training images, 0 = all)
+  --set P.OPT=VALUE  override option OPT of plugin P (repeatable; P = * for every plugin
+                     of the config that has OPT; VALUE is YAML)
   --backend B        override backend: wasm, cpu or webgpu
   --format F         what to print at the end: summary (default) or json (the tidy records)
   --quiet            no progress bar or info lines
@@ -41,6 +44,7 @@ Options:
 Example:
   deno task lens run examples/tishby12_tanh.yaml --seeds 3 --epochs 2000
   deno task lens run my.yaml --plugin ./examples/my_metric.ts --db runs.db
+  deno task lens run examples/complexity_mnist_mlp.yaml --subset 0 --set '*.epochs=100'
 `;
 
 /** Runs `lens run`. */
@@ -52,6 +56,7 @@ export async function main(args: string[]): Promise<number> {
     seeds: { type: "string" },
     epochs: { type: "string" },
     subset: { type: "string" },
+    set: { type: "string", multiple: true },
     backend: { type: "string" },
     format: { type: "string" },
     quiet: { type: "boolean" },
@@ -80,6 +85,7 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const registry = await loadRegistry(listFlag(values.plugin));
+  applyOverrides(config.plugins, listFlag(values.set).map(parseOverride), registry);
   const db = dbPath(values.db);
   const run = await executeRun({
     config,
