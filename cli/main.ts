@@ -30,6 +30,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: "run plugins over activations saved elsewhere (.npz)",
     load: () => import("./analyze.ts"),
   },
+  features: {
+    summary: "feature complexity of a feature saved elsewhere (.npy / .npz)",
+    load: () => import("./features.ts"),
+  },
   plugins: {
     summary: "list plugins, their metrics and options",
     load: () => import("./plugins.ts"),

@@ -4,9 +4,18 @@
  * @module
  */
 import { loadConfig } from "../core/config.ts";
-import { choiceFlag, dbPath, DEFAULT_DB, intFlag, listFlag, parseFlags } from "./args.ts";
+import {
+  choiceFlag,
+  dbPath,
+  DEFAULT_DB,
+  intFlag,
+  listFlag,
+  parseFlags,
+  usageError,
+} from "./args.ts";
 import { executeRun, runSummary } from "./execute_run.ts";
 import { loadRegistry } from "./load_plugins.ts";
+import { applyOverrides, parseOverride } from "./plugin_overrides.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 
 /** Help text of `lens run`. */
@@ -24,6 +33,9 @@ Options:
   --plugin FILE      load custom plugins from a .ts/.js file (repeatable)
   --seeds N          override seeds: use seeds 0..N-1
   --epochs N         override training.epochs
+  --subset N         override data.subset (mnist: class-balanced training images, 0 = all)
+  --set P.OPT=VALUE  override option OPT of plugin P (repeatable; P = * for every plugin
+                     of the config that has OPT; VALUE is YAML)
   --backend B        override backend: wasm, cpu or webgpu
   --format F         what to print at the end: summary (default) or json (the tidy records)
   --quiet            no progress bar or info lines
@@ -32,6 +44,7 @@ Options:
 Example:
   deno task lens run examples/tishby12_tanh.yaml --seeds 3 --epochs 2000
   deno task lens run my.yaml --plugin ./examples/my_metric.ts --db runs.db
+  deno task lens run examples/complexity_mnist_mlp.yaml --subset 0 --set '*.epochs=100'
 `;
 
 /** Runs `lens run`. */
@@ -42,17 +55,26 @@ export async function main(args: string[]): Promise<number> {
     plugin: { type: "string", multiple: true },
     seeds: { type: "string" },
     epochs: { type: "string" },
+    subset: { type: "string" },
+    set: { type: "string", multiple: true },
     backend: { type: "string" },
     format: { type: "string" },
     quiet: { type: "boolean" },
   }, { min: 1, max: 1, names: "<config.yaml>" });
   const seeds = intFlag("run", "seeds", values.seeds, 1, 10000);
   const epochs = intFlag("run", "epochs", values.epochs, 1);
+  const subset = intFlag("run", "subset", values.subset, 0, 60000);
   const format = choiceFlag("run", "format", values.format, ["summary", "json"], "summary");
   const file = positionals[0];
   const config = await loadConfig(file);
   if (seeds !== undefined) config.seeds = Array.from({ length: seeds }, (_, i) => i);
   if (epochs !== undefined) config.training.epochs = epochs;
+  if (subset !== undefined) {
+    if (config.data.name !== "mnist") {
+      throw usageError("run", `--subset applies to mnist data; ${file} uses ${config.data.name}`);
+    }
+    config.data.subset = subset;
+  }
   if (values.backend !== undefined) {
     config.backend = choiceFlag(
       "run",
@@ -63,6 +85,7 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const registry = await loadRegistry(listFlag(values.plugin));
+  applyOverrides(config.plugins, listFlag(values.set).map(parseOverride), registry);
   const db = dbPath(values.db);
   const run = await executeRun({
     config,

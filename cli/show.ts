@@ -10,6 +10,7 @@ import { openStore } from "../core/store.ts";
 import type { ResultRecord, RunConfig, RunRow } from "../core/types.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, parseFlags, requireDb } from "./args.ts";
 import { findRun } from "./find_run.ts";
+import { formatComplexityTable } from "./complexity_table.ts";
 import { formatInfoTable } from "./info_table.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { shortTime } from "./runs.ts";
@@ -21,7 +22,8 @@ Shows one run: status, when it ran, engine and versions, timings, training
 progress per seed, plugin errors, its config (as YAML you can run again),
 how many records each plugin wrote, and, when mi-binned results exist, the
 information-plane table (I(X;T), I(T;Y) per layer at the first, peak and
-last sampled epoch). <run> is a run id, a unique prefix of one, or latest.
+last sampled epoch), and, when feature-complexity results exist, a table
+per feature and order (mean over seeds). <run> is a run id, a unique prefix of one, or latest.
 
 Options:
   --db FILE     run database (default ./${DEFAULT_DB})
@@ -78,6 +80,8 @@ export function formatRun(run: RunRow, records: readonly ResultRecord[]): string
   );
   const table = formatInfoTable(records);
   if (table) out.push("", table);
+  const complexity = formatComplexityTable(records);
+  if (complexity) out.push("", complexity);
   return out.join("\n") + "\n";
 }
 

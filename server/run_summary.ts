@@ -78,7 +78,10 @@ export function summarizeRun(run: RunRow): RunSummary {
     status: run.status,
     createdAt: run.createdAt,
     finishedAt: run.finishedAt,
-    data: describeData(config.data) || (config.analyze ? "activations" : ""),
+    data: describeData(config.data) ||
+      (config.analyze
+        ? (obj(config.analyze).kind === "features" ? "features" : "activations")
+        : ""),
     model: describeModel(config.model),
     seeds: run.seeds?.length ?? 0,
     epochs: typeof training.epochs === "number" ? training.epochs : null,

@@ -19,7 +19,18 @@ import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
 
 /** The commands (not imported from cli/main.ts, whose loaders pull in the engine). */
-const COMMANDS = ["run", "sweep", "demo", "analyze", "plugins", "runs", "show", "export", "serve"];
+const COMMANDS = [
+  "run",
+  "sweep",
+  "demo",
+  "analyze",
+  "features",
+  "plugins",
+  "runs",
+  "show",
+  "export",
+  "serve",
+];
 
 const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const MY_METRIC = fileURLToPath(new URL("../examples/my_metric.ts", import.meta.url));
@@ -241,6 +252,8 @@ Deno.test("--help answers for every command: what it does, its flags, an example
       "--plugin",
       "--seeds",
       "--epochs",
+      "--subset",
+      "--set",
       "--backend",
       "--quiet",
       "--format",
@@ -248,6 +261,16 @@ Deno.test("--help answers for every command: what it does, its flags, an example
     sweep: ["--db", "--seeds", "--epochs", "--quiet", "--format", "--variants", "--plugin"],
     demo: ["--db", "--epochs", "--seeds"],
     analyze: ["--activations", "--labels", "--plugins", "--plugin", "--db", "--format"],
+    features: [
+      "--train",
+      "--test",
+      "--upper",
+      "--layout",
+      "--peer",
+      "--orders",
+      "--db",
+      "--format",
+    ],
     plugins: ["--format", "--plugin"],
     runs: ["--db"],
     show: ["--db", "--format"],

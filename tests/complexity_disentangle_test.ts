@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { ensureGradients } from "../core/backend.ts";
 import { createRng } from "../core/rng.ts";
 import type { PluginContext, ResultInput } from "../core/types.ts";
 import type { DisentangleArtifact } from "../plugins/complexity/artifact.ts";
@@ -17,6 +18,7 @@ import {
   netVariables,
 } from "../plugins/complexity/disentangler_net.ts";
 import { disentangle } from "../plugins/complexity/disentangle_kernel.ts";
+import { netGradients } from "../plugins/complexity/disentangler_grads.ts";
 import { disentanglePlugin } from "../plugins/complexity/disentangle_plugin.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
@@ -53,6 +55,43 @@ Deno.test("growNet: the next order starts as exactly the same function", async (
   disposeNet(net);
   disposeNet(bigger);
   x.dispose();
+});
+
+Deno.test("netGradients: tfjs's gradient tape's numbers on the MSE loss", async () => {
+  await ensureGradients();
+  // Weights moved off the warm start so the layers are not the identity and some ReLUs are off.
+  let net = createNet(5, 7, 3, 1, createRng(3, "t"));
+  net = growNet(growNet(net));
+  const rows = 13; // a partial batch: N = 13 x 3 is not a power of two
+  const x = tf.tensor2d(gaussian(rows * 5, 5), [rows, 5]);
+  const z = tf.tensor2d(gaussian(rows * 3, 6), [rows, 3]);
+  const vars = netVariables(net);
+  for (const v of vars) {
+    v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 0.3, "float32", 1), 1))));
+  }
+  const before = tf.memory().numTensors;
+  const mine = netGradients(net, x, z);
+  assert.equal(tf.memory().numTensors, before + vars.length, "only the gradients are left");
+  const { grads } = tf.variableGrads(
+    () => tf.losses.meanSquaredError(z, forwardNet(net, x)) as tf.Scalar,
+    vars,
+  );
+  let nonzero = 0;
+  for (let i = 0; i < vars.length; i++) {
+    const a = await mine[i].data();
+    const b = await grads[vars[i].name].data();
+    assert.deepEqual(mine[i].shape, vars[i].shape);
+    // Same kernels in the same order; the wasm matMul rounds the last bit differently between
+    // the two paths, so equal to float32 rounding (the entries are of order 0.1).
+    const scale = Math.max(...Array.from(b, Math.abs));
+    for (let j = 0; j < a.length; j++) {
+      assert.ok(Math.abs(a[j] - b[j]) <= 1e-5 * scale, `variable ${i}[${j}]: ${a[j]} vs ${b[j]}`);
+    }
+    nonzero += a.filter((v) => v !== 0).length;
+  }
+  assert.ok(nonzero > 20, "gradients are not trivially zero");
+  tf.dispose([...mine, ...Object.values(grads), x, z]);
+  disposeNet(net);
 });
 
 Deno.test("a linear target puts more than 0.95 of its variance in the first order", async () => {

@@ -24,6 +24,7 @@ import {
   netVariables,
 } from "./disentangler_net.ts";
 import { fitScale, standardize, unstandardize } from "./feature_scale.ts";
+import { netGradients } from "./disentangler_grads.ts";
 import { fitBatches } from "./fit.ts";
 import { ensureGradients } from "./tf_gradients.ts";
 
@@ -125,7 +126,7 @@ export async function disentangle(
         netVariables(cur),
         [{ data: input.x, cols: inDim }, { data: z, cols: dim }],
         n,
-        ([xb, zb]) => tf.losses.meanSquaredError(zb, forwardNet(cur, xb)),
+        { gradients: ([xb, zb]) => netGradients(cur, xb, zb) },
         {
           epochs: opts.epochs,
           batchSize: opts.batchSize,

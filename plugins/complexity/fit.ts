@@ -5,7 +5,9 @@
  * backend's gather and slice cost ~3 ms for 128 x 784 values, an upload
  * 0.02 ms). The loss is a closure over the batch tensors, one per data
  * source, so one loop serves one target (disentangle), several heads
- * (reliability) and classifiers (students).
+ * (reliability) and classifiers (students); or, instead of the loss, a
+ * closure that returns the gradients itself (disentangler_grads.ts, which
+ * avoids the gradient tape's overhead).
  *
  * @module
  */
@@ -48,7 +50,9 @@ export function fitBatches(
   vars: tf.Variable[],
   sources: BatchSource[],
   n: number,
-  loss: (batch: tf.Tensor2D[]) => tf.Scalar,
+  loss: ((batch: tf.Tensor2D[]) => tf.Scalar) | {
+    gradients: (batch: tf.Tensor2D[]) => tf.Tensor[];
+  },
   opts: FitOptions,
 ): void {
   const adam = createAdam(vars);
@@ -68,8 +72,12 @@ export function fitBatches(
             }
             return tf.tensor2d(buf, [idx.length, cols]);
           });
-          const { grads } = tf.variableGrads(() => loss(batch), vars);
-          adam.step(vars.map((v) => grads[v.name]), lrs[epoch]);
+          if (typeof loss === "function") {
+            const { grads } = tf.variableGrads(() => loss(batch), vars);
+            adam.step(vars.map((v) => grads[v.name]), lrs[epoch]);
+          } else {
+            adam.step(loss.gradients(batch), lrs[epoch]);
+          }
         });
       }
     }

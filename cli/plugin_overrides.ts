@@ -1,0 +1,75 @@
+/**
+ * `lens run --set PLUGIN.OPTION=VALUE`: overrides a plugin option of the
+ * config from the command line (repeatable). `PLUGIN` is a plugin id of the
+ * config, or `*` for every plugin of the config that has the option (e.g.
+ * `--set '*.epochs=100'` for every disentangler). VALUE is read as YAML
+ * (`100`, `true`, `[1, 2]`, `mean`). The options are then checked by the
+ * registry like the config's own.
+ *
+ * @module
+ */
+import { parse } from "yaml";
+import type { Registry } from "../core/registry.ts";
+import type { PluginUse } from "../core/types.ts";
+import { usageError } from "./args.ts";
+
+/** One parsed `--set`. */
+export interface PluginOverride {
+  plugin: string;
+  option: string;
+  value: unknown;
+}
+
+/**
+ * Parses `PLUGIN.OPTION=VALUE`.
+ *
+ * @example
+ * ```ts
+ * parseOverride("disentangle.epochs=100"); // { plugin: "disentangle", option: "epochs", value: 100 }
+ * ```
+ */
+export function parseOverride(text: string): PluginOverride {
+  const m = /^([*a-z0-9-]+)\.([A-Za-z0-9_]+)=(.*)$/s.exec(text);
+  if (!m) {
+    throw usageError(
+      "run",
+      `--set ${JSON.stringify(text)} is not PLUGIN.OPTION=VALUE`,
+      "e.g. --set disentangle.epochs=100 or --set '*.epochs=100'",
+    );
+  }
+  let value: unknown;
+  try {
+    value = parse(m[3]);
+  } catch {
+    value = m[3];
+  }
+  return { plugin: m[1], option: m[2], value: value ?? m[3] };
+}
+
+/**
+ * Applies the overrides to `plugins` (in place); `*` applies to every
+ * plugin of the list whose registered options include the option. A
+ * plugin id not in the list, or a `*` that matches nothing, is a usage
+ * error.
+ */
+export function applyOverrides(
+  plugins: PluginUse[],
+  overrides: PluginOverride[],
+  registry: Registry,
+): void {
+  for (const o of overrides) {
+    const targets = o.plugin === "*"
+      ? plugins.filter((p) => Object.hasOwn(registry.get(p.id)?.options ?? {}, o.option))
+      : plugins.filter((p) => p.id === o.plugin);
+    if (!targets.length) {
+      throw usageError(
+        "run",
+        o.plugin === "*"
+          ? `--set *.${o.option}: no plugin of the config has the option "${o.option}"`
+          : `--set ${o.plugin}.${o.option}: the config has no plugin "${o.plugin}" ` +
+            `(it has ${plugins.map((p) => p.id).join(", ") || "none"})`,
+      );
+    }
+    for (const p of targets) p.options = { ...p.options, [o.option]: o.value };
+  }
+}
