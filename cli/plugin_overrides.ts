@@ -28,11 +28,11 @@ export interface PluginOverride {
  * parseOverride("disentangle.epochs=100"); // { plugin: "disentangle", option: "epochs", value: 100 }
  * ```
  */
-export function parseOverride(text: string): PluginOverride {
+export function parseOverride(text: string, command = "run"): PluginOverride {
   const m = /^([*a-z0-9-]+)\.([A-Za-z0-9_]+)=(.*)$/s.exec(text);
   if (!m) {
     throw usageError(
-      "run",
+      command,
       `--set ${JSON.stringify(text)} is not PLUGIN.OPTION=VALUE`,
       "e.g. --set disentangle.epochs=100 or --set '*.epochs=100'",
     );
@@ -50,26 +50,35 @@ export function parseOverride(text: string): PluginOverride {
  * Applies the overrides to `plugins` (in place); `*` applies to every
  * plugin of the list whose registered options include the option. A
  * plugin id not in the list, or a `*` that matches nothing, is a usage
- * error.
+ * error unless `allowUnmatched` (a sweep checks across its variants);
+ * returns how many plugin entries each override changed.
  */
 export function applyOverrides(
   plugins: PluginUse[],
   overrides: PluginOverride[],
   registry: Registry,
-): void {
-  for (const o of overrides) {
+  command = "run",
+  allowUnmatched = false,
+): number[] {
+  return overrides.map((o) => {
     const targets = o.plugin === "*"
       ? plugins.filter((p) => Object.hasOwn(registry.get(p.id)?.options ?? {}, o.option))
       : plugins.filter((p) => p.id === o.plugin);
-    if (!targets.length) {
-      throw usageError(
-        "run",
-        o.plugin === "*"
-          ? `--set *.${o.option}: no plugin of the config has the option "${o.option}"`
-          : `--set ${o.plugin}.${o.option}: the config has no plugin "${o.plugin}" ` +
-            `(it has ${plugins.map((p) => p.id).join(", ") || "none"})`,
-      );
+    if (!targets.length && !allowUnmatched) {
+      throw unmatched(o, plugins, command);
     }
     for (const p of targets) p.options = { ...p.options, [o.option]: o.value };
-  }
+    return targets.length;
+  });
+}
+
+/** The usage error for an override that matches no plugin of `plugins`. */
+export function unmatched(o: PluginOverride, plugins: PluginUse[], command: string): Error {
+  return usageError(
+    command,
+    o.plugin === "*"
+      ? `--set *.${o.option}: no plugin of the config has the option "${o.option}"`
+      : `--set ${o.plugin}.${o.option}: the config has no plugin "${o.plugin}" ` +
+        `(it has ${plugins.map((p) => p.id).join(", ") || "none"})`,
+  );
 }

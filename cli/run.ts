@@ -85,7 +85,7 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const registry = await loadRegistry(listFlag(values.plugin));
-  applyOverrides(config.plugins, listFlag(values.set).map(parseOverride), registry);
+  applyOverrides(config.plugins, listFlag(values.set).map((o) => parseOverride(o)), registry);
   const db = dbPath(values.db);
   const run = await executeRun({
     config,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { applyOverrides, parseOverride, unmatched } from "./plugin_overrides.ts";
 import { loadSweep } from "../core/sweep.ts";
 import {
   choiceFlag,
@@ -35,7 +36,7 @@ plane").
 A sweep file names a base config (a path relative to the sweep file, or an
 inline mapping) and a list of variants, each a name plus overrides in the
 config's own snake_case syntax, merged over the base (mappings key by key,
-lists and scalars replaced):
+lists and scalars replaced, a key set to null removed):
 
   name: depth
   base: tishby12_tanh.yaml
@@ -59,12 +60,15 @@ Options:
   --backend B        override backend: wasm, cpu or webgpu
   --plugin FILE      load custom plugins from a .ts/.js file (repeatable)
   --variants A,B     run only these variants (comma-separated names)
+  --set P.OPT=VALUE  override option OPT of plugin P in every variant (repeatable;
+                     P = * for every plugin that has OPT), as in lens run
   --format F         table (default) or json (the same rows as JSON)
   --quiet            no progress bar or info lines
   -h, --help         this help
 
 Example:
   deno task lens sweep examples/sweep_depth.yaml --epochs 2000 --seeds 3 --db sweeps.db
+  deno task lens sweep examples/sweep_complexity_mnist.yaml --set '*.epochs=100' 
   deno task lens sweep examples/sweep_train_size.yaml --format json > train_size.json
 `;
 
@@ -77,6 +81,7 @@ export async function main(args: string[]): Promise<number> {
     epochs: { type: "string" },
     backend: { type: "string" },
     variants: { type: "string" },
+    set: { type: "string", multiple: true },
     format: { type: "string" },
     quiet: { type: "boolean" },
   }, { min: 1, max: 1, names: "<sweep.yaml>" });
@@ -109,6 +114,15 @@ export async function main(args: string[]): Promise<number> {
     if (backend !== undefined) v.config.backend = backend;
   }
   const registry = await loadRegistry(listFlag(values.plugin));
+  const overrides = listFlag(values.set).map((o) => parseOverride(o, "sweep"));
+  const changed = variants.map((v) =>
+    applyOverrides(v.config.plugins, overrides, registry, "sweep", true)
+  );
+  overrides.forEach((o, i) => {
+    if (!changed.some((c) => c[i] > 0)) {
+      throw unmatched(o, variants.flatMap((v) => v.config.plugins), "sweep");
+    }
+  });
   const db = dbPath(values.db);
   const quiet = values.quiet === true;
   // everything is checked before the first variant trains

@@ -84,7 +84,9 @@ function isMapping(v: unknown): v is Obj {
 
 /**
  * `override` merged over `base`: mappings key by key (recursively), any
- * other value (list, scalar, null) replaces the base's. Pure.
+ * other value (list, scalar) replaces the base's, and a key set to `null`
+ * in a mapping removes that key (as a JSON merge patch, RFC 7386), e.g.
+ * `model: { type: cnn, hidden: null, conv: [...] }` over an MLP base. Pure.
  *
  * @example
  * ```ts
@@ -95,7 +97,10 @@ function isMapping(v: unknown): v is Obj {
 export function mergeOverrides(base: unknown, override: unknown): unknown {
   if (!isMapping(base) || !isMapping(override)) return structuredClone(override);
   const out: Obj = structuredClone(base);
-  for (const [k, v] of Object.entries(override)) out[k] = mergeOverrides(base[k], v);
+  for (const [k, v] of Object.entries(override)) {
+    if (v === null) delete out[k];
+    else out[k] = mergeOverrides(base[k], v);
+  }
   return out;
 }
 

@@ -145,10 +145,17 @@ Deno.test("sweep: a bad variant exits 2 naming file, variant and field; nothing 
         /variant "narrow".*unknown plugin "mi-bined"/,
       ],
       [SWEEP.replace("training: { lr: 0.01 }", "trainig: {}"), /variants\[1\]\.trainig/],
+      // --set must match a plugin of some variant, and its value must be valid there
+      [SWEEP + "#set disentangle.epochs=3", /--set disentangle\.epochs: the config has no plugin/],
+      [SWEEP + "#set mi-binned.bins=-4", /mi-binned.*bins/],
     ];
     for (const [text, pattern] of cases) {
       await Deno.writeTextFile(join(dir, "bad.yaml"), text);
-      const r = await lens(["sweep", "bad.yaml", "--db", db, "--epochs", "2"], dir);
+      const set = text.match(/#set (.+)$/)?.[1];
+      const r = await lens(
+        ["sweep", "bad.yaml", "--db", db, "--epochs", "2", ...(set ? ["--set", set] : [])],
+        dir,
+      );
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^error: /);
       assert.match(r.stderr, pattern);

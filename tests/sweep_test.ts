@@ -21,11 +21,15 @@ function sweepError(text: string, file = "s.yaml", readFile?: (p: string) => str
   assert.fail(`expected an error for: ${text}`);
 }
 
-Deno.test("mergeOverrides: mappings merge key by key, lists and scalars replace", () => {
+Deno.test("mergeOverrides: mappings merge key by key, lists and scalars replace, null removes", () => {
   const base = { model: { hidden: [10, 7], activation: "tanh" }, seeds: 3, plugins: ["a", "b"] };
   assert.deepEqual(
     mergeOverrides(base, { model: { hidden: [4] }, plugins: ["c"], seeds: null }),
-    { model: { hidden: [4], activation: "tanh" }, seeds: null, plugins: ["c"] },
+    { model: { hidden: [4], activation: "tanh" }, plugins: ["c"] },
+  );
+  assert.deepEqual(
+    mergeOverrides(base, { model: { type: "cnn", hidden: null, dense: [8] } }),
+    { model: { activation: "tanh", type: "cnn", dense: [8] }, seeds: 3, plugins: ["a", "b"] },
   );
   // the base is not changed
   assert.deepEqual(base.model.hidden, [10, 7]);
@@ -214,4 +218,36 @@ Deno.test("the shipped sweep examples load and their plugins resolve", async () 
       );
     }
   }
+});
+
+Deno.test("the MNIST complexity sweep: MLP and CNN variants (null drops the MLP widths), kd", async () => {
+  const registry = createRegistry(builtinPlugins());
+  const path = fileURLToPath(new URL("../examples/sweep_complexity_mnist.yaml", import.meta.url));
+  const s = await loadSweep(path);
+  assert.deepEqual(s.variants.map((v) => v.name), [
+    "mlp-200",
+    "mlp-1000",
+    "mlp-5000",
+    "cnn-200",
+    "cnn-1000",
+    "cnn-5000",
+    "kd",
+  ]);
+  for (const v of s.variants) {
+    registry.resolve(v.config.plugins, { file: path });
+    const subset = v.config.data.name === "mnist" ? v.config.data.subset : -1;
+    const want = v.name === "kd" ? 1000 : Number(v.name.split("-")[1]);
+    assert.equal(subset, want, v.name);
+    assert.equal(v.config.model.type, v.name.startsWith("cnn") ? "cnn" : "mlp", v.name);
+  }
+  const ids = (name: string) =>
+    s.variants.find((v) => v.name === name)!.config.plugins.map((p) => p.id);
+  assert.deepEqual(ids("kd"), ["kd-compression"]);
+  assert.deepEqual(ids("cnn-200"), [
+    "disentangle",
+    "reliability",
+    "shapley-effectiveness",
+    "shapley-overfitting",
+    "boost",
+  ]);
 });
