@@ -37,9 +37,10 @@ export {
   type Registry,
   type ResolvedPlugin,
   validateOptions,
+  type Where,
 } from "./core/registry.ts";
 export { openStore } from "./core/store.ts";
-export { configFromValue, loadConfig, parseConfig } from "./core/config.ts";
+export { configFromValue, type ConfigSource, loadConfig, parseConfig } from "./core/config.ts";
 export {
   loadSweep,
   mergeOverrides,
@@ -48,15 +49,22 @@ export {
   type SweepVariant,
 } from "./core/sweep.ts";
 export { logSpacedEpochs, sampledEpochs } from "./core/schedule.ts";
-export { createRng, permutation, truncatedNormal } from "./core/rng.ts";
-export { initDense } from "./core/model/init.ts";
+export { createRng, permutation, type Rng, truncatedNormal } from "./core/rng.ts";
+export { type DenseParams, initDense, type InitScheme } from "./core/model/init.ts";
 export { initBackend } from "./core/backend.ts";
 export { chooseEngine, createTrainer } from "./core/train/create_trainer.ts";
 export { aggregateSeeds } from "./core/aggregate.ts";
 export { loadDataset } from "./core/data/load.ts";
 export { loadTishby12, tishby12Arrays } from "./core/data/tishby12.ts";
 export { loadMnist } from "./core/data/mnist.ts";
-export { type NpyArray, readNpy, writeNpy } from "./core/data/npy.ts";
+export { type NpyArray, type NpyData, readNpy, writeNpy } from "./core/data/npy.ts";
 export { readNpz, writeNpz } from "./core/data/npz.ts";
 export { builtinPlugins } from "./plugins/builtin.ts";
+export {
+  analyzeFeatures,
+  type AnalyzeFeaturesInput,
+  type UpperSpec,
+  type UserSplit,
+} from "./plugins/complexity/user_features.ts";
+export type { WeightLayout } from "./plugins/complexity/upper_npz.ts";
 export { LAYERLENS_VERSION } from "./core/version.ts";
