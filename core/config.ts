@@ -107,8 +107,11 @@ function shown(v: unknown): string {
  * `note` is added to every message (e.g. `variant "depth-3"`).
  */
 export interface ConfigSource {
+  /** Dotted field name (e.g. `variants[1].model.hidden[0]`) to show in errors for a config path. */
   field(path: (string | number)[]): string;
+  /** Line (1-based) of the value at a config path in `file`, when known. */
   line(path: (string | number)[]): number | undefined;
+  /** Text added to every error message, e.g. `variant "depth-3"`. */
   note?: string;
 }
 

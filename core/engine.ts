@@ -31,20 +31,31 @@ import { LAYERLENS_VERSION } from "./version.ts";
 
 /** Progress of one seed at the end of an epoch. */
 export interface EpochProgress {
+  /** The seed. */
   seed: number;
+  /** Position of the seed in the config's `seeds` (0-based). */
   seedIndex: number;
+  /** Number of seeds in the run. */
   seeds: number;
+  /** Epoch (0-based) that ended. */
   epoch: number;
+  /** Number of epochs each seed trains. */
   epochs: number;
+  /** Mean training cross-entropy loss (nats) of the epoch. */
   loss: number;
+  /** Training accuracy (0..1) of the epoch. */
   accuracy: number;
+  /** Seconds since the run started (data loading included). */
   elapsedS: number;
 }
 
 /** Options of {@link runExperiment}. */
 export interface RunExperimentOptions {
+  /** The validated experiment to run. */
   config: RunConfig;
+  /** Where the run and its records are stored. */
   store: Store;
+  /** Registry that resolves the config's plugins. */
   registry: Registry;
   /** Id for the new run (e.g. chosen by the server); a fresh one otherwise. */
   runId?: string;
@@ -58,9 +69,13 @@ export interface RunExperimentOptions {
 
 /** How a run ended. */
 export interface RunOutcome {
+  /** Id of the stored run. */
   runId: string;
+  /** How the run ended: `completed` or `interrupted` (a failure throws instead). */
   status: RunStatus;
+  /** Durations in seconds (`load_s`, `train_s`, `capture_s`, `total_s`, `plugin:<id>_s`). */
   timings: Record<string, number>;
+  /** Errors raised by plugins, which did not stop the run. */
   pluginErrors: { plugin: string; message: string }[];
 }
 
@@ -320,16 +335,23 @@ async function trainGroup(
 
 /** Options of {@link analyzeActivations}. */
 export interface AnalyzeOptions {
+  /** Name of the run to store. */
   name: string;
   /** One activation cache per snapshot, in epoch order. */
   snapshots: { epoch: number; cache: ActivationCache }[];
+  /** Class label of each activation row (every snapshot has one row per label). */
   labels: Int32Array;
+  /** Number of classes. */
   numClasses: number;
+  /** Plugins to run (those needing training events are skipped). */
   plugins: PluginUse[];
+  /** Where the run and its records are stored. */
   store: Store;
+  /** Registry that resolves the plugins. */
   registry: Registry;
   /** Where the activations came from (files), recorded as the run's config. */
   source: Record<string, unknown>;
+  /** Lines for the user. */
   log?: (message: string) => void;
 }
 

@@ -28,11 +28,16 @@ export interface LensErrorDetails {
  * ```
  */
 export class LensError extends Error {
+  /** Stable machine-readable code, e.g. `config`, `data`, `plugin`, `not_found`. */
   readonly code: string;
+  /** File at fault, if any. */
   readonly file?: string;
+  /** Field (dotted path) or array name at fault, if any. */
   readonly field?: string;
+  /** What was expected there, if known. */
   readonly expected?: string;
 
+  /** Builds the message as `file: field: message (expected ...)` from the parts given. */
   constructor(message: string, details: LensErrorDetails) {
     const where = [details.file, details.field].filter(Boolean).join(": ");
     const expected = details.expected ? ` (expected ${details.expected})` : "";

@@ -14,13 +14,17 @@ import type { HookName, OptionSpec, Plugin, PluginUse } from "./types.ts";
 
 /** A plugin with its validated options (defaults filled in). */
 export interface ResolvedPlugin {
+  /** The registered plugin. */
   plugin: Plugin;
+  /** Its options, validated against its {@link OptionSpec}s, with defaults filled in. */
   options: Record<string, unknown>;
 }
 
 /** Where a plugin list came from, for error messages: a file and a dotted field. */
 export interface Where {
+  /** File the plugin list was read from. */
   file?: string;
+  /** Dotted field of the plugin list, e.g. `plugins`. */
   field?: string;
 }
 
@@ -28,6 +32,7 @@ export interface Where {
 export interface Registry {
   /** The registered plugins, in registration order. */
   list(): Plugin[];
+  /** The plugin with this id, if registered. */
   get(id: string): Plugin | undefined;
   /** Checks the plugin's shape and adds it; a second plugin with the same id is refused. */
   register(p: Plugin): void;

@@ -56,22 +56,31 @@ export const SWEEP_KEYS: readonly string[] = [
 
 /** One variant: its name, the overrides as written, and the validated config. */
 export interface SweepVariant {
+  /** Variant name, unique within the sweep. */
   name: string;
+  /** The overrides as written (snake_case config fields), without `name`. */
   overrides: Record<string, unknown>;
+  /** The base merged with the overrides, validated; its `name` is `<sweep>/<variant>`. */
   config: RunConfig;
 }
 
 /** A validated sweep. */
 export interface Sweep {
+  /** Sweep name (default: the file name without its extension). */
   name: string;
   /** The sweep file. */
   file: string;
   /** The base config's file (the sweep file itself when the base is inline). */
   baseFile: string;
+  /** The validated base config. */
   base: RunConfig;
+  /** Training loss the summary table reports the first epoch below (`loss_threshold`). */
   lossThreshold: number;
+  /** Tolerance in bits for "converged in the information plane" (`plane_tolerance`). */
   planeTolerance: number;
+  /** Id of the plugin whose `ixt` / `ity` records the summary reads (`mi_plugin`). */
   miPlugin: string;
+  /** The variants, in file order. */
   variants: SweepVariant[];
 }
 

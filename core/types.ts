@@ -29,12 +29,19 @@
  * ```
  */
 export interface ResultRecord {
+  /** Id of the plugin that emitted the record. */
   plugin: string;
+  /** Hook-point name the record is about (e.g. `dense_1`). */
   layer: string;
+  /** Epoch (0-based) the value refers to: activations captured at the start of it. */
   epoch: number;
+  /** Seed of the run the value comes from; -1 for aggregates over seeds. */
   seed: number;
+  /** Second coordinate (feature order l, IB-curve point, ...); 0 when unused. */
   index: number;
+  /** Metric name, as declared in the plugin's `emits` (aggregates add `_mean`, `_sd`, ...). */
   metric: string;
+  /** The value, in the unit the plugin's {@link MetricSpec} declares (e.g. bits or nats). */
   value: number;
 }
 
@@ -46,8 +53,11 @@ export type ResultInput = Omit<ResultRecord, "plugin" | "index"> & { index?: num
 
 /** A matrix of activations, row-major: `rows` samples by `cols` units. */
 export interface Activation {
+  /** The values, `rows * cols` floats, row `i` at `data[i * cols .. (i + 1) * cols)`. */
   data: Float32Array;
+  /** Number of samples (rows). */
   rows: number;
+  /** Number of units per sample (columns). */
   cols: number;
 }
 
@@ -81,12 +91,19 @@ export interface Dataset {
   name: string;
   /** Shape of one input, e.g. `[12]` or `[28, 28, 1]`. */
   inputShape: number[];
+  /** Number of classes; labels are integers in `[0, numClasses)`. */
   numClasses: number;
+  /** Training inputs, `nTrain` rows of the flattened input shape, row-major. */
   xTrain: Float32Array;
+  /** Training labels, one class index per training row. */
   yTrain: Int32Array;
+  /** Number of training samples. */
   nTrain: number;
+  /** Test inputs, `nTest` rows of the flattened input shape, row-major. */
   xTest: Float32Array;
+  /** Test labels, one class index per test row. */
   yTest: Int32Array;
+  /** Number of test samples (0 when there is no test set). */
   nTest: number;
   /** Inputs on which activations are captured (for tishby12: all 4096). */
   probe: { x: Float32Array; y: Int32Array; n: number };
@@ -145,9 +162,13 @@ export type ModelSpec =
 
 /** Optimisation settings. */
 export interface TrainingSpec {
+  /** Number of epochs to train (full passes over the training set). */
   epochs: number;
+  /** Mini-batch size in samples; the last batch of an epoch may be smaller. */
   batchSize: number;
+  /** Learning rate of the optimizer. */
   lr: number;
+  /** Optimizer: `adam` or plain `sgd`. */
   optimizer: "adam" | "sgd";
   /** Reshuffle the training set each epoch (seeded); the reference does not. */
   shuffle: boolean;
@@ -161,7 +182,9 @@ export type ScheduleSpec =
 
 /** One plugin to run, with its (not yet validated) options. */
 export interface PluginUse {
+  /** Id of a registered plugin (built-in or loaded from a file). */
   id: string;
+  /** Options as written in the config; checked against the plugin's {@link OptionSpec}s. */
   options: Record<string, unknown>;
 }
 
@@ -173,15 +196,23 @@ export type BackendName = "wasm" | "cpu" | "webgpu";
 
 /** A validated experiment. */
 export interface RunConfig {
+  /** Name of the experiment (stored as the run's name). */
   name: string;
+  /** Data set to load. */
   data: DataSpec;
+  /** Network architecture. */
   model: ModelSpec;
+  /** Optimisation settings. */
   training: TrainingSpec;
+  /** Epochs at which activations are captured and gradients kept. */
   schedule: ScheduleSpec;
   /** Seeds, each an independent initialisation (and split / batching order). */
   seeds: number[];
+  /** tfjs backend (used by the `tfjs` engine; the fused kernel runs in plain JS / WebAssembly). */
   backend: BackendName;
+  /** Which executor trains the model. */
   engine: EngineKind;
+  /** Plugins to run; the registry adds the ones they require and runs those first. */
   plugins: PluginUse[];
 }
 
@@ -190,7 +221,9 @@ export interface RunConfig {
 
 /** Loss and accuracy, one entry per seed the trainer holds. */
 export interface EpochStats {
+  /** Mean cross-entropy loss (nats) per seed, in the order of the trainer's `seeds`. */
   loss: number[];
+  /** Fraction of samples classified correctly (0..1) per seed, same order. */
   accuracy: number[];
 }
 
@@ -204,11 +237,15 @@ export type BatchCallback = (
 
 /** What a trainer is built from. */
 export interface TrainerOptions {
+  /** Network architecture to build. */
   model: ModelSpec;
+  /** Optimisation settings. */
   training: TrainingSpec;
   /** One data set per seed (the same object repeated when splits do not depend on the seed). */
   datasets: Dataset[];
+  /** Seeds to train, one per entry of `datasets`. */
   seeds: number[];
+  /** tfjs backend to use (ignored by the fused kernel). */
   backend: BackendName;
 }
 
@@ -242,46 +279,75 @@ export interface Trainer {
 
 /** Sent once before any seed trains. */
 export interface RunStartEvent {
+  /** Id of the run in the store. */
   runId: string;
+  /** The validated experiment (a stub with just `name` when analysing stored activations). */
   config: RunConfig;
+  /** Hook points of the model, input to output. */
   layers: LayerInfo[];
+  /** Epochs (0-based, ascending) at which activations are captured. */
   sampledEpochs: number[];
+  /** Size facts of the data set (of the first seed's data set when splits depend on the seed). */
   dataset: { name: string; numClasses: number; nTrain: number; nTest: number; nProbe: number };
 }
 /** Sent when a seed starts training. */
 export interface TrainStartEvent {
+  /** Seed about to train. */
   seed: number;
 }
 /** Sent at the start of every epoch; `sampled` marks capture epochs. */
 export interface EpochStartEvent {
+  /** Seed training. */
   seed: number;
+  /** Epoch (0-based) about to start. */
   epoch: number;
+  /** Whether this is a sampled epoch (activations captured, gradients reported). */
   sampled: boolean;
 }
 /** Sent after every mini-batch of a sampled epoch, with per-layer weight gradients. */
 export interface BatchEndEvent {
+  /** Seed the batch belongs to. */
   seed: number;
+  /** Epoch (0-based) of the batch. */
   epoch: number;
+  /** Index (0-based) of the mini-batch within the epoch. */
   batch: number;
+  /** Mean cross-entropy loss (nats) of the batch. */
   loss: number;
+  /** Weight-matrix gradient (flattened, biases excluded) of each weighted hook point, by name. */
   grads: Map<string, Float32Array>;
 }
 /** Activations of every hook point on the probe set, at the start of a sampled epoch. */
 export interface ActivationsEvent {
+  /** Seed whose network produced the activations. */
   seed: number;
+  /** Epoch (0-based): captured before that epoch's training, so after `epoch` epochs of updates. */
   epoch: number;
+  /** Activations of every hook point, one row per probe input. */
   cache: ActivationCache;
+  /** Class label of each probe input (row). */
   labels: Int32Array;
+  /** Number of classes of the data set. */
   numClasses: number;
 }
 /** Sent at the end of every epoch. */
 export interface EpochEndEvent {
+  /** Seed that trained. */
   seed: number;
+  /** Epoch (0-based) that ended. */
   epoch: number;
+  /** Whether this was a sampled epoch. */
   sampled: boolean;
+  /** Mean cross-entropy loss (nats) over the batches as they were trained during the epoch. */
   loss: number;
+  /** Training accuracy (0..1) over the batches as they were trained during the epoch. */
   accuracy: number;
+  /**
+   * Test loss (nats); only on sampled epochs with a test set, and measured
+   * at the start of the epoch, before its training (unlike `loss`).
+   */
   testLoss?: number;
+  /** Test accuracy (0..1); same epochs and timing as `testLoss`. */
   testAccuracy?: number;
 }
 /**
@@ -289,7 +355,9 @@ export interface EpochEndEvent {
  * any hook point, and the upper part of the network above it.
  */
 export interface ModelHandle {
+  /** Seed of this network. */
   readonly seed: number;
+  /** Hook points of the model, input to output. */
   readonly layers: LayerInfo[];
   /** Activations of every hook point on `n` inputs. */
   capture(x: Float32Array, n: number): Promise<ActivationCache>;
@@ -302,25 +370,38 @@ export interface ModelHandle {
 
 /** Sent when a seed has finished training; `model` stays valid until run_end. */
 export interface TrainEndEvent {
+  /** Seed that finished training. */
   seed: number;
+  /** Number of epochs it was configured to train. */
   epochs: number;
+  /** The trained network; valid until `run_end`. */
   model: ModelHandle;
+  /** The data set this seed trained on. */
   dataset: Dataset;
 }
 /** Sent once after every seed has finished: the place to aggregate. */
 export interface RunEndEvent {
+  /** Id of the run in the store. */
   runId: string;
 }
 
 /** Every hook event by name. */
 export interface HookEventMap {
+  /** Once, before any seed trains. */
   run_start: RunStartEvent;
+  /** When a seed starts training. */
   train_start: TrainStartEvent;
+  /** At the start of every epoch of every seed. */
   epoch_start: EpochStartEvent;
+  /** After every mini-batch of a sampled epoch, when some plugin consumes it. */
   batch_end: BatchEndEvent;
+  /** At the start of every sampled epoch, with activations on the probe set. */
   activations: ActivationsEvent;
+  /** At the end of every epoch of every seed. */
   epoch_end: EpochEndEvent;
+  /** When a seed has finished training. */
   train_end: TrainEndEvent;
+  /** Once, after every seed has finished (not sent when the run fails or is interrupted). */
   run_end: RunEndEvent;
 }
 
@@ -332,19 +413,27 @@ export type HookName = keyof HookEventMap;
 
 /** Declares one option of a plugin: its type, default and meaning. */
 export interface OptionSpec {
+  /** Type the value must have; `enum` takes one of `choices`. */
   type: "number" | "integer" | "boolean" | "string" | "enum" | "number[]" | "string[]";
+  /** Value used when the option is not given. */
   default: unknown;
+  /** What the option does. */
   description: string;
   /** Allowed values for `enum`. */
   choices?: readonly string[];
+  /** Smallest allowed value (inclusive), for numeric options. */
   min?: number;
+  /** Largest allowed value (inclusive), for numeric options. */
   max?: number;
 }
 
 /** Declares one metric a plugin emits. */
 export interface MetricSpec {
+  /** Metric name as it appears in {@link ResultRecord.metric}. */
   name: string;
+  /** Unit of the value, e.g. `bits` or `nats`; omitted for dimensionless values. */
   unit?: string;
+  /** What the metric measures. */
   description: string;
 }
 
@@ -359,10 +448,15 @@ export interface MetricSpec {
  * - `bar`: x is a coordinate, y one or more metrics.
  */
 export interface ChartSpec {
+  /** Chart id. */
   id: string;
+  /** Title shown above the chart. */
   title: string;
+  /** How the records are drawn (see above). */
   type: "line" | "scatter" | "bar";
+  /** The x axis: a coordinate (`field`) or, for `scatter`, a metric; `log` for a log scale. */
   x: { field?: "epoch" | "index"; metric?: string; label: string; log?: boolean };
+  /** The y axis: the metrics drawn on it; `log` for a log scale. */
   y: { metrics: string[]; label: string; log?: boolean };
   /** One dataset per distinct value of this coordinate. */
   groupBy: "layer" | "seed" | "metric";
@@ -374,6 +468,7 @@ export interface ChartSpec {
 
 /** What a plugin instance gets from the engine. */
 export interface PluginContext {
+  /** Id of the run the plugin instance belongs to. */
   readonly runId: string;
   /** Emit records; `plugin` is filled in. Written to the store in the engine's transaction. */
   emit(records: ResultInput[]): void;
@@ -418,14 +513,21 @@ export type PluginInstance = {
  * ```
  */
 export interface Plugin {
+  /** Unique plugin id, used in configs and as {@link ResultRecord.plugin}. */
   id: string;
+  /** One line on what the plugin measures. */
   description: string;
+  /** Options the plugin accepts, by name. */
   options: Record<string, OptionSpec>;
+  /** Hook events the plugin handles. */
   consumes: HookName[];
   /** Plugins whose results this one reads; they run first. */
   requires?: string[];
+  /** Metrics the plugin emits. */
   emits: MetricSpec[];
+  /** How the dashboard draws the plugin's records. */
   charts?: ChartSpec[];
+  /** Creates an instance for one run from validated options (defaults filled). */
   setup(
     ctx: PluginContext,
     options: Record<string, unknown>,
@@ -440,18 +542,31 @@ export type RunStatus = "running" | "completed" | "failed" | "interrupted";
 
 /** A run as stored. */
 export interface RunRow {
+  /** Run id. */
   id: string;
+  /** Run name (the config's `name`). */
   name: string;
+  /** Lifecycle status. */
   status: RunStatus;
+  /** The validated config (or, for an analysis of stored activations, what it was given). */
   config: RunConfig | Record<string, unknown>;
+  /** Seeds of the run. */
   seeds: number[];
+  /** Backend used, as a description (e.g. `wasm`, `js (fused-mlp); tfjs wasm`, `none`). */
   backend: string;
+  /** Engine used: `fused`, `tfjs` or `analyze`. */
   engine: string;
+  /** Versions of layerlens, Deno and tfjs the run was made with, by name. */
   versions: Record<string, string>;
+  /** Durations in seconds: `load_s`, `train_s`, `capture_s`, `total_s`, `plugin:<id>_s`. */
   timings: Record<string, number>;
+  /** When the run was created, ISO 8601 UTC. */
   createdAt: string;
+  /** When the run finished (ISO 8601 UTC); null while running. */
   finishedAt: string | null;
+  /** Message of the error that failed the run, or null. */
   error: string | null;
+  /** Errors raised by plugins (recorded without stopping the run). */
   pluginErrors: { plugin: string; message: string }[];
   /** Last epoch written per seed. */
   progress: { seed: number; epoch: number; loss: number; accuracy: number }[];
@@ -459,11 +574,17 @@ export interface RunRow {
 
 /** Filter for {@link Store.queryResults}; every field optional. */
 export interface ResultFilter {
+  /** Only records of this plugin id. */
   plugin?: string;
+  /** Only records of this layer. */
   layer?: string;
+  /** Only records of this metric, or of any of these metrics (an empty list matches none). */
   metric?: string | string[];
+  /** Only records of this seed (-1 for aggregates). */
   seed?: number;
+  /** Only records with epoch >= this. */
   epochMin?: number;
+  /** Only records with epoch <= this. */
   epochMax?: number;
   /** Only records with rowid greater than this (live following). */
   afterId?: number;
@@ -471,6 +592,7 @@ export interface ResultFilter {
 
 /** The run store (SQLite through node:sqlite). */
 export interface Store {
+  /** Path of the SQLite file. */
   readonly path: string;
   /** Creates a run with status `running`; returns its id (the given one, or a new one). */
   createRun(
@@ -482,15 +604,20 @@ export interface Store {
   appendResults(runId: string, records: ResultRecord[]): void;
   /** Record end-of-epoch statistics (live progress). */
   recordEpoch(runId: string, e: EpochEndEvent): void;
+  /** Record an error raised by a plugin (the run goes on). */
   recordPluginError(runId: string, plugin: string, message: string): void;
+  /** Mark a run finished with its status, timings (seconds) and, on failure, the error message. */
   finishRun(
     runId: string,
     status: RunStatus,
     timings: Record<string, number>,
     error?: string,
   ): void;
+  /** Every stored run, newest first. */
   listRuns(): RunRow[];
+  /** The run with this id, if any. */
   getRun(id: string): RunRow | undefined;
+  /** Records of a run matching `filter`, each with its rowid as `id`, in insertion order. */
   queryResults(runId: string, filter?: ResultFilter): (ResultRecord & { id: number })[];
   /** Epoch statistics rows after the given id (live progress). */
   epochsSince(
@@ -505,5 +632,6 @@ export interface Store {
     testLoss: number | null;
     testAccuracy: number | null;
   }[];
+  /** Close the database. */
   close(): void;
 }

@@ -38,8 +38,11 @@ export type NpyData =
  * ```
  */
 export interface NpyArray {
+  /** Numpy type code without byte order: `f4 f8 i1 u1 i2 u2 i4 u4 i8 u8 b1`. */
   dtype: string;
+  /** Size of each dimension, outermost first; `[]` for a scalar. */
   shape: number[];
+  /** The elements in row-major (C) order, as the typed array matching `dtype`. */
   data: NpyData;
 }
 

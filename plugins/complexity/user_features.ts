@@ -53,9 +53,13 @@ import { readUpperNpz, type WeightLayout } from "./upper_npz.ts";
 
 /** Inputs, feature and labels of one split. */
 export interface UserSplit {
+  /** Network inputs, `n` rows by `inDim`, row-major. */
   x: Float32Array;
+  /** The feature, `n` rows by `dim`, row-major. */
   f: Float32Array;
+  /** Class label of each row. */
   y: Int32Array;
+  /** Number of samples (rows). */
   n: number;
 }
 
@@ -66,20 +70,31 @@ export type UpperSpec =
 
 /** What {@link analyzeFeatures} takes. */
 export interface AnalyzeFeaturesInput {
+  /** Number of input values per sample (columns of `x`). */
   inDim: number;
+  /** Dimension of the feature (columns of `f`). */
   dim: number;
+  /** Training split; the disentanglers are fitted on every row of it. */
   train: UserSplit;
+  /** Held-out split, needed for the overfitting game and boost. */
   test?: UserSplit;
+  /** The layers above the feature, needed for the Shapley games and boost. */
   upper?: UpperSpec;
+  /**
+   * The same feature of other networks on the same training inputs (each
+   * `train.n` rows by its own dim, row-major), for reliability.
+   */
   peers?: Float32Array[];
   /** Name of the feature in the records (default "feature"). */
   layer?: string;
+  /** Options of the plugins run, as their configs would give them. */
   options?: {
     disentangle?: Record<string, unknown>;
     reliability?: Record<string, unknown>;
     shapley?: Record<string, unknown>;
     boost?: { components?: number[] };
   };
+  /** Lines for the user (progress). */
   log?: (message: string) => void;
 }
 
