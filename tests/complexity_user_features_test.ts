@@ -124,4 +124,9 @@ Deno.test("analyzeFeatures: peers give reliability; malformed inputs name the ar
     () => analyzeFeatures({ inDim: 5, dim: 8, train: { ...train, f: fTrain.subarray(1) } }),
     /train\.f has 1919 values \(expected 240 x 8 values\)/,
   );
+  const empty = { x: new Float32Array(0), f: new Float32Array(0), y: new Int32Array(0), n: 0 };
+  await assert.rejects(
+    () => analyzeFeatures({ inDim: 5, dim: 8, train: empty, peers: [new Float32Array(0)] }),
+    /train has 0 samples \(expected at least one sample\)/,
+  );
 });

@@ -106,6 +106,20 @@ function check(split: UserSplit, inDim: number, dim: number, name: string): void
       expected,
     });
   };
+  if (!Number.isInteger(split.n) || split.n < 1) {
+    throw new LensError(`${name} has ${split.n} samples`, {
+      code: "data",
+      field: `${name}.n`,
+      expected: "at least one sample",
+    });
+  }
+  if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(dim) || dim < 1) {
+    throw new LensError(`input width ${inDim} and feature width ${dim}`, {
+      code: "data",
+      field: "inDim / dim",
+      expected: "positive integers",
+    });
+  }
   if (split.x.length !== split.n * inDim) bad("x", `${split.n} x ${inDim} values`, split.x.length);
   if (split.f.length !== split.n * dim) bad("f", `${split.n} x ${dim} values`, split.f.length);
   if (split.y.length !== split.n) bad("y", `${split.n} labels`, split.y.length);
