@@ -8,11 +8,18 @@
  * Scenarios, one JSON line each:
  * - `labels`: the shipped hard labels (p(y|x) one-hot);
  * - `labels+soften`: the same with label noise `--soften` (default 0.1);
- * - `stress` (with --stress; slow, about a minute): p(y=1|x) =
+ * - `stress` (with --stress; slow, 90 to 100 s on an idle core): p(y=1|x) =
  *   sigmoid(5 (f(x) - theta) / sd(f)) for a fixed random linear f of the
  *   bits, the form of the paper's soft labels, so all 4096 rows of p(y|x)
- *   differ and no input pooling applies.
+ *   differ and no input pooling applies. About half the time is the first
+ *   beta (1052 updates from 4096 clusters collapsing to 316, ~1.2e9 encoder
+ *   entries above the exp(-40) cut exponentiated in all), most of the rest
+ *   the 11 betas that stop at the 3000-update cap.
+ *
+ * `cpuSeconds` is the process's CPU time (user + system) for the scenario:
+ * steadier than `seconds` when the cores are shared.
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { tishby12Arrays } from "../core/data/tishby12.ts";
 import { createRng } from "../core/rng.ts";
@@ -30,8 +37,11 @@ const maxIter = Number(values["max-iter"]);
 
 function run(name: string, joint: IbJoint) {
   const t0 = performance.now();
+  const u0 = process.cpuUsage();
   const c = ibCurve(joint, { maxIter });
   const seconds = (performance.now() - t0) / 1000;
+  const u1 = process.cpuUsage(u0);
+  const cpuSeconds = (u1.user + u1.system) / 1e6;
   const pts = c.points;
   const first = pts[0];
   const last = pts[pts.length - 1];
@@ -39,6 +49,7 @@ function run(name: string, joint: IbJoint) {
   console.log(JSON.stringify({
     scenario: name,
     seconds: r(seconds),
+    cpuSeconds: r(cpuSeconds),
     betas: pts.length,
     groups: c.groups,
     ixy: r(c.ixy),
