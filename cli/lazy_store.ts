@@ -23,6 +23,7 @@ export function lazyStore(path: string): Store & { opened(): boolean } {
     listRuns: () => s().listRuns(),
     getRun: (id) => s().getRun(id),
     queryResults: (runId, filter) => s().queryResults(runId, filter),
+    resultGroups: (runId, afterId) => s().resultGroups(runId, afterId),
     epochsSince: (runId, afterId) => s().epochsSince(runId, afterId),
     close: () => inner?.close(),
   };

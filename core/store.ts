@@ -448,6 +448,23 @@ export function openStore(path: string): Store {
       return r ? rowToRun(r) : undefined;
     },
 
+    resultGroups(runId, afterId = 0) {
+      const rows = arrayRows(
+        "SELECT plugin, metric, layer, COUNT(*), MIN(epoch), MAX(epoch), MAX(id) FROM results " +
+          "WHERE run_id = ? AND id > ? GROUP BY plugin, metric, layer",
+        [runId, afterId],
+      ) as [string, string, string, number, number, number, number][];
+      return rows.map(([plugin, metric, layer, count, epochMin, epochMax, lastId]) => ({
+        plugin,
+        metric,
+        layer,
+        count,
+        epochMin,
+        epochMax,
+        lastId,
+      }));
+    },
+
     queryResults(runId, filter: ResultFilter = {}) {
       const where = ["run_id = ?"];
       const params: SQLInputValue[] = [runId];

@@ -572,6 +572,24 @@ export interface RunRow {
   progress: { seed: number; epoch: number; loss: number; accuracy: number }[];
 }
 
+/** One (plugin, metric, layer) group of a run's records: {@link Store.resultGroups}. */
+export interface ResultGroup {
+  /** Plugin that emitted the records. */
+  plugin: string;
+  /** Metric name. */
+  metric: string;
+  /** Layer (hook point) name. */
+  layer: string;
+  /** Number of records in the group. */
+  count: number;
+  /** Smallest epoch of the group. */
+  epochMin: number;
+  /** Largest epoch of the group. */
+  epochMax: number;
+  /** Largest record rowid of the group. */
+  lastId: number;
+}
+
 /** Filter for {@link Store.queryResults}; every field optional. */
 export interface ResultFilter {
   /** Only records of this plugin id. */
@@ -619,6 +637,12 @@ export interface Store {
   getRun(id: string): RunRow | undefined;
   /** Records of a run matching `filter`, each with its rowid as `id`, in insertion order. */
   queryResults(runId: string, filter?: ResultFilter): (ResultRecord & { id: number })[];
+  /**
+   * Counts of a run's records after rowid `afterId`, one group per
+   * (plugin, metric, layer), computed in the database (no records are
+   * read out): what a live page needs to know what to fetch.
+   */
+  resultGroups(runId: string, afterId?: number): ResultGroup[];
   /** Epoch statistics rows after the given id (live progress). */
   epochsSince(
     runId: string,

@@ -12,7 +12,7 @@ import { openStore } from "../core/store.ts";
 import type { Plugin, ResultRecord, Store } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "../server/app.ts";
-import { epochWindows, mergeSummaries, summarizeResults } from "../server/routes/live.ts";
+import { summarizeResults } from "../server/routes/live.ts";
 import { CSV_HEADER } from "../server/routes/runs.ts";
 import { createRunSpawner } from "../server/spawn_run.ts";
 
@@ -623,41 +623,70 @@ Deno.test("static assets: the page shell, modules and chart.js from disk", async
   }
 });
 
-Deno.test("catch-up helpers: epoch windows cover each epoch once; summaries add up", () => {
-  const epochs = [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377];
-  const windows = epochWindows(epochs, 4);
-  assert.ok(windows.length >= 3);
-  assert.equal(windows[0].epochMin, undefined);
-  assert.equal(windows[windows.length - 1].epochMax, undefined);
-  const inWindow = (e: number) =>
-    windows.filter((w) => (w.epochMin ?? -Infinity) <= e && e <= (w.epochMax ?? Infinity)).length;
-  for (let e = -5; e <= 400; e++) assert.equal(inWindow(e), 1, `epoch ${e}`);
-  assert.deepEqual(epochWindows([7], 8), [{}]);
-
-  const rec = (id: number, plugin: string, metric: string, layer: string, epoch: number) => ({
-    id,
-    plugin,
-    layer,
-    epoch,
-    seed: 0,
-    index: 0,
-    metric,
-    value: 1,
-  });
-  const a = summarizeResults([rec(3, "p", "m1", "l2", 4), rec(1, "p", "m2", "l10", 9)], 0);
-  const b = summarizeResults([rec(7, "p", "m1", "l1", 1), rec(5, "q", "z", "", 0)], 3);
-  const all = mergeSummaries(a, b);
-  assert.equal(all.lastId, 7);
-  assert.equal(all.count, 4);
-  assert.deepEqual(all.plugins.p, {
-    count: 3,
-    metrics: ["m1", "m2"],
-    layers: ["l1", "l2", "l10"],
-    epochMin: 1,
-    epochMax: 9,
-  });
-  assert.equal(all.plugins.q.count, 1);
-  assert.equal(a.plugins.p.count, 2, "inputs unchanged");
+Deno.test("catch-up summary: store groups folded per plugin equal a direct count of the records", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "layerlens-summary-" });
+  const store = openStore(join(dir, "runs.db"));
+  try {
+    const runId = store.createRun({
+      name: "s",
+      config: {},
+      seeds: [0],
+      backend: "none",
+      engine: "analyze",
+      versions: {},
+    });
+    const rec = (plugin: string, metric: string, layer: string, epoch: number) => ({
+      plugin,
+      layer,
+      epoch,
+      seed: 0,
+      index: 0,
+      metric,
+      value: 1,
+    });
+    store.appendResults(runId, [rec("p", "m1", "l2", 4), rec("p", "m2", "l10", 9)]);
+    const half = store.queryResults(runId).at(-1)!.id;
+    store.appendResults(runId, [
+      rec("p", "m1", "l1", 1),
+      rec("q", "z", "", 0),
+      rec("p", "m1", "l1", 3),
+    ]);
+    const all = store.queryResults(runId);
+    for (const after of [0, half]) {
+      const got = summarizeResults(store.resultGroups(runId, after), after);
+      const want = all.filter((r) => r.id > after);
+      assert.equal(got.count, want.length);
+      assert.equal(got.lastId, Math.max(...want.map((r) => r.id)));
+      for (const plugin of new Set(want.map((r) => r.plugin))) {
+        const mine = want.filter((r) => r.plugin === plugin);
+        assert.deepEqual(got.plugins[plugin], {
+          count: mine.length,
+          metrics: [...new Set(mine.map((r) => r.metric))].sort(),
+          layers: [...new Set(mine.map((r) => r.layer))]
+            .sort((x, y) => x.localeCompare(y, undefined, { numeric: true })),
+          epochMin: Math.min(...mine.map((r) => r.epoch)),
+          epochMax: Math.max(...mine.map((r) => r.epoch)),
+        });
+      }
+    }
+    // hand-checked: every record
+    const p = summarizeResults(store.resultGroups(runId), 0).plugins.p;
+    assert.deepEqual(p, {
+      count: 4,
+      metrics: ["m1", "m2"],
+      layers: ["l1", "l2", "l10"],
+      epochMin: 1,
+      epochMax: 9,
+    });
+    assert.deepEqual(summarizeResults(store.resultGroups(runId, all.at(-1)!.id), 7), {
+      lastId: 7,
+      count: 0,
+      plugins: {},
+    });
+  } finally {
+    store.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("the default spawner runs the CLI and records a run that fails to start", async () => {

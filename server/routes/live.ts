@@ -18,7 +18,7 @@
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ResultRecord, RunRow, Store } from "../../core/types.ts";
+import type { ResultGroup, RunRow } from "../../core/types.ts";
 import { compact } from "../chart_data.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { runNotFound } from "../errors.ts";
@@ -35,32 +35,34 @@ export interface ResultsSummary {
   >;
 }
 
-/** Summarises records (with ids) per plugin. */
-export function summarizeResults(
-  records: readonly (ResultRecord & { id: number })[],
-  afterId: number,
-): ResultsSummary {
+/**
+ * Folds the store's (plugin, metric, layer) groups of the records after
+ * `afterId` into one summary per plugin. Pure.
+ */
+export function summarizeResults(groups: readonly ResultGroup[], afterId: number): ResultsSummary {
   const plugins: Record<
     string,
     { count: number; metrics: Set<string>; layers: Set<string>; epochMin: number; epochMax: number }
   > = {};
   let lastId = afterId;
-  for (const r of records) {
-    if (r.id > lastId) lastId = r.id;
-    const p = plugins[r.plugin] ??= {
+  let count = 0;
+  for (const g of groups) {
+    lastId = Math.max(lastId, g.lastId);
+    count += g.count;
+    const p = plugins[g.plugin] ??= {
       count: 0,
       metrics: new Set(),
       layers: new Set(),
       epochMin: Infinity,
       epochMax: -Infinity,
     };
-    p.count++;
-    p.metrics.add(r.metric);
-    p.layers.add(r.layer);
-    if (r.epoch < p.epochMin) p.epochMin = r.epoch;
-    if (r.epoch > p.epochMax) p.epochMax = r.epoch;
+    p.count += g.count;
+    p.metrics.add(g.metric);
+    p.layers.add(g.layer);
+    p.epochMin = Math.min(p.epochMin, g.epochMin);
+    p.epochMax = Math.max(p.epochMax, g.epochMax);
   }
-  const out: ResultsSummary = { lastId, count: records.length, plugins: {} };
+  const out: ResultsSummary = { lastId, count, plugins: {} };
   for (const [id, p] of Object.entries(plugins)) {
     out.plugins[id] = {
       count: p.count,
@@ -71,67 +73,6 @@ export function summarizeResults(
     };
   }
   return out;
-}
-
-/** Adds summary `b` into `a` (a later batch of the same run). */
-export function mergeSummaries(a: ResultsSummary, b: ResultsSummary): ResultsSummary {
-  const out: ResultsSummary = {
-    lastId: Math.max(a.lastId, b.lastId),
-    count: a.count + b.count,
-    plugins: structuredClone(a.plugins),
-  };
-  for (const [id, p] of Object.entries(b.plugins)) {
-    const o = out.plugins[id];
-    if (!o) {
-      out.plugins[id] = structuredClone(p);
-      continue;
-    }
-    o.count += p.count;
-    o.metrics = [...new Set([...o.metrics, ...p.metrics])].sort();
-    o.layers = [...new Set([...o.layers, ...p.layers])]
-      .sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
-    o.epochMin = Math.min(o.epochMin, p.epochMin);
-    o.epochMax = Math.max(o.epochMax, p.epochMax);
-  }
-  return out;
-}
-
-/** Epoch windows splitting `epochs` into about `parts` groups (open-ended first and last). */
-export function epochWindows(
-  epochs: readonly number[],
-  parts: number,
-): { epochMin?: number; epochMax?: number }[] {
-  const distinct = [...new Set(epochs)].sort((a, b) => a - b);
-  if (distinct.length < 2 || parts < 2) return [{}];
-  const cuts: number[] = [];
-  for (let i = 1; i < parts; i++) {
-    const c = distinct[Math.floor((i * distinct.length) / parts)];
-    if (c !== cuts[cuts.length - 1]) cuts.push(c);
-  }
-  const out: { epochMin?: number; epochMax?: number }[] = [{ epochMax: cuts[0] - 1 }];
-  for (let i = 0; i < cuts.length - 1; i++) {
-    out.push({ epochMin: cuts[i], epochMax: cuts[i + 1] - 1 });
-  }
-  out.push({ epochMin: cuts[cuts.length - 1] });
-  return out;
-}
-
-/**
- * Summary of every record of a run so far, read in epoch windows with a
- * pause between them, so a big run's catch-up does not hold up other
- * requests (chart data) for the whole scan.
- */
-export async function summarizeRunResults(
-  store: Store,
-  runId: string,
-  epochs: readonly number[],
-): Promise<ResultsSummary> {
-  let summary: ResultsSummary = { lastId: 0, count: 0, plugins: {} };
-  for (const w of epochWindows(epochs, 8)) {
-    summary = mergeSummaries(summary, summarizeResults(store.queryResults(runId, w), 0));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  return summary;
 }
 
 function statusPayload(run: RunRow, phase: string, final: boolean) {
@@ -161,8 +102,6 @@ export function liveRoutes(
   const app = new Hono<AppEnv>();
   const pollMs = deps.pollMs ?? 500;
   const heartbeatMs = 15000;
-  /** Catch-up summaries of finished runs. */
-  const done = new Map<string, ResultsSummary>();
   const gone = (stream: { aborted: boolean }) => stream.aborted || !!deps.signal?.aborted;
 
   app.get("/:id/events", (c) => {
@@ -201,11 +140,10 @@ export function liveRoutes(
         resultId = Math.max(resultId, summary.lastId);
         await send("results", summary);
       };
+      const newResults = () => summarizeResults(store.resultGroups(id, resultId), resultId);
       const drain = async () => {
         await sendEpochs();
-        await sendResults(
-          summarizeResults(store.queryResults(id, { afterId: resultId }), resultId),
-        );
+        await sendResults(newResults());
       };
 
       // A run the server just started may not have its row yet.
@@ -221,24 +159,10 @@ export function liveRoutes(
       }
       deps.pending.delete(id);
 
-      // Catch-up: everything that exists, then the status. A finished run
-      // (nothing written any more) is read in epoch windows that leave room
-      // for other requests, and its summary is remembered; a running one is
-      // read in one query so that no record written meanwhile is skipped.
-      const rows = await sendEpochs();
-      if (resultId === 0 && run.status !== "running") {
-        let summary = done.get(id);
-        if (!summary) {
-          summary = await summarizeRunResults(store, id, rows.map((r) => r.epoch));
-          if (done.size >= 100) done.delete(done.keys().next().value!);
-          done.set(id, summary);
-        }
-        await sendResults(summary);
-      } else {
-        await sendResults(
-          summarizeResults(store.queryResults(id, { afterId: resultId }), resultId),
-        );
-      }
+      // Catch-up: everything that exists, then the status. The summary is
+      // counted in the database, so a big run's catch-up reads no records.
+      await sendEpochs();
+      await sendResults(newResults());
       let last = JSON.stringify(statusPayload(run, "follow", false));
       if (run.status !== "running") {
         await send("status", statusPayload(run, "catch-up", true));
