@@ -1,15 +1,16 @@
 /**
  * The 12-bit task of Shwartz-Ziv & Tishby for the fused MLP tests and
  * benchmark: all 4096 inputs (bits of i, most significant first), labels
- * from shared/data/var_u_labels.hex, train = first 3277 rows in binary
+ * from the project's copy data/var_u_labels.hex (read here independently
+ * of core/data/tishby12.ts), train = first 3277 rows in binary
  * order, test = the last 819, probe = all 4096.
  *
  * @module
  */
 import type { Dataset } from "../core/types.ts";
 
-/** Path of the label file in the shared reference folder. */
-export const LABELS_HEX = new URL("../../shared/data/var_u_labels.hex", import.meta.url);
+/** Path of the label file (the project's copy of shared/data/var_u_labels.hex). */
+export const LABELS_HEX = new URL("../data/var_u_labels.hex", import.meta.url);
 
 /** The 12-bit data set with the reference split (3277 train rows). */
 export function task12(): Dataset {
@@ -33,6 +34,6 @@ export function task12(): Dataset {
     yTest: y.slice(nTrain),
     nTest: 4096 - nTrain,
     probe: { x, y, n: 4096 },
-    info: { split: "reference", source: "shared/data/var_u_labels.hex" },
+    info: { split: "reference", source: "data/var_u_labels.hex" },
   };
 }
