@@ -73,6 +73,10 @@ function axis(def, isX, isBar, minPositive) {
       return logTicks(this)(v);
     };
     if (Number.isFinite(minPositive)) axisDef.min = niceFloor(minPositive);
+  } else if (isX && def.field === "index") {
+    // an index (order l, beta step) is a whole number: no 1.2, 1.4 ticks
+    axisDef.ticks.precision = 0;
+    axisDef.ticks.stepSize = 1;
   }
   return axisDef;
 }
