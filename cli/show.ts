@@ -11,6 +11,7 @@ import type { ResultRecord, RunConfig, RunRow } from "../core/types.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, parseFlags, requireDb } from "./args.ts";
 import { findRun } from "./find_run.ts";
 import { formatComplexityTable } from "./complexity_table.ts";
+import { formatPhasesTable } from "./phases_table.ts";
 import { formatInfoTable } from "./info_table.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { shortTime } from "./runs.ts";
@@ -80,6 +81,8 @@ export function formatRun(run: RunRow, records: readonly ResultRecord[]): string
   );
   const table = formatInfoTable(records);
   if (table) out.push("", table);
+  const phases = formatPhasesTable(records);
+  if (phases) out.push("", phases);
   const complexity = formatComplexityTable(records);
   if (complexity) out.push("", complexity);
   return out.join("\n") + "\n";

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { phasesRows } from "../cli/phases_table.ts";
 import { parseArgs } from "node:util";
 import { openStore } from "../core/store.ts";
 import type { ResultRecord } from "../core/types.ts";
@@ -170,25 +171,16 @@ try {
       );
     }
     if (plugins.has("phases")) {
-      const ph = records.filter((r) => r.plugin === "phases" && r.seed >= 0);
-      const layers = [...new Set(ph.map((r) => r.layer))];
       const lines = [
         "phases per layer: SNR transition epoch / I(X;T) peak epoch, per seed\n",
         "| layer | SNR transition (seeds) | I(X;T) peak (seeds) | median peak - transition |",
         "|---|---|---|---|",
       ];
-      for (const layer of layers) {
-        const get = (m: string) =>
-          run.seeds.map((s) =>
-            ph.find((r) => r.layer === layer && r.seed === s && r.metric === m)?.value
-          );
-        const d = get("peak_minus_transition").filter((v): v is number => v !== undefined)
-          .sort((a, b) => a - b);
-        const med = d.length ? d[Math.floor((d.length - 1) / 2)] : undefined;
+      for (const r of phasesRows(records)) {
         lines.push(
-          `| ${layer} | ${get("snr_transition_epoch").map((v) => f(v, 0)).join(", ")} | ${
-            get("ixt_peak_epoch").map((v) => f(v, 0)).join(", ")
-          } | ${f(med, 0)} |`,
+          `| ${r.layer} | ${r.transition.map((v) => f(v, 0)).join(", ")} | ${
+            r.peak.map((v) => f(v, 0)).join(", ")
+          } | ${f(r.medianGap, 0)} |`,
         );
       }
       console.log(lines.join("\n") + "\n");
