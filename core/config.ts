@@ -544,18 +544,24 @@ export function dottedField(path: (string | number)[]): string {
  * ```
  */
 export async function loadConfig(path: string): Promise<RunConfig> {
-  let text: string;
+  return parseConfig(await readYamlText(path, "config"), path);
+}
+
+/**
+ * The text of a YAML file, or a config {@link LensError} naming it ("<what>
+ * file not found", or why it cannot be read).
+ */
+export async function readYamlText(path: string, what: string): Promise<string> {
   try {
-    text = await Deno.readTextFile(path);
+    return await Deno.readTextFile(path);
   } catch (e) {
     throw new LensError(
       e instanceof Deno.errors.NotFound
-        ? "config file not found"
+        ? `${what} file not found`
         : `cannot read: ${errorMessage(e)}`,
       { code: "config", file: path, expected: "a readable YAML file" },
     );
   }
-  return parseConfig(text, path);
 }
 
 /** The snake_case mapping of a config, as a YAML file holds it. */

@@ -32,6 +32,7 @@ import {
   type ConfigSource,
   dottedField,
   parseConfig,
+  readYamlText,
 } from "./config.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import { nearest } from "./registry.ts";
@@ -382,16 +383,5 @@ export function parseSweep(
  * ```
  */
 export async function loadSweep(path: string): Promise<Sweep> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new LensError(
-      e instanceof Deno.errors.NotFound
-        ? "sweep file not found"
-        : `cannot read: ${errorMessage(e)}`,
-      { code: "config", file: path, expected: "a readable YAML file" },
-    );
-  }
-  return parseSweep(text, path);
+  return parseSweep(await readYamlText(path, "sweep"), path);
 }

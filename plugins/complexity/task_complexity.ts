@@ -14,6 +14,7 @@
  */
 import { createRng } from "../../core/rng.ts";
 import { complexityStats } from "./components.ts";
+import { affine } from "./dense_handle.ts";
 import { disentangle, type DisentangleOptions } from "./disentangle_kernel.ts";
 
 /** A random ReLU target of depth k and its inputs. */
@@ -36,29 +37,6 @@ export interface ReluTargetSpec {
   seed: number;
   /** Standard deviation of the biases (default 0.5). */
   biasSd?: number;
-}
-
-/** `rows` by `outDim` = h W + b (W is `inDim` by `outDim`, row-major). */
-function affine(
-  h: Float32Array,
-  rows: number,
-  w: Float32Array,
-  b: Float32Array,
-  inDim: number,
-  outDim: number,
-): Float32Array {
-  const out = new Float32Array(rows * outDim);
-  for (let r = 0; r < rows; r++) {
-    const o = r * outDim;
-    out.set(b, o);
-    for (let i = 0; i < inDim; i++) {
-      const v = h[r * inDim + i];
-      if (v === 0) continue;
-      const wi = i * outDim;
-      for (let j = 0; j < outDim; j++) out[o + j] += v * w[wi + j];
-    }
-  }
-  return out;
 }
 
 /**
