@@ -24,6 +24,9 @@ export function lazyStore(path: string): Store & { opened(): boolean } {
     getRun: (id) => s().getRun(id),
     queryResults: (runId, filter) => s().queryResults(runId, filter),
     epochsSince: (runId, afterId) => s().epochsSince(runId, afterId),
+    saveModel: (runId, seed, params) => s().saveModel(runId, seed, params),
+    loadModel: (runId, seed) => s().loadModel(runId, seed),
+    modelSeeds: (runId) => s().modelSeeds(runId),
     close: () => inner?.close(),
   };
 }
