@@ -67,4 +67,10 @@ export {
   type UserSplit,
 } from "./plugins/complexity/user_features.ts";
 export type { WeightLayout } from "./plugins/complexity/upper_npz.ts";
+export {
+  analyzeStoredLayer,
+  type StoredLayerInput,
+  type StoredLayerResult,
+} from "./plugins/complexity/stored_layer.ts";
+export { restoreModel, type StoredNetwork, storedSeeds } from "./core/stored_model.ts";
 export { LAYERLENS_VERSION } from "./core/version.ts";

@@ -1,14 +1,16 @@
 /**
  * `lens features`: feature complexity (Ren et al. 2021) of a feature
  * exported from any framework, through `analyzeFeatures`
- * (plugins/complexity/user_features.ts), stored as a run so that `lens
- * show`, `lens export` and the dashboard read it.
+ * (plugins/complexity/user_features.ts), or of a layer of a run stored
+ * with `keep_models: true` (`--run`, plugins/complexity/stored_layer.ts),
+ * stored as a run so that `lens show`, `lens export` and the dashboard
+ * read it.
  *
  * @module
  */
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
-import type { ResultRecord } from "../core/types.ts";
+import type { ResultRecord, RunConfig, Store } from "../core/types.ts";
 import {
   choiceFlag,
   dbPath,
@@ -16,6 +18,7 @@ import {
   intFlag,
   listFlag,
   parseFlags,
+  requireDb,
   usageError,
 } from "./args.ts";
 import { formatComplexityTable } from "./complexity_table.ts";
@@ -33,6 +36,7 @@ import { recordsToJson, writeStdout } from "./records_output.ts";
 /** Help text of `lens features`. */
 export const HELP = `lens features --train FILE.npz [options]
 lens features --x X.npy --f F.npy --y Y.npy [options]
+lens features --run RUN --layer NAME [--run-seed N] [options]
 
 Feature complexity (Ren et al. ICML 2021) of a feature f your network
 computes from inputs x: disentanglers Phi^(1..L) mimic f from x (rho per
@@ -40,6 +44,9 @@ order); with peers, reliability; with the upper layers g, Shapley
 effectiveness (and, with a test split, overfitting and boost). Arrays are
 .npy files or arrays of an .npz (FILE.npz:name; FILE.npz alone means the
 arrays x, f and y). Rows are samples; axes after the first are flattened.
+Or a layer of a stored run trained with keep_models: true (--run): the
+network is rebuilt from the store, f is its layer on the run's training
+and test inputs, g the layers above, the other stored seeds the peers.
 The result is stored as a run like any other (lens show / export / serve).
 
 Inputs:
@@ -52,6 +59,10 @@ Inputs:
   --activation A       activation between the upper layers (default relu)
   --peer SRC           the same feature of another network on the training inputs
                        (repeatable; .npz default array f); gives reliability
+  --run RUN            instead of arrays: a run trained with keep_models: true (id,
+                       unique prefix or latest); its data set is reloaded from the config
+  --run-seed N         with --run: the seed analysed (default the run's first seed)
+  --no-peers           with --run: no reliability (the other seeds are the peers)
 
 Analysis:
   --orders N           disentanglers Phi^(1..N) (default 6)
@@ -62,10 +73,12 @@ Analysis:
   --threshold X        reliability threshold (default 0: automatic)
   --baseline B         Shapley baseline for absent components: zero (default) or mean
   --residual           count f - Phi^(L) as one more Shapley player
-  --layer NAME         the feature's name in the records (default feature)
+  --layer NAME         the feature's name in the records (default feature); with
+                       --run the hook point (default the last hidden layer)
 
 Output:
-  --name NAME          run name (default: the training file's name)
+  --name NAME          run name (default: the training file's name; with --run,
+                       the run's name and the layer, e.g. tanh-dense_3)
   --db FILE            run database (default ./${DEFAULT_DB})
   --format F           table (default) or json (the tidy records)
   -h, --help           this help
@@ -75,6 +88,8 @@ Example:
   #        np.savez("upper.npz", W1=model.fc4.weight, b1=model.fc4.bias)
   deno task lens features --train train.npz --test test.npz --upper upper.npz \\
     --layout out_in --orders 6 --epochs 30
+  # a layer of a run made with keep_models: true in its config
+  deno task lens features --run latest --layer dense_3 --orders 6 --epochs 30
 `;
 
 /** The x, f, y sources of a split from `--<split>` and the one-by-one flags. */
@@ -117,6 +132,144 @@ function numberFlag(name: string, value: unknown): number | undefined {
   return v;
 }
 
+/** Flags that name the arrays of a feature brought from elsewhere (not with --run). */
+const FILE_FLAGS = [
+  "train",
+  "test",
+  "x",
+  "f",
+  "y",
+  "x-test",
+  "f-test",
+  "y-test",
+  "upper",
+  "layout",
+  "activation",
+  "peer",
+];
+
+/** Options of the analyses, as {@link analyzeFeatures} takes them. */
+type AnalysisOptions = {
+  disentangle: Record<string, unknown>;
+  reliability: Record<string, unknown>;
+  shapley: Record<string, unknown>;
+};
+
+/** The plugins a feature analysis runs, as stored with its run. */
+function pluginsRun(options: AnalysisOptions, peers: boolean, upper: boolean, test: boolean) {
+  return [
+    { id: "disentangle", options: options.disentangle },
+    ...(peers
+      ? [{ id: "reliability", options: { ...options.disentangle, ...options.reliability } }]
+      : []),
+    ...(upper ? [{ id: "shapley-effectiveness", options: options.shapley }] : []),
+    ...(upper && test ? [{ id: "shapley-overfitting", options: options.shapley }] : []),
+    ...(upper && test ? [{ id: "boost", options: {} }] : []),
+  ];
+}
+
+/** Prints the records of a stored feature run: the complexity table, or JSON. */
+async function report(
+  store: Store,
+  runId: string,
+  records: ResultRecord[],
+  format: "table" | "json",
+  summary: string,
+): Promise<void> {
+  if (format === "json") {
+    await writeStdout(recordsToJson(runId, store.queryResults(runId)));
+    console.error(summary);
+  } else {
+    const table = formatComplexityTable(records);
+    if (table) console.log(table + "\n");
+    console.log(summary);
+  }
+}
+
+/**
+ * `lens features --run <run> --layer <hook point>`: a layer of a run
+ * trained with `keep_models: true` (plugins/complexity/stored_layer.ts).
+ */
+async function storedLayer(
+  values: Record<string, unknown>,
+  options: AnalysisOptions,
+  format: "table" | "json",
+): Promise<number> {
+  const clash = FILE_FLAGS.find((f) => values[f] !== undefined);
+  if (clash) {
+    throw usageError(
+      "features",
+      `--${clash} is for a feature brought from elsewhere, not with --run`,
+      "--run RUN [--layer NAME] [--run-seed N], or the arrays without --run",
+    );
+  }
+  const ref = String(values.run);
+  const runSeed = intFlag("features", "run-seed", values["run-seed"], 0);
+  const db = dbPath(values.db);
+  requireDb(db);
+  const [{ openStore }, { findRun }, { storedSeeds }] = await Promise.all([
+    import("../core/store.ts"),
+    import("./find_run.ts"),
+    import("../core/stored_model.ts"),
+  ]);
+  const store = openStore(db);
+  try {
+    const run = findRun(store, ref);
+    storedSeeds(store, run); // no models: a clear error before loading anything
+    const config = run.config as Partial<RunConfig>;
+    const [{ initBackend, tfVersions }, { analyzeStoredLayer }, { LAYERLENS_VERSION }] =
+      await Promise.all([
+        import("../core/backend.ts"),
+        import("../plugins/complexity/stored_layer.ts"),
+        import("../core/version.ts"),
+      ]);
+    const backend = await initBackend(config.backend ?? "wasm");
+    const t0 = performance.now();
+    const r = await analyzeStoredLayer({
+      store,
+      run,
+      seed: runSeed,
+      layer: typeof values.layer === "string" ? values.layer : undefined,
+      peers: values["no-peers"] !== true,
+      options,
+      log: (m) => console.error(m),
+    });
+    const name = typeof values.name === "string" ? values.name : `${run.name}-${r.layer}`;
+    const source = {
+      kind: "features",
+      run: run.id,
+      runName: run.name,
+      seed: r.seed,
+      layer: r.layer,
+      peers: r.peers,
+      inDim: r.inDim,
+      dim: r.dim,
+      nTrain: r.nTrain,
+      nTest: r.nTest,
+    };
+    const plugins = pluginsRun(options, r.peers.length > 0, true, r.nTest > 0);
+    const runId = store.createRun({
+      name,
+      config: { name, analyze: source, plugins },
+      seeds: [r.seed],
+      backend,
+      engine: "features",
+      versions: { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno, ...tfVersions() },
+    });
+    store.appendResults(runId, r.records);
+    const totalS = (performance.now() - t0) / 1000;
+    store.finishRun(runId, "completed", { total_s: totalS });
+    const summary = `run ${runId} completed: ${r.layer} of seed ${r.seed} of run ${run.id}` +
+      `${r.peers.length ? ` (peers: seeds ${r.peers.join(", ")})` : ""}, ${r.nTrain} training` +
+      `${r.nTest ? `, ${r.nTest} test` : ""} samples, feature of ${r.dim} values, ` +
+      `${r.records.length} records in ${totalS.toFixed(1)} s\nstored in ${db}`;
+    await report(store, runId, r.records, format, summary);
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
 /** Runs `lens features`. */
 export async function main(args: string[]): Promise<number> {
   const str = { type: "string" as const };
@@ -145,6 +298,9 @@ export async function main(args: string[]): Promise<number> {
     name: str,
     db: str,
     format: str,
+    run: str,
+    "run-seed": str,
+    "no-peers": { type: "boolean" },
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("features", "format", values.format, ["table", "json"], "table");
   const layout = choiceFlag("features", "layout", values.layout, ["in_out", "out_in"], "in_out");
@@ -173,6 +329,18 @@ export async function main(args: string[]): Promise<number> {
     );
   }
 
+  const options = {
+    disentangle,
+    reliability: threshold === undefined ? {} : { threshold },
+    shapley: { baseline, residual: values.residual === true },
+  };
+  if (values.run !== undefined) return await storedLayer(values, options, format);
+  for (const flag of ["run-seed", "no-peers"]) {
+    if (values[flag] !== undefined) {
+      throw usageError("features", `--${flag} goes with --run`, "--run RUN");
+    }
+  }
+
   const trainSources = splitSources(values, "train");
   if (!trainSources) {
     throw new LensError("missing the training split (see 'lens features --help')", {
@@ -197,11 +365,6 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const layer = typeof values.layer === "string" ? values.layer : "feature";
-  const options = {
-    disentangle,
-    reliability: threshold === undefined ? {} : { threshold },
-    shapley: { baseline, residual: values.residual === true },
-  };
   const name = typeof values.name === "string"
     ? values.name
     : basename(trainSources.x.file).replace(/\.np[yz]$/i, "");
@@ -216,15 +379,7 @@ export async function main(args: string[]): Promise<number> {
     nTrain: train.split.n,
     nTest: test?.split.n ?? 0,
   };
-  const plugins = [
-    { id: "disentangle", options: disentangle },
-    ...(peers.length
-      ? [{ id: "reliability", options: { ...disentangle, ...options.reliability } }]
-      : []),
-    ...(upperFile ? [{ id: "shapley-effectiveness", options: options.shapley }] : []),
-    ...(upperFile && test ? [{ id: "shapley-overfitting", options: options.shapley }] : []),
-    ...(upperFile && test ? [{ id: "boost", options: {} }] : []),
-  ];
+  const plugins = pluginsRun(options, peers.length > 0, !!upperFile, !!test);
 
   const [{ initBackend, tfVersions }, { analyzeFeatures }, { LAYERLENS_VERSION }] = await Promise
     .all([
@@ -268,14 +423,7 @@ export async function main(args: string[]): Promise<number> {
     const summary = `run ${runId} completed: ${train.split.n} training samples` +
       `${test ? `, ${test.split.n} test samples` : ""}, feature of ${train.dim} values, ` +
       `${records.length} records in ${totalS.toFixed(1)} s\nstored in ${db}`;
-    if (format === "json") {
-      await writeStdout(recordsToJson(runId, store.queryResults(runId)));
-      console.error(summary);
-    } else {
-      const table = formatComplexityTable(records);
-      if (table) console.log(table + "\n");
-      console.log(summary);
-    }
+    await report(store, runId, records, format, summary);
   } finally {
     store.close();
   }

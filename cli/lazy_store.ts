@@ -25,6 +25,9 @@ export function lazyStore(path: string): Store & { opened(): boolean } {
     queryResults: (runId, filter) => s().queryResults(runId, filter),
     resultGroups: (runId, afterId) => s().resultGroups(runId, afterId),
     epochsSince: (runId, afterId) => s().epochsSince(runId, afterId),
+    saveModel: (runId, seed, params) => s().saveModel(runId, seed, params),
+    loadModel: (runId, seed) => s().loadModel(runId, seed),
+    modelSeeds: (runId) => s().modelSeeds(runId),
     close: () => inner?.close(),
   };
 }

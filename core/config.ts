@@ -15,6 +15,12 @@
  * Relative data paths (`data.path`, `data.labels`) are kept as written and
  * read relative to the working directory of the process that runs.
  *
+ * `keep_models: true` (default false) stores each seed's trained
+ * parameters with the run when the seed finishes training (the `models`
+ * table of the store), so that `lens features --run <run> --layer <hook>`
+ * can rebuild the network and analyse any of its layers later. The
+ * RunConfig carries it as `keepModels: true`; absent means false.
+ *
  * @example
  * ```yaml
  * name: tanh-reference
@@ -26,6 +32,7 @@
  * plugins:
  *   - mi-binned
  *   - { id: mi-kde, options: { noise_variance: 0.1 } }
+ * keep_models: false  # true: store the trained parameters (lens features --run)
  * ```
  *
  * @module
@@ -266,6 +273,7 @@ export const CONFIG_KEYS: readonly string[] = [
   "backend",
   "engine",
   "plugins",
+  "keep_models",
 ];
 const TOP_KEYS = CONFIG_KEYS;
 
@@ -467,6 +475,7 @@ function readConfig(r: Reader, root: unknown): RunConfig {
     engine: r.choice<EngineKind>(raw.engine, ["engine"], "auto", ["auto", "fused", "tfjs"]),
     plugins: readPlugins(r, raw.plugins),
   };
+  if (r.bool(raw.keep_models, ["keep_models"], false)) config.keepModels = true;
   if (config.engine === "fused" && config.model.type !== "mlp") {
     r.fail(
       ["engine"],
@@ -597,6 +606,7 @@ export function configToObject(config: RunConfig): Record<string, unknown> {
     plugins: config.plugins.map((p) =>
       Object.keys(p.options ?? {}).length ? { id: p.id, options: p.options } : { id: p.id }
     ),
+    ...(config.keepModels ? { keep_models: true } : {}),
   };
 }
 

@@ -5,7 +5,8 @@
  *
  * Data enters in {@link runExperiment} (a config) or
  * {@link analyzeActivations} (activations exported elsewhere); it leaves
- * through the {@link Store}.
+ * through the {@link Store}. With `keep_models`, each seed's trained
+ * parameters go to the store too, just before its `train_end`.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import type {
   ActivationCache,
   Dataset,
   LayerInfo,
+  ModelHandle,
   PluginUse,
   RunConfig,
   RunStatus,
@@ -189,6 +191,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
         seedOffset: config.seeds.indexOf(group[0]),
         seedCount: config.seeds.length,
         t0,
+        keepModels: config.keepModels === true,
         onEpoch: opts.onEpoch,
         signal: opts.signal,
       });
@@ -236,8 +239,21 @@ interface GroupRun {
   seedOffset: number;
   seedCount: number;
   t0: number;
+  keepModels: boolean;
   onEpoch?: (p: EpochProgress) => void;
   signal?: AbortSignal;
+}
+
+/** Stores a trained network's parameters with the run (`keep_models`). */
+async function keepModel(store: Store, runId: string, model: ModelHandle): Promise<void> {
+  if (!model.params) {
+    throw new LensError("this trainer's networks cannot report their parameters", {
+      code: "config",
+      field: "keep_models",
+      expected: "keep_models: false, or an engine whose networks have params()",
+    });
+  }
+  store.saveModel(runId, model.seed, await model.params());
 }
 
 /** Trains one group of seeds held by one trainer, epoch by epoch. */
@@ -322,10 +338,12 @@ async function trainGroup(
     if (sampled) host.flush();
   }
   for (let i = 0; i < group.length; i++) {
+    const model = trainer.model(i);
+    if (g.keepModels) await keepModel(store, runId, model);
     await host.dispatch("train_end", {
       seed: group[i],
       epochs: g.epochs,
-      model: trainer.model(i),
+      model,
       dataset: groupData[i],
     });
   }

@@ -10,7 +10,10 @@
  * they wrote stays readable.
  *
  * Tables: `runs`, `results` (indexed on run_id + plugin + metric and on
- * run_id + id), `epochs`, `plugin_errors`.
+ * run_id + id), `epochs`, `plugin_errors`, and `models`: the trained
+ * parameters of runs made with `keep_models` (one row per seed and hook
+ * point with weights, in hook order: its name, kernel shape as JSON, and
+ * kernel and bias as float32 little-endian BLOBs).
  *
  * @module
  */
@@ -20,6 +23,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { errorMessage, LensError } from "./errors.ts";
 import type {
   EpochEndEvent,
+  LayerParams,
   ResultFilter,
   ResultRecord,
   RunRow,
@@ -77,6 +81,16 @@ CREATE TABLE IF NOT EXISTS plugin_errors (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS plugin_errors_run ON plugin_errors (run_id, id);
+CREATE TABLE IF NOT EXISTS models (
+  run_id TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  layer TEXT NOT NULL,
+  kernel_shape TEXT NOT NULL,
+  kernel BLOB NOT NULL,
+  bias BLOB NOT NULL,
+  PRIMARY KEY (run_id, seed, idx)
+);
 `;
 
 /** A statement that may return rows as arrays (node:sqlite, Node >= 24). */
@@ -177,6 +191,34 @@ function checkRecord(r: ResultRecord, i: number): void {
       code: "store",
       field: `records[${i}]`,
       expected: "{ plugin, layer, metric: string; epoch, seed, index: integer; value: number }",
+    });
+  }
+}
+
+/** The bytes of a float32 array, for a BLOB (a view, no copy). */
+function blobOf(a: Float32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** A float32 array read back from a BLOB (copied, so aligned). */
+function floatsOf(v: unknown): Float32Array {
+  const u = v as Uint8Array;
+  return new Float32Array(u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength));
+}
+
+/** Throws unless `p` is one hook point's parameters with consistent sizes. */
+function checkLayerParams(p: LayerParams, i: number): void {
+  const ok = p !== null && typeof p === "object" && typeof p.name === "string" &&
+    Array.isArray(p.kernelShape) && p.kernelShape.every((d) => Number.isInteger(d) && d > 0) &&
+    p.kernel instanceof Float32Array && p.bias instanceof Float32Array &&
+    p.kernel.length === p.kernelShape.reduce((a, d) => a * d, 1) &&
+    p.bias.length === p.kernelShape[p.kernelShape.length - 1];
+  if (!ok) {
+    throw new LensError(`parameters ${i} are not one hook point's kernel and bias`, {
+      code: "store",
+      field: `params[${i}]`,
+      expected: "{ name, kernelShape, kernel: Float32Array (product of the shape), " +
+        "bias: Float32Array (last dimension) }",
     });
   }
 }
@@ -543,6 +585,57 @@ export function openStore(path: string): Store {
         testLoss: numOrNull(r.test_loss),
         testAccuracy: numOrNull(r.test_accuracy),
       }));
+    },
+
+    saveModel(runId, seed, params) {
+      requireRunId(runId);
+      if (!Number.isInteger(seed)) {
+        throw new LensError(`seed ${seed} is not an integer`, {
+          code: "store",
+          field: "seed",
+          expected: "an integer seed",
+        });
+      }
+      params.forEach(checkLayerParams);
+      transaction(() => {
+        stmt("DELETE FROM models WHERE run_id = ? AND seed = ?").run(runId, seed);
+        const insert = stmt(
+          "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        );
+        params.forEach((p, i) => {
+          insert.run(
+            runId,
+            seed,
+            i,
+            p.name,
+            JSON.stringify(p.kernelShape),
+            blobOf(p.kernel),
+            blobOf(p.bias),
+          );
+        });
+      });
+    },
+
+    loadModel(runId, seed) {
+      const rows = stmt(
+        "SELECT layer, kernel_shape, kernel, bias FROM models WHERE run_id = ? AND seed = ? " +
+          "ORDER BY idx",
+      ).all(runId, seed) as Record<string, SQLInputValue>[];
+      if (!rows.length) return undefined;
+      return rows.map((r) => ({
+        name: r.layer as string,
+        kernelShape: parseJson<number[]>(r.kernel_shape as string, []),
+        kernel: floatsOf(r.kernel),
+        bias: floatsOf(r.bias),
+      }));
+    },
+
+    modelSeeds(runId) {
+      const rows = stmt(
+        "SELECT DISTINCT seed FROM models WHERE run_id = ? ORDER BY seed",
+      ).all(runId) as { seed: number }[];
+      return rows.map((r) => Number(r.seed));
     },
 
     close() {

@@ -214,6 +214,12 @@ export interface RunConfig {
   engine: EngineKind;
   /** Plugins to run; the registry adds the ones they require and runs those first. */
   plugins: PluginUse[];
+  /**
+   * Store each seed's trained parameters with the run (at `train_end`), so
+   * that `lens features --run` can rebuild the network later. Absent means
+   * false (config key `keep_models`).
+   */
+  keepModels?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -235,6 +241,22 @@ export type BatchCallback = (
   grads: Map<string, Float32Array>,
 ) => void | Promise<void>;
 
+/**
+ * Weights of one hook point with weights: the kernel (dense `[in, out]`,
+ * conv `[k, k, in, out]`, row-major float32, the layout `x @ W` uses) and
+ * the bias.
+ */
+export interface LayerParams {
+  /** Hook-point name, e.g. `dense_1`, `conv_1`, `output`. */
+  name: string;
+  /** Shape of the kernel: `[in, out]` or `[k, k, in, out]`. */
+  kernelShape: number[];
+  /** Kernel values, row-major, as many as the product of `kernelShape`. */
+  kernel: Float32Array;
+  /** Bias, one value per output unit (the last entry of `kernelShape`). */
+  bias: Float32Array;
+}
+
 /** What a trainer is built from. */
 export interface TrainerOptions {
   /** Network architecture to build. */
@@ -247,6 +269,12 @@ export interface TrainerOptions {
   seeds: number[];
   /** tfjs backend to use (ignored by the fused kernel). */
   backend: BackendName;
+  /**
+   * Parameters to start from instead of the seeded initialisation, one
+   * list per seed (every hook point with weights, in hook order), e.g. a
+   * network stored with `keep_models` and rebuilt.
+   */
+  initialParams?: LayerParams[][];
 }
 
 /**
@@ -366,6 +394,11 @@ export interface ModelHandle {
    * layers above it; returns the softmax output (rows x classes).
    */
   forwardFrom(layer: string, features: Activation): Promise<Activation>;
+  /**
+   * The current parameters of every hook point with weights, in hook order
+   * (copies); absent on handles that are not a whole trained network.
+   */
+  params?(): Promise<LayerParams[]>;
 }
 
 /** Sent when a seed has finished training; `model` stays valid until run_end. */
@@ -656,6 +689,15 @@ export interface Store {
     testLoss: number | null;
     testAccuracy: number | null;
   }[];
+  /**
+   * Stores the parameters of seed `seed`'s trained network with run
+   * `runId` (one transaction; replaces what that seed had).
+   */
+  saveModel(runId: string, seed: number, params: LayerParams[]): void;
+  /** The parameters stored for seed `seed` of run `runId`, in hook order; undefined if none. */
+  loadModel(runId: string, seed: number): LayerParams[] | undefined;
+  /** Seeds of run `runId` with stored parameters, ascending. */
+  modelSeeds(runId: string): number[];
   /** Close the database. */
   close(): void;
 }

@@ -19,16 +19,10 @@
 import { createRng } from "../rng.ts";
 import { initDense, type InitScheme, initWeights } from "./init.ts";
 import type { ModelPlan } from "./architecture.ts";
+import type { LayerParams } from "../types.ts";
 
-/** Weights of one hook point. */
-export interface LayerParams {
-  /** Hook-point name. */
-  name: string;
-  /** `[in, out]` or `[k, k, in, out]`, row-major. */
-  kernelShape: number[];
-  kernel: Float32Array;
-  bias: Float32Array;
-}
+/** Weights of one hook point (defined in core/types.ts). */
+export type { LayerParams };
 
 /**
  * Initial weights of every hook point with weights, in hook order.

@@ -9,6 +9,8 @@
  * `permutation(createRng(seed, "batch:" + epoch), nTrain)`; the loss is the
  * batch-mean cross-entropy of a softmax head; Adam uses PyTorch's defaults
  * (beta1 0.9, beta2 0.999, eps 1e-8, bias correction) and step order.
+ * `opts.initialParams` replaces the seeded initialisation (a stored network
+ * rebuilt); `model(i).params()` reads a seed's current weights back.
  *
  * @module
  */
@@ -21,13 +23,21 @@ import type {
   Dataset,
   EpochStats,
   LayerInfo,
+  LayerParams,
   ModelHandle,
   Trainer,
   TrainerOptions,
 } from "../types.ts";
 import { type BankInit, type BankStats, type BatchReport, createBank } from "./fused_mlp_bank.ts";
 import type { KernelBackend } from "./fused_mlp_kernel.ts";
-import { gradOffsets, type NetShape, netShape, packParams, unitOffsets } from "./fused_mlp_net.ts";
+import {
+  gradOffsets,
+  type NetShape,
+  netShape,
+  packParams,
+  unitOffsets,
+  unpackParams,
+} from "./fused_mlp_net.ts";
 import { createWorkerPool, type WorkerPool } from "./fused_mlp_pool.ts";
 import { simdAvailable } from "./fused_mlp_wasm.ts";
 
@@ -50,6 +60,8 @@ interface Group {
   capture(x: Float32Array, n: number, seeds: number[]): Promise<Float32Array[]>;
   evaluate(x: Float32Array, y: Int32Array, n: number): Promise<BankStats>;
   forwardFrom(seed: number, layer: number, f: Float32Array, rows: number): Promise<Float32Array>;
+  /** The parameter block of local seed `seed` (a fresh copy). */
+  params(seed: number): Promise<Float32Array>;
 }
 
 function fail(message: string, field: string, expected: string): never {
@@ -68,6 +80,13 @@ function validate(opts: TrainerOptions): number[] {
       `${datasets.length} data sets for ${seeds.length} seeds`,
       "datasets",
       "one data set per seed",
+    );
+  }
+  if (opts.initialParams && opts.initialParams.length !== seeds.length) {
+    fail(
+      `${opts.initialParams.length} parameter sets for ${seeds.length} seeds`,
+      "initialParams",
+      "one parameter set per seed",
     );
   }
   if (!Number.isInteger(training.batchSize) || training.batchSize < 1) {
@@ -110,6 +129,35 @@ export function mlpLayers(net: NetShape): LayerInfo[] {
   return out;
 }
 
+/**
+ * Per-layer weights and biases of an MLP from given hook-point parameters
+ * (`dense_1 .. output`, kernels `[in, out]`); throws unless they fit `net`.
+ */
+function denseFromLayers(
+  net: NetShape,
+  given: LayerParams[],
+): { w: Float32Array[]; b: Float32Array[] } {
+  const names = mlpLayers(net).map((l) => l.name);
+  const expected = names.map((n, k) => `${n} [${net.sizes[k]}, ${net.sizes[k + 1]}]`).join(", ");
+  if (given.length !== net.L) {
+    fail(`${given.length} parameter layers for ${net.L} weight layers`, "initialParams", expected);
+  }
+  given.forEach((p, k) => {
+    const nin = net.sizes[k], nout = net.sizes[k + 1];
+    if (
+      p.name !== names[k] || p.kernelShape.join(",") !== `${nin},${nout}` ||
+      p.kernel.length !== nin * nout || p.bias.length !== nout
+    ) {
+      fail(
+        `parameters ${k} are ${p.name} [${p.kernelShape.join(", ")}]`,
+        "initialParams",
+        expected,
+      );
+    }
+  });
+  return { w: given.map((p) => p.kernel), b: given.map((p) => p.bias) };
+}
+
 /** Splits `n` seeds into `parts` contiguous groups of near-equal size. */
 function split(n: number, parts: number): number[][] {
   const out: number[][] = [];
@@ -147,7 +195,13 @@ function bankInit(
     seeds: members.map((i) => opts.seeds[i]),
     data: distinct.map((d) => ({ x: d.xTrain, y: d.yTrain, n: d.nTrain })),
     dataOf,
-    params: members.map((i) => packParams(net, initDense(opts.seeds[i], sizes, init))),
+    params: members.map((i) => {
+      const given = opts.initialParams?.[i];
+      return packParams(
+        net,
+        given ? denseFromLayers(net, given) : initDense(opts.seeds[i], sizes, init),
+      );
+    }),
     kernel,
   };
 }
@@ -160,6 +214,7 @@ function localGroup(init: BankInit, members: number[]): Group {
     capture: (x, n, seeds) => Promise.resolve(bank.capture(x, n, seeds)),
     evaluate: (x, y, n) => Promise.resolve(bank.evaluate(x, y, n)),
     forwardFrom: (s, k, f, rows) => Promise.resolve(bank.forwardFrom(s, k, f, rows)),
+    params: (s) => Promise.resolve(bank.params(s)),
   };
 }
 
@@ -171,6 +226,7 @@ function workerGroup(pool: WorkerPool, w: number, members: number[]): Group {
     evaluate: (x, y, n) => pool.call(w, { op: "evaluate", x, y, n }),
     forwardFrom: (seed, layer, features, rows) =>
       pool.call(w, { op: "forwardFrom", seed, layer, features, rows }),
+    params: (seed) => pool.call(w, { op: "params", seed }),
   };
 }
 
@@ -303,6 +359,16 @@ export async function createFusedMlpTrainer(
         }
         const data = await group.forwardFrom(local, k, features.data, features.rows);
         return { data, rows: features.rows, cols: sizes[net.L] };
+      },
+      async params(): Promise<LayerParams[]> {
+        alive();
+        const { w, b } = unpackParams(net, await group.params(local));
+        return layers.map((l, k) => ({
+          name: l.name,
+          kernelShape: [sizes[k], sizes[k + 1]],
+          kernel: w[k],
+          bias: b[k],
+        }));
       },
     };
   };

@@ -17,14 +17,16 @@
  *   handed over keyed by hook-point name, then applied.
  *
  * The tfjs backend is process-wide: creating a trainer switches it.
+ * `opts.initialParams` replaces the seeded initialisation (a stored
+ * network rebuilt); `model(i).params()` reads the current weights back.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { ensureGradients, initBackend } from "../backend.ts";
 import { LensError } from "../errors.ts";
-import { hookIndex } from "../model/architecture.ts";
-import { buildTfModel, type TfModel } from "../model/tf_model.ts";
+import { hookIndex, planModel } from "../model/architecture.ts";
+import { buildTfModel, createTfModel, type TfModel } from "../model/tf_model.ts";
 import { createRng, permutation } from "../rng.ts";
 import type {
   Activation,
@@ -74,6 +76,13 @@ function validate(opts: TrainerOptions): void {
       `${datasets.length} data sets for ${seeds.length} seeds`,
       "datasets",
       "one data set per seed",
+    );
+  }
+  if (opts.initialParams && opts.initialParams.length !== seeds.length) {
+    fail(
+      `${opts.initialParams.length} parameter sets for ${seeds.length} seeds`,
+      "initialParams",
+      "one parameter set per seed",
     );
   }
   if (!Number.isInteger(training.batchSize) || training.batchSize < 1) {
@@ -161,9 +170,20 @@ export async function createTfjsTrainer(opts: TrainerOptions): Promise<Trainer> 
   const { training, seeds } = opts;
   const first = opts.datasets[0];
   const classes = first.numClasses;
-  const models: TfModel[] = seeds.map((seed) =>
-    buildTfModel(opts.model, first.inputShape, classes, seed)
-  );
+  const models: TfModel[] = [];
+  try {
+    seeds.forEach((seed, s) => {
+      const given = opts.initialParams?.[s];
+      models.push(
+        given
+          ? createTfModel(planModel(opts.model, first.inputShape, classes), given)
+          : buildTfModel(opts.model, first.inputShape, classes, seed),
+      );
+    });
+  } catch (e) {
+    for (const m of models) m.dispose();
+    throw e;
+  }
   const plan = models[0].plan;
   const cols = plan.inputUnits;
   const layers = models[0].layers;
@@ -305,6 +325,10 @@ export async function createTfjsTrainer(opts: TrainerOptions): Promise<Trainer> 
         p.dispose();
       }
       return { data, rows, cols: classes };
+    },
+    params() {
+      alive();
+      return model.readParams();
     },
   }));
 

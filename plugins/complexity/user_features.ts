@@ -11,7 +11,9 @@
  * - `upper` (optional): the layers above the feature as an `.npz` of dense
  *   layers `W1, b1, W2, b2, ...` (upper_npz.ts; `activation` between them,
  *   default relu; `layout` `in_out` for `x @ W`, `out_in` for PyTorch), or
- *   the parameters directly. Needed for the Shapley games and boost;
+ *   the parameters directly, or a whole network (`model`, a ModelHandle:
+ *   its layers above hook point `layer`). Needed for the Shapley games and
+ *   boost;
  * - `peers` (optional): the same feature of other networks trained for the
  *   task, on the same training inputs (each n by its own dim), for
  *   reliability (the user's network is the target).
@@ -21,8 +23,9 @@
  * returns the records the plugins would emit, with `plugin` set to
  * `disentangle`, `reliability`, `shapley-effectiveness`,
  * `shapley-overfitting` and `boost`, `layer` = `layer` (default
- * "feature"), seed 0, epoch 0. The disentanglers use every row given (the
- * `samples` option does not apply).
+ * "feature"), seed `seed` (default 0), epoch `epoch` (default 0). The
+ * disentanglers use every row given (the `samples` option does not apply).
+ * A layer of a stored run goes through here too (stored_layer.ts).
  *
  * @example
  * ```ts
@@ -39,7 +42,7 @@
  */
 import { LensError } from "../../core/errors.ts";
 import type { DenseParams } from "../../core/model/init.ts";
-import type { ResultInput, ResultRecord } from "../../core/types.ts";
+import type { ModelHandle, ResultInput, ResultRecord } from "../../core/types.ts";
 import { boostRecords } from "./boost_plugin.ts";
 import { createUpperHandle } from "./dense_handle.ts";
 import { decomposeFeature, disentangleRecords } from "./disentangle_plugin.ts";
@@ -63,10 +66,15 @@ export interface UserSplit {
   n: number;
 }
 
-/** The upper layers g: an `.npz` file or parameters. */
+/**
+ * The upper layers g: an `.npz` file, dense parameters, or a whole network
+ * (`model`) whose layers above the hidden hook point `layer` are g (fed
+ * through `forwardFrom`, as the plugins do in a run).
+ */
 export type UpperSpec =
   | { path: string; activation?: string; layout?: WeightLayout }
-  | { params: DenseParams; activation?: string };
+  | { params: DenseParams; activation?: string }
+  | { model: ModelHandle };
 
 /** What {@link analyzeFeatures} takes. */
 export interface AnalyzeFeaturesInput {
@@ -85,8 +93,19 @@ export interface AnalyzeFeaturesInput {
    * `train.n` rows by its own dim, row-major), for reliability.
    */
   peers?: Float32Array[];
-  /** Name of the feature in the records (default "feature"). */
+  /**
+   * Name of the feature in the records (default "feature"); with an
+   * `upper.model`, the hook point of that network the feature comes from.
+   */
   layer?: string;
+  /**
+   * Seed of the network the feature comes from (default 0): the records'
+   * seed, and combined with the disentangler and Shapley seeds exactly as
+   * the plugins combine them with a run's seed.
+   */
+  seed?: number;
+  /** Epoch of the records (default 0; a stored run's layer: the epochs it trained). */
+  epoch?: number;
   /** Options of the plugins run, as their configs would give them. */
   options?: {
     disentangle?: Record<string, unknown>;
@@ -125,10 +144,39 @@ function check(split: UserSplit, inDim: number, dim: number, name: string): void
   if (split.y.length !== split.n) bad("y", `${split.n} labels`, split.y.length);
 }
 
+/** The handle the Shapley games and boost feed: g above hook point `layer`, taking `dim` values. */
+function upperModel(u: UpperSpec, dim: number, layer: string): ModelHandle {
+  if ("model" in u) {
+    const info = u.model.layers.find((l) => l.name === layer);
+    if (!info || info.kind === "output" || info.units !== dim) {
+      throw new LensError(
+        info ? `hook point "${layer}" has ${info.units} units` : `no hook point "${layer}"`,
+        {
+          code: "data",
+          field: "upper.model",
+          expected: `a hidden hook point "${layer}" with ${dim} units (the feature's dimension)`,
+        },
+      );
+    }
+    return u.model;
+  }
+  const params = "path" in u ? readUpperNpz(u.path, dim, u.layout ?? "in_out") : u.params;
+  if (params.sizes[0] !== dim) {
+    throw new LensError(`the upper network takes ${params.sizes[0]} inputs`, {
+      code: "data",
+      field: "upper",
+      expected: `${dim} inputs (the feature's dimension)`,
+    });
+  }
+  return createUpperHandle(params, u.activation ?? "relu", layer);
+}
+
 /** Runs the complexity analyses the given data allow; returns their records. */
 export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<ResultRecord[]> {
   const { inDim, dim, train, test } = input;
   const layer = input.layer ?? "feature";
+  const seed = input.seed ?? 0;
+  const epoch = input.epoch ?? 0;
   const opts = input.options ?? {};
   check(train, inDim, dim, "train");
   if (test) check(test, inDim, dim, "test");
@@ -137,7 +185,7 @@ export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<Resu
     for (const r of rs) out.push({ plugin, ...r, index: r.index ?? 0 });
   };
 
-  const o = disentanglerOptions(opts.disentangle ?? {}, 0);
+  const o = disentanglerOptions(opts.disentangle ?? {}, seed);
   const dec = await decomposeFeature(
     {
       x: train.x,
@@ -154,10 +202,10 @@ export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<Resu
     },
     o,
     layer,
-    0,
+    seed,
     input.log,
   );
-  add("disentangle", disentangleRecords(dec, 0));
+  add("disentangle", disentangleRecords(dec, epoch));
 
   if (input.peers?.length) {
     const targets = [
@@ -173,34 +221,25 @@ export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<Resu
         return { f, dim: f.length / train.n };
       }),
     ];
-    const ro = disentanglerOptions({ ...opts.disentangle, ...opts.reliability }, 0);
+    const ro = disentanglerOptions({ ...opts.disentangle, ...opts.reliability }, seed);
     const r = await reliability({ x: train.x, n: train.n, inDim, targets }, {
       ...ro,
       trainLoops: Number(opts.reliability?.trainLoops ?? 10),
       evalLoops: Number(opts.reliability?.evalLoops ?? 5),
       threshold: Number(opts.reliability?.threshold ?? 0),
     });
-    add("reliability", reliabilityRecords(r, layer, 0, 0, targets.length));
+    add("reliability", reliabilityRecords(r, layer, seed, epoch, targets.length));
   }
 
   if (input.upper) {
-    const u = input.upper;
-    const params = "path" in u ? readUpperNpz(u.path, dim, u.layout ?? "in_out") : u.params;
-    if (params.sizes[0] !== dim) {
-      throw new LensError(`the upper network takes ${params.sizes[0]} inputs`, {
-        code: "data",
-        field: "upper",
-        expected: `${dim} inputs (the feature's dimension)`,
-      });
-    }
-    const model = createUpperHandle(params, u.activation ?? "relu", layer);
+    const model = upperModel(input.upper, dim, layer);
     const so = shapleyOptions(opts.shapley ?? {});
     const cache = new Map<string, unknown>();
     const r = await playShapley(model, dec.artifact, so, !!test?.n, cache);
-    add("shapley-effectiveness", effectivenessRecords(r, dec.artifact, 0));
+    add("shapley-effectiveness", effectivenessRecords(r, dec.artifact, epoch));
     if (test?.n) {
-      add("shapley-overfitting", overfittingRecords(r, dec.artifact, 0));
-      add("boost", await boostRecords(model, dec.artifact, opts.boost?.components ?? [], 0));
+      add("shapley-overfitting", overfittingRecords(r, dec.artifact, epoch));
+      add("boost", await boostRecords(model, dec.artifact, opts.boost?.components ?? [], epoch));
     }
   }
   return out;
