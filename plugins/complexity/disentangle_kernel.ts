@@ -5,6 +5,11 @@
  * the input x; Adam with the learning rate log-spaced 1e-3 -> 1e-5 over
  * each order's epochs.
  *
+ * Two families of disentanglers (`net`): `mlp` (disentangler_net.ts, on
+ * the flattened input, hand-written gradients) and `conv`
+ * (conv_disentangler_net.ts, ReLU conv layers on the image `imageShape`
+ * with a flatten + dense head, tfjs's gradient tape).
+ *
  * f is standardised first (per-dimension centring, one global scale;
  * see feature_scale.ts) and the outputs are mapped back, so Phi^(l) is in
  * f's units and includes f's mean.
@@ -13,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { LensError } from "../../core/errors.ts";
-import { createRng } from "../../core/rng.ts";
+import { createRng, type Rng } from "../../core/rng.ts";
 import {
   createNet,
   type DisentanglerNet,
@@ -23,6 +28,15 @@ import {
   mapRows,
   netVariables,
 } from "./disentangler_net.ts";
+import {
+  type ConvDisentanglerNet,
+  convNetVariables,
+  createConvNet,
+  disposeConvNet,
+  forwardConvNet,
+  growConvNet,
+  imageShapeOf,
+} from "./conv_disentangler_net.ts";
 import { fitScale, standardize, unstandardize } from "./feature_scale.ts";
 import { netGradients } from "./disentangler_grads.ts";
 import { fitBatches } from "./fit.ts";
@@ -34,25 +48,42 @@ export interface DisentangleInput {
   x: Float32Array;
   /** The feature f(x), `n` by `dim`. */
   f: Float32Array;
+  /** Training samples (rows). */
   n: number;
+  /** Values per input (columns of `x`). */
   inDim: number;
+  /** Values per feature (columns of `f`). */
   dim: number;
   /** Optional held-out inputs on which Phi^(l) is also evaluated. */
   xTest?: Float32Array;
+  /** Rows of `xTest`. */
   nTest?: number;
+  /** Shape of one input image, `[H, W, C]` (or `[H, W]`); needed by `net: "conv"`. */
+  imageShape?: number[];
 }
+
+/** Which disentangler family: MLPs on the flattened input, or conv nets on the image. */
+export type DisentanglerKind = "mlp" | "conv";
 
 /** How to disentangle. */
 export interface DisentangleOptions {
   /** L: orders 1..L. */
   orders: number;
-  /** Units of every ReLU layer. */
+  /** Units of every ReLU layer (the MLP variant). */
   width: number;
+  /** Disentangler family (default `mlp`). */
+  net?: DisentanglerKind;
+  /** Channels of every conv layer (the conv variant; default 16). */
+  channels?: number;
   /** Epochs per order. */
   epochs: number;
+  /** Mini-batch size. */
   batchSize: number;
+  /** Seed of the initial weights and the batch order. */
   seed: number;
+  /** Learning rate of each order's first epoch (default 1e-3). */
   lrStart?: number;
+  /** Learning rate of each order's last epoch, log-spaced (default 1e-5). */
   lrEnd?: number;
   /** Called after each order is trained (progress). */
   onOrder?: (order: number, loss: number) => void;
@@ -60,7 +91,9 @@ export interface DisentangleOptions {
 
 /** Phi^(1..L) on the training (and test) inputs, in f's units. */
 export interface DisentangleResult {
+  /** L. */
   orders: number;
+  /** Values per feature. */
   dim: number;
   /** `phiTrain[l-1]` is Phi^(l)(x) on the training inputs, n by dim. */
   phiTrain: Float32Array[];
@@ -109,44 +142,123 @@ export async function disentangle(
   expect("x", input.x.length, n * inDim);
   expect("f", input.f.length, n * dim);
   if (input.xTest && input.nTest) expect("xTest", input.xTest.length, input.nTest * inDim);
+  return opts.net === "conv"
+    ? await runFamily(convFamily(input, opts, dim), input, opts)
+    : await runFamily(mlpFamily(inDim, opts.width, dim), input, opts);
+}
+
+/** The training of {@link disentangle} with one family of nets. */
+async function runFamily<N>(
+  family: Family<N>,
+  input: DisentangleInput,
+  opts: DisentangleOptions,
+): Promise<DisentangleResult> {
+  const { n, inDim, dim } = input;
   const scale = fitScale(input.f, n, dim);
   const z = standardize(input.f, scale);
   const rng = createRng(opts.seed, "disentangle");
   const phiTrain: Float32Array[] = [];
   const phiTest: Float32Array[] = [];
   const loss: number[] = [];
-  let net: DisentanglerNet | undefined;
+  await runOrders(family, rng, async (cur, l) => {
+    fitBatches(
+      family.variables(cur),
+      [{ data: input.x, cols: inDim }, { data: z, cols: dim }],
+      n,
+      family.objective(cur),
+      {
+        epochs: opts.epochs,
+        batchSize: opts.batchSize,
+        lrStart: opts.lrStart,
+        lrEnd: opts.lrEnd,
+        rng,
+      },
+    );
+    const fwd = (xb: tf.Tensor2D) => family.forward(cur, xb);
+    const rows = (x: Float32Array, m: number) => mapRows(x, m, inDim, dim, fwd, family.chunk);
+    const phi = unstandardize(await rows(input.x, n), scale, true);
+    phiTrain.push(phi);
+    loss.push(meanSquaredError(phi, input.f));
+    if (input.xTest && input.nTest) {
+      phiTest.push(unstandardize(await rows(input.xTest, input.nTest), scale, true));
+    }
+    opts.onOrder?.(l, loss[l - 1]);
+  }, opts.orders);
+  return { orders: opts.orders, dim, phiTrain, phiTest, loss };
+}
+
+/** How one family of disentanglers is built, grown, trained and run. */
+interface Family<N> {
+  create(rng: Rng): N;
+  grow(prev: N): N;
+  variables(net: N): tf.Variable[];
+  objective(net: N): Parameters<typeof fitBatches>[3];
+  forward(net: N, x: tf.Tensor2D): tf.Tensor2D;
+  dispose(net: N): void;
+  /** Rows per forward chunk when evaluating. */
+  chunk: number;
+}
+
+function mlpFamily(inDim: number, width: number, dim: number): Family<DisentanglerNet> {
+  return {
+    create: (rng) => createNet(inDim, width, dim, 1, rng),
+    grow: growNet,
+    variables: netVariables,
+    objective: (net) => ({ gradients: ([xb, zb]) => netGradients(net, xb, zb) }),
+    forward: forwardNet,
+    dispose: disposeNet,
+    chunk: 8192,
+  };
+}
+
+function convFamily(
+  input: DisentangleInput,
+  opts: DisentangleOptions,
+  dim: number,
+): Family<ConvDisentanglerNet> {
+  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
+  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
+    throw new LensError(
+      `the conv disentangler needs image inputs of ${input.inDim} values, got shape ` +
+        `[${input.imageShape ?? []}]`,
+      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
+    );
+  }
+  const channels = opts.channels ?? 16;
+  // ~ 4 maps of rows x H x W x channels floats alive at once: chunk to ~64 MB each.
+  const chunk = Math.max(16, Math.floor((1 << 24) / (image[0] * image[1] * channels)));
+  return {
+    create: (rng) => createConvNet(image, channels, dim, 1, rng),
+    grow: growConvNet,
+    variables: convNetVariables,
+    objective: (net) => ([xb, zb]) =>
+      tf.losses.meanSquaredError(zb, forwardConvNet(net, xb)) as tf.Scalar,
+    forward: forwardConvNet,
+    dispose: disposeConvNet,
+    chunk,
+  };
+}
+
+/**
+ * Orders 1..`orders` of `family`: creates order 1, then grows each order
+ * from the last (freeing it); `train(net, l)` trains and reads out order
+ * l. The last net is freed on return or on error.
+ */
+async function runOrders<N>(
+  family: Family<N>,
+  rng: Rng,
+  train: (net: N, order: number) => Promise<void>,
+  orders: number,
+): Promise<void> {
+  let net: N | undefined;
   try {
-    for (let l = 1; l <= opts.orders; l++) {
-      const next: DisentanglerNet = net ? growNet(net) : createNet(inDim, opts.width, dim, 1, rng);
-      if (net) disposeNet(net);
+    for (let l = 1; l <= orders; l++) {
+      const next: N = net === undefined ? family.create(rng) : family.grow(net);
+      if (net !== undefined) family.dispose(net);
       net = next;
-      const cur = net;
-      fitBatches(
-        netVariables(cur),
-        [{ data: input.x, cols: inDim }, { data: z, cols: dim }],
-        n,
-        { gradients: ([xb, zb]) => netGradients(cur, xb, zb) },
-        {
-          epochs: opts.epochs,
-          batchSize: opts.batchSize,
-          lrStart: opts.lrStart,
-          lrEnd: opts.lrEnd,
-          rng,
-        },
-      );
-      const fwd = (xb: tf.Tensor2D) => forwardNet(cur, xb);
-      const phi = unstandardize(await mapRows(input.x, n, inDim, dim, fwd), scale, true);
-      phiTrain.push(phi);
-      loss.push(meanSquaredError(phi, input.f));
-      if (input.xTest && input.nTest) {
-        const pt = await mapRows(input.xTest, input.nTest, inDim, dim, fwd);
-        phiTest.push(unstandardize(pt, scale, true));
-      }
-      opts.onOrder?.(l, loss[l - 1]);
+      await train(net, l);
     }
   } finally {
-    if (net) disposeNet(net);
+    if (net !== undefined) family.dispose(net);
   }
-  return { orders: opts.orders, dim, phiTrain, phiTest, loss };
 }

@@ -5,9 +5,9 @@
  * At `train_end` it captures the feature f at hook point `layer` (default:
  * the last hidden layer) on `samples` training inputs (default all) and on
  * the test set, trains disentanglers Phi^(1..L) (disentangle_kernel.ts:
- * `orders` ReLU layers of `width` units plus a linear head on the flattened
- * input, each warm-started from the previous order, Adam, lr log-spaced
- * `lrStart` -> `lrEnd` over `epochs`), and emits per order l (index = l):
+ * `orders` ReLU layers plus a linear head, each warm-started from the
+ * previous order, Adam, lr log-spaced `lrStart` -> `lrEnd` over `epochs`)
+ * and emits per order l (index = l):
  *
  * - `loss`: distillation MSE of Phi^(l) on the training samples (f's units);
  * - `rho`: Var[c^(l)] / Var[f], c^(l) = Phi^(l) - Phi^(l-1), Phi^(0) = 0;
@@ -19,6 +19,12 @@
  * training rows and the test set go to `ctx.artifacts` under
  * `disentangle:<seed>` ({@link DisentangleArtifact}) for the Shapley,
  * boost plugins.
+ *
+ * `net` picks the disentanglers ({@link chooseNet}): `mlp`, dense layers of
+ * `width` units on the flattened input; `conv`, 3x3 'same' conv layers of
+ * `channels` channels on the image with a flatten + dense head
+ * (conv_disentangler_net.ts); `auto` (default), conv for a CNN on image
+ * inputs, else mlp.
  *
  * @module
  */
@@ -33,7 +39,12 @@ import {
   gatherRows,
   resolveLayer,
 } from "./feature_capture.ts";
-import { DISENTANGLER_OPTIONS, disentanglerOptions } from "./options.ts";
+import {
+  chooseNet,
+  DISENTANGLER_NET_OPTIONS,
+  DISENTANGLER_OPTIONS,
+  disentanglerOptions,
+} from "./options.ts";
 
 /** Inputs per sample of a data set (product of its input shape). */
 export function inputSize(shape: number[]): number {
@@ -56,6 +67,8 @@ export interface FeatureData {
   nTest: number;
   inDim: number;
   dim: number;
+  /** Shape of one input (the data set's `inputShape`); the conv disentanglers need an image. */
+  imageShape?: number[];
 }
 
 /** Result of {@link decomposeFeature}. */
@@ -85,12 +98,14 @@ export async function decomposeFeature(
       dim: data.dim,
       xTest: data.xTest,
       nTest: data.nTest,
+      imageShape: data.imageShape,
     },
     {
       ...o,
       onOrder: (l, loss) =>
         log?.(
-          `seed ${seed} ${layer}: order ${l}/${o.orders} loss ${loss.toPrecision(4)} ` +
+          `seed ${seed} ${layer} (${o.net ?? "mlp"}): order ${l}/${o.orders} ` +
+            `loss ${loss.toPrecision(4)} ` +
             `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
         ),
     },
@@ -138,12 +153,13 @@ export async function captureFeature(
     nTest: d.nTest,
     inDim,
     dim: f.cols,
+    imageShape: d.inputShape,
   };
 }
 
 /**
  * Disentangles the feature of one trained network (options of the
- * `disentangle` plugin). Shared by the plugin and kd-compression.
+ * `disentangle` plugin, `net` and `channels` included).
  */
 export async function disentangleModel(
   e: Pick<TrainEndEvent, "model" | "dataset" | "seed">,
@@ -153,8 +169,10 @@ export async function disentangleModel(
 ): Promise<Decomposition> {
   const o = disentanglerOptions(options, e.seed);
   const info = resolveLayer(e.model.layers, o.layer, plugin);
+  const net = chooseNet(options.net, e.dataset.inputShape, e.model.layers, `${plugin}.net`);
+  const channels = Number(options.channels ?? DISENTANGLER_NET_OPTIONS.channels.default);
   const data = await captureFeature(e, info.name, o.samples, o.seed);
-  return decomposeFeature(data, o, info.name, e.seed, log);
+  return decomposeFeature(data, { ...o, net, channels }, info.name, e.seed, log);
 }
 
 /** The records of a decomposition (see the module doc). */
@@ -178,7 +196,7 @@ export const disentanglePlugin: Plugin = {
   id: "disentangle",
   description: "Feature components of increasing complexity (Ren et al. 2021): " +
     "disentanglers Phi^(l) mimic a hidden feature; significance rho^(l) per order",
-  options: DISENTANGLER_OPTIONS,
+  options: { ...DISENTANGLER_OPTIONS, ...DISENTANGLER_NET_OPTIONS },
   consumes: ["train_end"],
   emits: [
     { name: "loss", description: "distillation MSE of Phi^(l) on the training samples" },

@@ -2,7 +2,7 @@
  * The disentangler network Phi^(l) of [Ren] for vector inputs: `order`
  * ReLU layers of `width` units and a linear head, as explicit tfjs
  * variables. Inputs are the target network's inputs flattened (the conv
- * variant of the paper is not implemented; an image input is flattened).
+ * variant, on images, is conv_disentangler_net.ts).
  *
  * Warm start ({@link growNet}): Phi^(l+1) copies every weight of Phi^(l)
  * (all hidden layers and the head) and inserts its new hidden layer just

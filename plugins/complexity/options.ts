@@ -4,8 +4,10 @@
  *
  * @module
  */
-import type { OptionSpec } from "../../core/types.ts";
-import type { DisentangleOptions } from "./disentangle_kernel.ts";
+import { LensError } from "../../core/errors.ts";
+import type { LayerInfo, OptionSpec } from "../../core/types.ts";
+import { imageShapeOf } from "./conv_disentangler_net.ts";
+import type { DisentangleOptions, DisentanglerKind } from "./disentangle_kernel.ts";
 
 /** Disentangler options (the defaults are the MLP defaults of METHODS section 7). */
 export const DISENTANGLER_OPTIONS: Record<string, OptionSpec> = {
@@ -21,7 +23,12 @@ export const DISENTANGLER_OPTIONS: Record<string, OptionSpec> = {
     max: 30,
     description: "L: disentanglers Phi^(1..L) with 1..L ReLU layers",
   },
-  width: { type: "integer", default: 128, min: 1, description: "units per disentangler layer" },
+  width: {
+    type: "integer",
+    default: 128,
+    min: 1,
+    description: "units per layer of the MLP disentanglers",
+  },
   epochs: { type: "integer", default: 100, min: 1, description: "training epochs per order" },
   batchSize: { type: "integer", default: 128, min: 1, description: "mini-batch size" },
   samples: {
@@ -61,4 +68,67 @@ export function disentanglerOptions(
     lrEnd: num("lrEnd"),
     seed: num("seed") * 1_000_003 + runSeed,
   };
+}
+
+/**
+ * The disentangle plugin's choice of disentangler family (the reliability
+ * and kd-compression plugins train MLP disentanglers only).
+ */
+export const DISENTANGLER_NET_OPTIONS: Record<string, OptionSpec> = {
+  net: {
+    type: "enum",
+    choices: ["auto", "mlp", "conv"],
+    default: "auto",
+    description: "disentangler family: mlp (ReLU dense layers of `width` units on the " +
+      "flattened input), conv (ReLU 3x3 'same' conv layers of `channels` channels on the " +
+      "image, flatten + linear head), auto (conv for a CNN on image inputs, else mlp)",
+  },
+  channels: {
+    type: "integer",
+    default: 16,
+    min: 1,
+    description: "channels per conv layer of the conv disentanglers (net: conv)",
+  },
+};
+
+/**
+ * The disentangler family for option `net` (`auto`, `mlp`, `conv`; undefined
+ * reads as `auto`) on inputs of shape `inputShape` into a network with hook
+ * points `layers`. `auto` picks `conv` when the input is an image (`[H, W, C]`
+ * or `[H, W]`) and the network itself is convolutional (has a conv hook
+ * point), else `mlp`; `conv` on a non-image input is an error.
+ *
+ * @example
+ * ```ts
+ * chooseNet("auto", [28, 28, 1], cnn.layers); // "conv"
+ * chooseNet("auto", [28, 28, 1], mlp.layers); // "mlp"
+ * ```
+ */
+export function chooseNet(
+  net: unknown,
+  inputShape: number[],
+  layers: LayerInfo[],
+  field = "disentangle.net",
+): DisentanglerKind {
+  const choice = String(net ?? "auto");
+  const image = imageShapeOf(inputShape) !== undefined;
+  if (choice === "mlp") return "mlp";
+  if (choice === "conv") {
+    if (!image) {
+      throw new LensError(`the conv disentangler needs image inputs, got shape [${inputShape}]`, {
+        code: "plugin",
+        field,
+        expected: "an input shape [H, W, C], or net: mlp",
+      });
+    }
+    return "conv";
+  }
+  if (choice !== "auto") {
+    throw new LensError(`unknown disentangler family "${choice}"`, {
+      code: "plugin",
+      field,
+      expected: "one of auto, mlp, conv",
+    });
+  }
+  return image && layers.some((l) => l.kind === "conv") ? "conv" : "mlp";
 }
