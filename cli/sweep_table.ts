@@ -61,13 +61,20 @@ export function formatSweepTable(sweep: string, rows: readonly SweepRow[]): stri
     fixed(r.ityLast),
     epochCell(r.planeEpoch),
   ]);
+  // Without information-plane records in any variant the last six columns are empty: leave them out.
+  const mi = rows.some((r) => r.layer !== null);
+  const keep = (cells: string[]) => mi ? cells : cells.slice(0, 11);
   return [
-    `sweep ${sweep} (means over seeds; MI in bits, last hidden layer)`,
-    textTable(header, body),
+    `sweep ${sweep} (means over seeds${mi ? "; MI in bits, last hidden layer" : ""})`,
+    textTable(header.map(keep), body.map(keep)),
     `loss<${thr}: first stored epoch with train loss below ${thr} (mean over the seeds that ` +
     "reach it; reached: how many do)",
-    `plane ep: first sampled epoch after which the layer's (I(X;T), I(T;Y)) stays within ` +
-    `${tol} bits of its last value`,
+    ...(mi
+      ? [
+        `plane ep: first sampled epoch after which the layer's (I(X;T), I(T;Y)) stays within ` +
+        `${tol} bits of its last value`,
+      ]
+      : []),
   ].join("\n");
 }
 

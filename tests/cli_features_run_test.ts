@@ -8,26 +8,13 @@
  * flags) exit 2 with a message and store nothing.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { parseConfig } from "../core/config.ts";
 import { runExperiment } from "../core/engine.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
 import type { ResultRecord } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
-
-const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-
-async function lens(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { lens } from "./cli_helpers.ts";
 
 /** Disentangler options of the plugins in the run and of the command. */
 const D = { layer: "dense_2", orders: 2, width: 16, epochs: 10, batchSize: 128 };

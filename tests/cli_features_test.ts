@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { writeNpy } from "../core/data/npy.ts";
@@ -17,22 +16,10 @@ import { formatComplexityTable, meanCell } from "../cli/complexity_table.ts";
 import { parseSource } from "../cli/feature_inputs.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { analyzeFeatures } from "../plugins/complexity/user_features.ts";
+import { lens } from "./cli_helpers.ts";
 
 setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
 await tf.setBackend("wasm");
-
-const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-
-async function lens(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 const task = syntheticTask({
   seed: 7,

@@ -6,26 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
 import type { PluginUse } from "../core/types.ts";
 import { applyOverrides, parseOverride } from "../cli/plugin_overrides.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
-
-const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-
-async function lens(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { lens } from "./cli_helpers.ts";
 
 Deno.test("parseOverride reads the value as YAML; applyOverrides reaches the named or every plugin", () => {
   assert.deepEqual(parseOverride("disentangle.epochs=100"), {

@@ -8,33 +8,10 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { openStore } from "../core/store.ts";
 import type { RunConfig } from "../core/types.ts";
 import type { SweepRow } from "../cli/sweep_summary.ts";
-
-const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-
-async function lens(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "layerlens-sweep-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { lens, withDir } from "./cli_helpers.ts";
 
 const SWEEP = `name: tiny
 base:

@@ -17,6 +17,7 @@ import type { ResultRecord } from "../core/types.ts";
 import { formatInfoTable, infoTableRows } from "../cli/info_table.ts";
 import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
+import { CLI, lens, withDir } from "./cli_helpers.ts";
 
 /** The commands (not imported from cli/main.ts, whose loaders pull in the engine). */
 const COMMANDS = [
@@ -32,35 +33,7 @@ const COMMANDS = [
   "serve",
 ];
 
-const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const MY_METRIC = fileURLToPath(new URL("../examples/my_metric.ts", import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function lens(args: string[], cwd?: string): Promise<Result> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "layerlens-cli-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** No stack trace lines in a message meant for users. */
 function assertNoStack(text: string): void {

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { ResultRecord } from "../core/types.ts";
+import { formatSweepTable } from "../cli/sweep_table.ts";
 import {
   type EpochRow,
   firstBelow,
@@ -172,4 +173,12 @@ Deno.test("sweepRow: every column against hand-worked values", () => {
   assert.equal(bare.ixtPeakEpoch, null);
   assert.ok(Number.isNaN(bare.ixtLast));
   assert.equal(bare.planeEpoch, null);
+
+  // the table keeps the information-plane columns only when some variant has them
+  const withMi = formatSweepTable("s", [row, bare]);
+  assert.match(withMi, /IXT peak ep/);
+  assert.match(withMi, /plane ep:/);
+  const withoutMi = formatSweepTable("s", [bare]);
+  assert.doesNotMatch(withoutMi, /IXT|plane ep|MI in bits/);
+  assert.match(withoutMi, /variant\s+seeds\s+epochs\s+train loss.*reached\s*$/m);
 });
