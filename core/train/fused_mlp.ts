@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { checkTrainerOptions, failOption } from "./check_options.ts";
 import { LensError } from "../errors.ts";
 import { initDense } from "../model/init.ts";
 import type {
@@ -64,51 +65,24 @@ interface Group {
   params(seed: number): Promise<Float32Array>;
 }
 
-function fail(message: string, field: string, expected: string): never {
-  throw new LensError(message, { code: "config", field, expected });
-}
-
 /** Checks the options; returns the layer sizes. */
 function validate(opts: TrainerOptions): number[] {
-  const { model, training, datasets, seeds } = opts;
+  const { model, datasets } = opts;
   if (model.type !== "mlp") {
-    fail(`the fused MLP trainer trains MLPs only, not "${model.type}"`, "model.type", "mlp");
+    failOption(`the fused MLP trainer trains MLPs only, not "${model.type}"`, "model.type", "mlp");
   }
-  if (seeds.length === 0) fail("no seeds to train", "seeds", "at least one seed");
-  if (datasets.length !== seeds.length) {
-    fail(
-      `${datasets.length} data sets for ${seeds.length} seeds`,
-      "datasets",
-      "one data set per seed",
-    );
-  }
-  if (opts.initialParams && opts.initialParams.length !== seeds.length) {
-    fail(
-      `${opts.initialParams.length} parameter sets for ${seeds.length} seeds`,
-      "initialParams",
-      "one parameter set per seed",
-    );
-  }
-  if (!Number.isInteger(training.batchSize) || training.batchSize < 1) {
-    fail(`batch size ${training.batchSize}`, "training.batchSize", "an integer >= 1");
-  }
-  if (!(training.lr > 0) || !Number.isFinite(training.lr)) {
-    fail(`learning rate ${training.lr}`, "training.lr", "a positive number");
-  }
-  if (training.optimizer !== "adam" && training.optimizer !== "sgd") {
-    fail(`optimizer "${training.optimizer}"`, "training.optimizer", "adam or sgd");
-  }
+  checkTrainerOptions(opts);
   const first = datasets[0];
   const inputs = (d: Dataset) => d.inputShape.reduce((a, b) => a * b, 1);
   for (const d of datasets) {
     if (inputs(d) !== inputs(first) || d.numClasses !== first.numClasses) {
-      fail(
+      failOption(
         `seeds' data sets differ in shape (${d.inputShape} / ${d.numClasses} classes)`,
         "datasets",
         "one input shape and class count for all seeds",
       );
     }
-    if (d.nTrain < 1) fail(`data set ${d.name} has no training rows`, "data", "nTrain >= 1");
+    if (d.nTrain < 1) failOption(`data set ${d.name} has no training rows`, "data", "nTrain >= 1");
   }
   return [inputs(first), ...model.hidden, first.numClasses];
 }
@@ -140,7 +114,11 @@ function denseFromLayers(
   const names = mlpLayers(net).map((l) => l.name);
   const expected = names.map((n, k) => `${n} [${net.sizes[k]}, ${net.sizes[k + 1]}]`).join(", ");
   if (given.length !== net.L) {
-    fail(`${given.length} parameter layers for ${net.L} weight layers`, "initialParams", expected);
+    failOption(
+      `${given.length} parameter layers for ${net.L} weight layers`,
+      "initialParams",
+      expected,
+    );
   }
   given.forEach((p, k) => {
     const nin = net.sizes[k], nout = net.sizes[k + 1];
@@ -148,7 +126,7 @@ function denseFromLayers(
       p.name !== names[k] || p.kernelShape.join(",") !== `${nin},${nout}` ||
       p.kernel.length !== nin * nout || p.bias.length !== nout
     ) {
-      fail(
+      failOption(
         `parameters ${k} are ${p.name} [${p.kernelShape.join(", ")}]`,
         "initialParams",
         expected,
@@ -404,13 +382,13 @@ export async function createFusedMlpTrainer(
     async evaluate(x: Float32Array, y: Int32Array, n: number): Promise<EpochStats> {
       alive();
       checkInputs(x, n, sizes[0], "x");
-      if (y.length < n) fail(`${y.length} labels for ${n} rows`, "y", `${n} labels`);
+      if (y.length < n) failOption(`${y.length} labels for ${n} rows`, "y", `${n} labels`);
       return merge(await Promise.all(groups.map((g) => g.evaluate(x, y, n))));
     },
     model(seedIndex: number): ModelHandle {
       alive();
       if (!home[seedIndex]) {
-        fail(`seed index ${seedIndex} out of range`, "seedIndex", `0..${S - 1}`);
+        failOption(`seed index ${seedIndex} out of range`, "seedIndex", `0..${S - 1}`);
       }
       return handle(seedIndex);
     },
@@ -424,6 +402,6 @@ export async function createFusedMlpTrainer(
 
 function checkInputs(x: Float32Array, n: number, cols: number, field: string): void {
   if (!Number.isInteger(n) || n < 0 || x.length < n * cols) {
-    fail(`${x.length} values for ${n} rows of ${cols}`, field, `${n * cols} values`);
+    failOption(`${x.length} values for ${n} rows of ${cols}`, field, `${n * cols} values`);
   }
 }

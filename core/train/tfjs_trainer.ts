@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { checkTrainerOptions, failOption } from "./check_options.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { ensureGradients, initBackend } from "../backend.ts";
 import { LensError } from "../errors.ts";
@@ -64,47 +65,22 @@ interface DeviceData {
   fixed: Batch[] | null;
 }
 
-function fail(message: string, field: string, expected: string): never {
-  throw new LensError(message, { code: "config", field, expected });
-}
-
 function validate(opts: TrainerOptions): void {
-  const { training, datasets, seeds } = opts;
-  if (seeds.length === 0) fail("no seeds", "seeds", "at least one seed");
-  if (datasets.length !== seeds.length) {
-    fail(
-      `${datasets.length} data sets for ${seeds.length} seeds`,
-      "datasets",
-      "one data set per seed",
-    );
-  }
-  if (opts.initialParams && opts.initialParams.length !== seeds.length) {
-    fail(
-      `${opts.initialParams.length} parameter sets for ${seeds.length} seeds`,
-      "initialParams",
-      "one parameter set per seed",
-    );
-  }
-  if (!Number.isInteger(training.batchSize) || training.batchSize < 1) {
-    fail(`batch size ${training.batchSize}`, "training.batchSize", "an integer >= 1");
-  }
-  if (!(training.lr > 0)) fail(`learning rate ${training.lr}`, "training.lr", "a number > 0");
-  if (training.optimizer !== "adam" && training.optimizer !== "sgd") {
-    fail(`optimizer "${training.optimizer}"`, "training.optimizer", "adam or sgd");
-  }
+  const { datasets } = opts;
+  checkTrainerOptions(opts);
   const units = (d: Dataset) => d.inputShape.reduce((a, b) => a * b, 1);
   const first = datasets[0];
   for (const d of datasets) {
     if (
       d.inputShape.join("x") !== first.inputShape.join("x") || d.numClasses !== first.numClasses
     ) {
-      fail(
+      failOption(
         `seeds' data sets differ in shape ([${d.inputShape}] / ${d.numClasses} classes)`,
         "datasets",
         "one input shape and class count for all seeds",
       );
     }
-    if (d.nTrain < 1) fail(`data set ${d.name} has no training rows`, "data", "nTrain >= 1");
+    if (d.nTrain < 1) failOption(`data set ${d.name} has no training rows`, "data", "nTrain >= 1");
     if (d.xTrain.length < d.nTrain * units(d) || d.yTrain.length < d.nTrain) {
       throw new LensError(`data set ${d.name} holds fewer values than nTrain rows need`, {
         code: "data",
