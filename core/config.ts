@@ -499,6 +499,18 @@ function readConfig(r: Reader, root: unknown): RunConfig {
  * ```
  */
 export function parseConfig(text: string, file: string): RunConfig {
+  const { doc, lines, root } = readYaml(text, file);
+  return readConfig(new Reader(file, doc, lines), root);
+}
+
+/**
+ * A YAML document with its line counter and its value, or a config
+ * {@link LensError} naming `file` (and the line of a syntax error).
+ */
+export function readYaml(
+  text: string,
+  file: string,
+): { doc: Document; lines: LineCounter; root: unknown } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
@@ -511,13 +523,11 @@ export function parseConfig(text: string, file: string): RunConfig {
       { code: "config", file, expected: "a YAML (or JSON) mapping" },
     );
   }
-  let root: unknown;
   try {
-    root = doc.toJS({ maxAliasCount: 100 });
+    return { doc, lines, root: doc.toJS({ maxAliasCount: 100 }) };
   } catch (e) {
     throw new LensError(`cannot read YAML: ${errorMessage(e)}`, { code: "config", file });
   }
-  return readConfig(new Reader(file, doc, lines), root);
 }
 
 /**

@@ -25,13 +25,14 @@
  * @module
  */
 import { basename, dirname, isAbsolute, join } from "node:path";
-import { type Document, LineCounter, parseDocument } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import {
   CONFIG_KEYS,
   configFromValue,
   type ConfigSource,
   dottedField,
   parseConfig,
+  readYaml,
   readYamlText,
 } from "./config.ts";
 import { errorMessage, LensError } from "./errors.ts";
@@ -129,30 +130,6 @@ function depthIn(value: unknown, path: Path): number {
     cur = cur[String(path[i])];
   }
   return Infinity;
-}
-
-/** A YAML document with its line counter, or a config error naming `file`. */
-function readYaml(
-  text: string,
-  file: string,
-): { doc: Document; lines: LineCounter; root: unknown } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const at = e.linePos?.[0] ?? (e.pos ? lines.linePos(e.pos[0]) : undefined);
-    throw new LensError(
-      `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ""}: ${
-        e.message.split("\n")[0]
-      }`,
-      { code: "config", file, expected: "a YAML (or JSON) mapping" },
-    );
-  }
-  try {
-    return { doc, lines, root: doc.toJS({ maxAliasCount: 100 }) };
-  } catch (e) {
-    throw new LensError(`cannot read YAML: ${errorMessage(e)}`, { code: "config", file });
-  }
 }
 
 /** Line of the node at `path` in `doc` (the deepest existing prefix). */
