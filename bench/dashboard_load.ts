@@ -16,60 +16,12 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
-import type { Plugin } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "../server/app.ts";
 import { serve } from "../server/serve.ts";
 import { writeSyntheticRun } from "../tests/server_synthetic_run.ts";
 
 const SHAPE = { layers: 6, epochs: 8000, points: 400, seeds: 20, gradients: true, ibCurve: true };
-
-/** Stand-ins for built-ins not registered yet, with chart specs like theirs. */
-function standIns(have: Set<string>): Plugin[] {
-  const stub = {
-    options: {},
-    consumes: ["run_end"] as Plugin["consumes"],
-    emits: [],
-    setup: () => ({}),
-  };
-  const out: Plugin[] = [];
-  if (!have.has("mi-binned")) {
-    out.push({
-      ...stub,
-      id: "mi-binned",
-      description: "stand-in",
-      charts: [{
-        id: "plane",
-        title: "Information plane",
-        type: "scatter",
-        x: { metric: "ixt", label: "I(X;T)" },
-        y: { metrics: ["ity"], label: "I(T;Y)" },
-        groupBy: "layer",
-        colorBy: "epoch",
-        overlay: { plugin: "ib-bound", x: "ib_ixt", y: "ib_ity", label: "IB bound" },
-      }],
-    });
-  }
-  if (!have.has("grad-snr")) {
-    out.push({
-      ...stub,
-      id: "grad-snr",
-      description: "stand-in",
-      charts: [{
-        id: "norms",
-        title: "Gradient norms",
-        type: "line",
-        x: { field: "epoch", label: "epoch", log: true },
-        y: { metrics: ["grad_mean", "grad_std"], label: "norm", log: true },
-        groupBy: "layer",
-      }],
-    });
-  }
-  for (const id of ["phases", "ib-bound"]) {
-    if (!have.has(id)) out.push({ ...stub, id, description: "stand-in" });
-  }
-  return out;
-}
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
@@ -92,9 +44,7 @@ async function catchUp(res: Response): Promise<number> {
 
 const dir = await Deno.makeTempDir({ prefix: "layerlens-bench-" });
 const dbPath = join(dir, "bench.db");
-const plugins = builtinPlugins();
-const extra = standIns(new Set(plugins.map((p) => p.id)));
-const registry = createRegistry([...plugins, ...extra]);
+const registry = createRegistry(builtinPlugins());
 try {
   const store = openStore(dbPath);
   const [runId, insertMs] = await timed(() =>
@@ -103,9 +53,7 @@ try {
   const total = store.queryResults(runId).length;
   console.log(
     `store: ${total} records (${SHAPE.layers} layers x 274 epochs x ${SHAPE.seeds} seeds), ` +
-      `written in ${insertMs.toFixed(0)} ms${
-        extra.length ? `; stand-ins: ${extra.map((p) => p.id)}` : ""
-      }`,
+      `written in ${insertMs.toFixed(0)} ms`,
   );
 
   const planeCharts = registry.list().filter((p) => ["mi-binned", "ib-bound"].includes(p.id))
@@ -154,7 +102,7 @@ try {
   if (!existsSync("/usr/bin/chromium")) {
     console.log("no /usr/bin/chromium: page load not measured (.ci/run installs it)");
   } else {
-    const server = await serve({ port: 0, dbPath, plugins: extra, quiet: true });
+    const server = await serve({ port: 0, dbPath, plugins: [], quiet: true });
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: [
