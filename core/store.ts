@@ -483,6 +483,13 @@ export function openStore(path: string): Store {
       return rows.map(rowToRun);
     },
 
+    writer(id) {
+      const r = stmt("SELECT pid, host FROM runs WHERE id = ?").get(id) as
+        | { pid: number | null; host: string | null }
+        | undefined;
+      return r ? { pid: r.pid === null ? null : Number(r.pid), host: r.host ?? null } : undefined;
+    },
+
     getRun(id) {
       const r = stmt("SELECT * FROM runs WHERE id = ?").get(id) as
         | Record<string, SQLInputValue>
@@ -542,7 +549,8 @@ export function openStore(path: string): Store {
       }
       const rows = arrayRows(
         "SELECT id, plugin, layer, epoch, seed, idx, metric, value FROM results " +
-          `WHERE ${where.join(" AND ")} ORDER BY id`,
+          `WHERE ${where.join(" AND ")} ORDER BY id` +
+          (filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : ""),
         params,
       ) as [
         number,

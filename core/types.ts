@@ -639,6 +639,8 @@ export interface ResultFilter {
   epochMax?: number;
   /** Only records with rowid greater than this (live following). */
   afterId?: number;
+  /** At most this many records (the first ones in rowid order): pages with `afterId`. */
+  limit?: number;
 }
 
 /** The run store (SQLite through node:sqlite). */
@@ -668,6 +670,8 @@ export interface Store {
   listRuns(): RunRow[];
   /** The run with this id, if any. */
   getRun(id: string): RunRow | undefined;
+  /** The process that created run `id` (pid and host name as recorded), if the run exists. */
+  writer?(id: string): { pid: number | null; host: string | null } | undefined;
   /** Records of a run matching `filter`, each with its rowid as `id`, in insertion order. */
   queryResults(runId: string, filter?: ResultFilter): (ResultRecord & { id: number })[];
   /**

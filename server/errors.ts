@@ -15,11 +15,16 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   config: 400,
   filter: 400,
   request: 400,
+  budget: 400,
   plugin: 400,
   options: 400,
   usage: 400,
   unauthorized: 401,
   forbidden: 403,
+  conflict: 409,
+  too_large: 413,
+  media_type: 415,
+  busy: 429,
 };
 
 /** Status for an error thrown while answering a request. */

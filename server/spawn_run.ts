@@ -1,18 +1,21 @@
 /**
  * Starts runs for the server as child processes of the CLI
- * (`deno run -A cli/main.ts run <config> --db <db> --run-id <id> --quiet`),
- * so training never blocks the server. A child that fails before or
- * without finishing its run has the failure written to the store with the
- * tail of its stderr, so the dashboard shows why.
+ * (`deno run -A cli/main.ts run <config> --db <db> --run-id <id> --quiet`,
+ * plus `--plugin F` for each custom plugin file the server was given), so
+ * training never blocks the server. A child that fails before or without
+ * finishing its run has the failure written to the store with the tail of
+ * its stderr, so the dashboard shows why. Stopping a run sends its child
+ * SIGINT (the CLI marks the run interrupted and keeps what it wrote), then
+ * SIGKILL if it has not ended 20 s later.
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { errorMessage } from "../core/errors.ts";
 import type { Store } from "../core/types.ts";
-import type { SpawnRun } from "./context.ts";
+import type { RunHandle, SpawnRun } from "./context.ts";
 
 /** A spawner and a way to stop what it started. */
 export interface RunSpawner {
@@ -25,6 +28,9 @@ export interface RunSpawner {
 
 const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 
+/** How long a stopped child has to end before it is killed. */
+const STOP_GRACE_MS = 20000;
+
 /** Keeps the last `max` characters of a byte stream. */
 async function tail(stream: ReadableStream<Uint8Array>, max = 4000): Promise<string> {
   let text = "";
@@ -36,7 +42,7 @@ async function tail(stream: ReadableStream<Uint8Array>, max = 4000): Promise<str
 }
 
 /** The config's `name`, when the text parses (for the row of a run that never started). */
-function configName(configYaml: string): string | undefined {
+export function configName(configYaml: string): string | undefined {
   try {
     const name = (parse(configYaml) as { name?: unknown } | null)?.name;
     return typeof name === "string" && name ? name : undefined;
@@ -45,8 +51,17 @@ function configName(configYaml: string): string | undefined {
   }
 }
 
-/** Writes a failed run's row (creating it when the child never did). */
-function recordFailure(store: Store, runId: string, name: string, message: string): void {
+/**
+ * Writes the end of a run its process did not record (creating the row
+ * when the child never did); a row already finished is left alone.
+ */
+export function recordEnd(
+  store: Store,
+  runId: string,
+  name: string,
+  status: "failed" | "interrupted",
+  message: string,
+): void {
   const row = store.getRun(runId);
   if (!row) {
     store.createRun({
@@ -61,22 +76,38 @@ function recordFailure(store: Store, runId: string, name: string, message: strin
   } else if (row.status !== "running") {
     return;
   }
-  store.finishRun(runId, "failed", {}, message);
+  store.finishRun(runId, status, {}, message);
 }
 
 /**
  * A spawner writing to `dbPath`; failures are recorded through `store`
- * (the server's handle on the same database).
+ * (the server's handle on the same database). `plugins`: custom plugin
+ * files handed to every child.
  */
-export function createRunSpawner(opts: { store: Store; dbPath: string }): RunSpawner {
+export function createRunSpawner(
+  opts: { store: Store; dbPath: string; plugins?: readonly string[] },
+): RunSpawner {
   const children = new Map<string, Deno.ChildProcess>();
   const done = new Set<Promise<void>>();
-  const spawn: SpawnRun = async (configYaml, runId) => {
+  const pluginArgs = (opts.plugins ?? []).flatMap((p) => ["--plugin", resolve(p)]);
+  const spawn = async (configYaml: string, runId: string): Promise<RunHandle> => {
     const dir = await Deno.makeTempDir({ prefix: "layerlens-run-" });
     const file = join(dir, "config.yaml");
     await Deno.writeTextFile(file, configYaml);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "run", file, "--db", opts.dbPath, "--run-id", runId, "--quiet"],
+      args: [
+        "run",
+        "-A",
+        CLI,
+        "run",
+        file,
+        "--db",
+        opts.dbPath,
+        "--run-id",
+        runId,
+        "--quiet",
+        ...pluginArgs,
+      ],
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -84,21 +115,33 @@ export function createRunSpawner(opts: { store: Store; dbPath: string }): RunSpa
     }).spawn();
     const name = configName(configYaml) ?? runId;
     children.set(runId, child);
+    let stopRequested = false;
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
     const finished = (async () => {
       const [status, raw] = await Promise.all([child.status, tail(child.stderr)]);
+      clearTimeout(killTimer);
       // deno-lint-ignore no-control-regex
       const err = raw.replace(/\x1b\[[0-9;]*m/g, "");
       children.delete(runId);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       try {
-        if (!status.success) {
+        if (stopRequested && !status.success) {
+          recordEnd(opts.store, runId, name, "interrupted", "stopped from the dashboard");
+        } else if (!status.success) {
           const why = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
-          recordFailure(opts.store, runId, name, `run process ended with ${why}: ${err.trim()}`);
-        } else if (!opts.store.getRun(runId)) {
-          recordFailure(
+          recordEnd(
             opts.store,
             runId,
             name,
+            "failed",
+            `run process ended with ${why}: ${err.trim()}`,
+          );
+        } else if (!opts.store.getRun(runId)) {
+          recordEnd(
+            opts.store,
+            runId,
+            name,
+            "failed",
             `run process exited without creating the run ${err}`,
           );
         }
@@ -110,6 +153,25 @@ export function createRunSpawner(opts: { store: Store; dbPath: string }): RunSpa
     })();
     done.add(finished);
     finished.finally(() => done.delete(finished));
+    return {
+      done: finished,
+      stop() {
+        if (stopRequested) return;
+        stopRequested = true;
+        try {
+          child.kill("SIGINT");
+        } catch {
+          return; // already exited
+        }
+        killTimer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch {
+            // exited meanwhile
+          }
+        }, STOP_GRACE_MS);
+      },
+    };
   };
   return {
     spawn,

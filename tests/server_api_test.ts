@@ -36,6 +36,11 @@ const planePlugin: Plugin = {
   setup: () => ({}),
 };
 
+/** The dashboard page's token in these tests. */
+const PAGE_TOKEN = "page-token";
+/** What the dashboard page sends with a config. */
+const PAGE_HEADERS = { "Content-Type": "application/yaml", "X-Lens-Token": PAGE_TOKEN };
+
 const LOOPBACK = { remoteAddr: { hostname: "127.0.0.1", port: 50000, transport: "tcp" } };
 const REMOTE = { remoteAddr: { hostname: "192.168.7.20", port: 50000, transport: "tcp" } };
 
@@ -115,6 +120,7 @@ async function fixture(token?: string): Promise<Fixture> {
     registry: createRegistry([...builtinPlugins(), planePlugin]),
     dbPath,
     token,
+    sessionToken: PAGE_TOKEN,
     pollMs: 40,
     spawnRun: (yaml, id) => {
       spawned.push([yaml, id]);
@@ -376,7 +382,11 @@ Deno.test("POST /api/runs validates, checks who asks, and spawns", async () => {
   const f = await fixture();
   try {
     const post = (body: string, env = LOOPBACK, headers: Record<string, string> = {}) =>
-      f.app.request("/api/runs", { method: "POST", body, headers }, env);
+      f.app.request("/api/runs", {
+        method: "POST",
+        body,
+        headers: { ...PAGE_HEADERS, ...headers },
+      }, env);
     const ok = await post(GOOD_CONFIG);
     const okBody = await json(ok);
     assert.equal(ok.status, 202, JSON.stringify(okBody));
@@ -426,7 +436,7 @@ Deno.test("POST /api/runs with a token: right token from anywhere, wrong token n
       f.app.request("/api/runs", {
         method: "POST",
         body: GOOD_CONFIG,
-        headers: auth ? { Authorization: auth } : {},
+        headers: auth ? { Authorization: auth, "Content-Type": "application/yaml" } : PAGE_HEADERS,
       }, env);
     assert.equal((await post(REMOTE, "Bearer s3cret-token")).status, 202);
     await assertError(await post(REMOTE, "Bearer wrong"), 401, "token");

@@ -23,6 +23,7 @@ import { compact } from "../chart_data.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { runNotFound } from "../errors.ts";
 import { onlyKnown } from "../query.ts";
+import { viewRun } from "../run_view.ts";
 
 /** What a batch of records holds, per plugin. */
 export interface ResultsSummary {
@@ -147,12 +148,17 @@ export function liveRoutes(
       };
 
       // A run the server just started may not have its row yet.
-      let run = store.getRun(id);
+      const read = () => {
+        const r = store.getRun(id);
+        return r ? viewRun(store, r) : undefined;
+      };
+      let run = read();
       if (!run) {
-        await send("status", { id, status: "starting", phase: "catch-up", final: false });
+        const status = deps.pending.get(id)?.status ?? "starting";
+        await send("status", { id, status, phase: "catch-up", final: false });
         while (!run && !gone(stream)) {
           await stream.sleep(pollMs);
-          run = store.getRun(id);
+          run = read();
           if (!run && !deps.pending.has(id)) return;
         }
         if (!run) return;
@@ -174,7 +180,7 @@ export function liveRoutes(
       while (!gone(stream)) {
         await stream.sleep(pollMs);
         if (gone(stream)) break;
-        const now = store.getRun(id);
+        const now = read();
         if (!now) return;
         await drain();
         if (now.status !== "running") {

@@ -2,8 +2,11 @@
  * A run's records: tidy rows, and the server-side aggregation of a
  * plugin's chart.
  *
- * - `GET /api/runs/:id/results?plugin=&layer=&metric=a,b&seed=&epoch_min=&epoch_max=&after_id=`
- *   answers `{runId, count, results}`.
+ * - `GET /api/runs/:id/results?plugin=&layer=&metric=a,b&seed=&epoch_min=&epoch_max=&after_id=&limit=`
+ *   answers one page `{runId, results, count, next}`: at most `limit`
+ *   records (default {@link DEFAULT_PAGE}, at most {@link MAX_PAGE}) after
+ *   `after_id`, in rowid order, streamed; `next` is the `after_id` of the
+ *   next page, null after the last one.
  * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=` answers the
  *   chart's series (seed mean and sd per point, epochs for colouring),
  *   the overlay plugin's curves (the chart's own overlay, or the IB bound on
@@ -16,12 +19,19 @@
  */
 import { Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
-import type { ChartSpec, Plugin } from "../../core/types.ts";
+import type { ChartSpec, Plugin, RunRow } from "../../core/types.ts";
 import { chartData, markersFrom, overlayCurves } from "../chart_data.ts";
 import { CHART_MARKERS, overlayFor } from "../chart_extras.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
+import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
+import { recordStream } from "../record_stream.ts";
 import { requireRun } from "./runs.ts";
+
+/** Records per page of /results unless `limit` says otherwise. */
+export const DEFAULT_PAGE = 10000;
+/** Largest `limit` of /results. */
+export const MAX_PAGE = 50000;
 
 /** The registry's plugin of this id, or undefined (custom plugins of other processes). */
 export function findPlugin(deps: AppDeps, id: string): Plugin | undefined {
@@ -61,18 +71,32 @@ function findChart(deps: AppDeps, pluginId: string, chartId: string): ChartSpec 
 }
 
 /** Routes under /api/runs/:id that read records. */
-export function resultRoutes(deps: AppDeps): Hono<AppEnv> {
+export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const cache = new Map<string, string>();
 
   app.get("/:id/results", (c) => {
     const run = requireRun(deps, c.req.param("id"));
-    const filter = parseFilter(new URL(c.req.url).searchParams);
-    const results = deps.store.queryResults(run.id, filter);
-    return c.json({ runId: run.id, count: results.length, results });
+    const params = new URL(c.req.url).searchParams;
+    const filter = parseFilter(params, ["limit"]);
+    const limit = intParam(params, "limit", 1) ?? DEFAULT_PAGE;
+    if (limit > MAX_PAGE) {
+      throw new LensError(`limit ${limit} is too large`, {
+        code: "filter",
+        field: "limit",
+        expected: `at most ${MAX_PAGE}; page on with after_id = next`,
+      });
+    }
+    c.header("Content-Type", "application/json");
+    return c.body(recordStream(deps.store, lane, run.id, filter, limit, {
+      head: `{"runId":${JSON.stringify(run.id)},"results":[`,
+      row: (r) => JSON.stringify(r),
+      sep: ",",
+      tail: (count, next) => `],"count":${count},"next":${next}}`,
+    }));
   });
 
-  app.get("/:id/chart/:plugin/:chartId", (c) => {
+  app.get("/:id/chart/:plugin/:chartId", async (c) => {
     const run = requireRun(deps, c.req.param("id"));
     const plugin = c.req.param("plugin");
     const spec = findChart(deps, plugin, c.req.param("chartId"));
@@ -85,36 +109,7 @@ export function resultRoutes(deps: AppDeps): Hono<AppEnv> {
     const hit = finished ? cache.get(key) : undefined;
     if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
 
-    const metrics = [...new Set([...spec.y.metrics, ...(spec.x.metric ? [spec.x.metric] : [])])];
-    const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
-    const data = chartData(spec, records);
-    const extra = overlayFor(plugin, spec);
-    const overlay = extra
-      ? overlayCurves(
-        extra,
-        deps.store.queryResults(run.id, { plugin: extra.plugin, metric: [extra.x, extra.y] }),
-      )
-      : [];
-    const markers = spec.x.field === "epoch" || (!spec.x.field && !spec.x.metric)
-      ? (CHART_MARKERS[plugin] ?? []).flatMap((m) =>
-        markersFrom(
-          m.label,
-          deps.store.queryResults(run.id, { plugin: m.plugin, metric: m.metric }),
-          m.metric,
-        )
-      )
-      : [];
-    const body = JSON.stringify({
-      runId: run.id,
-      status: run.status,
-      // the run's last planned epoch: a stable colour scale while it trains
-      lastEpoch: plannedLastEpoch(run.config),
-      plugin,
-      chart: spec,
-      ...data,
-      overlay,
-      markers,
-    });
+    const body = await lane.run(() => chartBody(deps, run, plugin, spec, seed, layer));
     if (finished) {
       if (cache.size >= 200) cache.delete(cache.keys().next().value!);
       cache.set(key, body);
@@ -123,4 +118,45 @@ export function resultRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** The JSON of a chart's data (the heavy part of the chart route). */
+function chartBody(
+  deps: AppDeps,
+  run: RunRow,
+  plugin: string,
+  spec: ChartSpec,
+  seed: number | undefined,
+  layer: string | undefined,
+): string {
+  const metrics = [...new Set([...spec.y.metrics, ...(spec.x.metric ? [spec.x.metric] : [])])];
+  const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
+  const data = chartData(spec, records);
+  const extra = overlayFor(plugin, spec);
+  const overlay = extra
+    ? overlayCurves(
+      extra,
+      deps.store.queryResults(run.id, { plugin: extra.plugin, metric: [extra.x, extra.y] }),
+    )
+    : [];
+  const markers = spec.x.field === "epoch" || (!spec.x.field && !spec.x.metric)
+    ? (CHART_MARKERS[plugin] ?? []).flatMap((m) =>
+      markersFrom(
+        m.label,
+        deps.store.queryResults(run.id, { plugin: m.plugin, metric: m.metric }),
+        m.metric,
+      )
+    )
+    : [];
+  return JSON.stringify({
+    runId: run.id,
+    status: run.status,
+    // the run's last planned epoch: a stable colour scale while it trains
+    lastEpoch: plannedLastEpoch(run.config),
+    plugin,
+    chart: spec,
+    ...data,
+    overlay,
+    markers,
+  });
 }

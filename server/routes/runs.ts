@@ -1,41 +1,61 @@
 /**
- * Runs: list, one run, start a run (POST), export a run's records.
+ * Runs: list, one run, start a run (POST), stop a run, export a run's records.
  *
- * - `GET /api/runs`: the runs table ({@link RunSummary} per run, newest first).
+ * - `GET /api/runs`: the runs table ({@link RunSummary} per run, newest
+ *   first), runs waiting in the server's queue (`queued`) and runs whose
+ *   process has not written them yet (`starting`) included.
  * - `GET /api/runs/:id`: the stored row (config, status, timings, plugin
- *   errors, progress) and its summary; a run the server has just started
- *   and whose process has not written it yet answers status `starting`.
- * - `POST /api/runs`: body = a YAML or JSON config, validated like the CLI
- *   does; 202 `{id}` once the run process is started.
- * - `GET /api/runs/:id/export?format=csv|json` (+ the record filters).
+ *   errors, progress) and its summary.
+ * - `POST /api/runs`: body = a YAML or JSON config (Content-Type
+ *   application/yaml or application/json, at most 1 MiB), validated like
+ *   the CLI does, within the server's budget, naming files only under its
+ *   data directory; 202 `{id, status}` once the run process is started
+ *   (`running`) or the run waits for a slot (`queued`); 429 when the queue
+ *   is full.
+ * - `POST /api/runs/:id/stop`: stops a run this server started (a waiting
+ *   one never starts; a training one is interrupted and keeps what it
+ *   wrote); 202 `{id, status}`.
+ * - `GET /api/runs/:id/export?format=csv|json` (+ the record filters), streamed.
+ *
+ * Starting and stopping are state changes: see access.ts.
  *
  * @module
  */
 import { Hono } from "hono";
+import { parse } from "yaml";
 import { parseConfig } from "../../core/config.ts";
 import { LensError } from "../../core/errors.ts";
 import { newRunId } from "../../core/store.ts";
-import type { RunRow } from "../../core/types.ts";
-import { assertMayStartRun } from "../access.ts";
+import type { RunConfig, RunRow } from "../../core/types.ts";
+import { assertMayChange } from "../access.ts";
+import { checkBudget, precheckBudget, sampleCount } from "../budget.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
+import { confinedFile } from "../data_dir.ts";
 import { runNotFound } from "../errors.ts";
+import type { Lane } from "../heavy_lane.ts";
 import { nameParam, parseFilter } from "../query.ts";
-import { summarizeRun } from "../run_summary.ts";
+import { recordStream } from "../record_stream.ts";
+import { readBodyCapped } from "../read_body.ts";
+import { type RunSummary, summarizeRun } from "../run_summary.ts";
+import { viewRun } from "../run_view.ts";
 
 /** Largest config body accepted. */
-const MAX_BODY = 1 << 20;
+export const MAX_BODY = 1 << 20;
 
-/** The stored run, or a 404. */
+/** Most records one export answers (more: filter, or use the CLI). */
+export const MAX_EXPORT = 5_000_000;
+
+/** The stored run as the API shows it, or a 404. */
 export function requireRun(deps: AppDeps, id: string): RunRow {
   const run = deps.store.getRun(id);
   if (run) {
     deps.pending.delete(id);
-    return run;
+    return viewRun(deps.store, run);
   }
   throw runNotFound(id);
 }
 
-function csvCell(v: string | number): string {
+function csvCell(v: string | number | null): string {
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
@@ -43,35 +63,82 @@ function csvCell(v: string | number): string {
 /** The CSV header of an export. */
 export const CSV_HEADER = "plugin,layer,epoch,seed,index,metric,value";
 
+/** The summary row of a run the server accepted but that has no stored row yet. */
+function pendingSummary(
+  id: string,
+  p: { name: string; startedAt: string; status: string },
+): RunSummary {
+  return {
+    id,
+    name: p.name,
+    status: p.status,
+    createdAt: p.startedAt,
+    finishedAt: null,
+    data: "",
+    model: "",
+    seeds: 0,
+    epochs: null,
+    progress: null,
+    durationS: null,
+    engine: "",
+    backend: "",
+    plugins: [],
+    error: null,
+    pluginErrors: 0,
+  };
+}
+
+/**
+ * Checks a POSTed config: budget on the raw document, the parse, plugin
+ * ids and options, file paths confined to the data directory, budget on
+ * the parsed config. Returns the config and the text the run is started
+ * with (file paths replaced by their real paths).
+ */
+async function admit(deps: AppDeps, text: string): Promise<{ config: RunConfig; yaml: string }> {
+  if (text.trim() === "") {
+    throw new LensError("empty request body", {
+      code: "request",
+      expected: "a run config as YAML or JSON",
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    doc = undefined; // parseConfig reports the syntax error with its line
+  }
+  precheckBudget(doc, deps.limits);
+  const config = parseConfig(text, "request body");
+  deps.registry.resolve(config.plugins, { field: "plugins" });
+  let yaml = text;
+  let bytes = 0;
+  if (config.data.name === "file") {
+    const data = config.data;
+    const main = await confinedFile(data.path, deps.dataDir, "data.path");
+    bytes = main.bytes;
+    const raw = doc as { data: Record<string, unknown> };
+    raw.data.path = main.path;
+    if (data.labels !== undefined) {
+      raw.data.labels = (await confinedFile(data.labels, deps.dataDir, "data.labels")).path;
+    }
+    yaml = JSON.stringify(doc);
+  }
+  checkBudget(config, sampleCount(config.data, bytes), deps.limits);
+  return { config, yaml };
+}
+
 /** Routes under /api/runs. */
-export function runRoutes(deps: AppDeps): Hono<AppEnv> {
+export function runRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/", (c) => {
-    const runs = deps.store.listRuns().map(summarizeRun);
+    const runs: RunSummary[] = deps.store.listRuns().map((r) =>
+      summarizeRun(viewRun(deps.store, r))
+    );
     const known = new Set(runs.map((r) => r.id));
     for (const [id, p] of deps.pending) {
       if (known.has(id)) deps.pending.delete(id);
-      else {
-        runs.unshift({
-          id,
-          name: p.name,
-          status: "starting",
-          createdAt: p.startedAt,
-          finishedAt: null,
-          data: "",
-          model: "",
-          seeds: 0,
-          epochs: null,
-          progress: null,
-          durationS: null,
-          engine: "",
-          backend: "",
-          plugins: [],
-          error: null,
-          pluginErrors: 0,
-        });
-      }
+      else runs.unshift(pendingSummary(id, p));
     }
     runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return c.json({ runs });
@@ -81,45 +148,51 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = c.req.param("id");
     const pending = deps.pending.get(id);
     if (pending && !deps.store.getRun(id)) {
-      return c.json({ run: { id, name: pending.name, status: "starting" }, summary: null });
+      return c.json({ run: { id, name: pending.name, status: pending.status }, summary: null });
     }
     const run = requireRun(deps, id);
     return c.json({ run, summary: summarizeRun(run) });
   });
 
   app.post("/", async (c) => {
-    assertMayStartRun(c, deps.token);
-    const declared = Number(c.req.header("content-length") ?? 0);
-    if (declared > MAX_BODY) {
-      throw new LensError(`config of ${declared} bytes is too large`, {
-        code: "request",
-        expected: `at most ${MAX_BODY} bytes`,
-      });
-    }
-    const text = await c.req.text();
-    if (text.length > MAX_BODY) {
-      throw new LensError(`config of ${text.length} bytes is too large`, {
-        code: "request",
-        expected: `at most ${MAX_BODY} bytes`,
-      });
-    }
-    if (text.trim() === "") {
-      throw new LensError("empty request body", {
-        code: "request",
-        expected: "a run config as YAML or JSON",
-      });
-    }
-    const config = parseConfig(text, "request body");
-    deps.registry.resolve(config.plugins, { field: "plugins" });
+    assertMayChange(c, deps.access, { body: true });
+    const text = await readBodyCapped(c.req.raw, MAX_BODY);
+    const { config, yaml } = await admit(deps, text);
     const id = newRunId();
-    deps.pending.set(id, { startedAt: new Date().toISOString(), name: config.name });
+    deps.pending.set(id, {
+      startedAt: new Date().toISOString(),
+      name: config.name,
+      status: "starting",
+    });
+    let status;
     try {
-      await deps.spawnRun(text, id);
+      status = await deps.queue.submit({ id, name: config.name, yaml });
     } catch (e) {
       deps.pending.delete(id);
       throw e;
     }
-    return c.json({ id, url: `/runs/${encodeURIComponent(id)}` }, 202);
+    if (status === "queued") deps.pending.get(id)!.status = "queued";
+    return c.json({ id, status, url: `/runs/${encodeURIComponent(id)}` }, 202);
+  });
+
+  app.post("/:id/stop", (c) => {
+    assertMayChange(c, deps.access, { body: false });
+    const id = c.req.param("id");
+    const outcome = deps.queue.stop(id);
+    if (outcome === "dequeued") return c.json({ id, status: "interrupted" }, 202);
+    if (outcome === "stopping") return c.json({ id, status: "stopping" }, 202);
+    const run = deps.store.getRun(id);
+    if (!run && !deps.pending.has(id)) throw runNotFound(id);
+    throw new LensError(
+      run && run.status !== "running"
+        ? `run "${id}" has already ended (${run.status})`
+        : `run "${id}" was not started by this server`,
+      {
+        code: "conflict",
+        expected: "a run started from this dashboard that is waiting or training " +
+          "(stop a CLI run with Ctrl-C where it runs)",
+      },
+    );
   });
 
   app.get("/:id/export", (c) => {
@@ -134,21 +207,26 @@ export function runRoutes(deps: AppDeps): Hono<AppEnv> {
         expected: "csv or json",
       });
     }
-    const rows = deps.store.queryResults(run.id, filter);
     const base = run.id.replace(/[^A-Za-z0-9_.-]/g, "_");
     c.header("Content-Disposition", `attachment; filename="${base}.${format}"`);
     if (format === "json") {
-      const results = rows.map(({ id: _id, ...r }) => r);
-      return c.json({ run, results });
-    }
-    const lines = [CSV_HEADER];
-    for (const r of rows) {
-      lines.push(
-        [r.plugin, r.layer, r.epoch, r.seed, r.index, r.metric, r.value].map(csvCell).join(","),
-      );
+      c.header("Content-Type", "application/json");
+      return c.body(recordStream(deps.store, lane, run.id, filter, MAX_EXPORT, {
+        head: `{"run":${JSON.stringify(run)},"results":[`,
+        row: ({ id: _id, ...r }) => JSON.stringify(r),
+        sep: ",",
+        tail: () => "]}",
+      }));
     }
     c.header("Content-Type", "text/csv; charset=utf-8");
-    return c.body(lines.join("\n") + "\n");
+    return c.body(recordStream(deps.store, lane, run.id, filter, MAX_EXPORT, {
+      head: CSV_HEADER + "\n",
+      row: (r) =>
+        [r.plugin, r.layer, r.epoch, r.seed, r.index, r.metric, r.value].map(csvCell).join(",") +
+        "\n",
+      sep: "",
+      tail: () => "",
+    }));
   });
 
   return app;

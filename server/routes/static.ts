@@ -1,6 +1,7 @@
 /**
  * The dashboard's own files: the page shell for `/`, `/runs/:id` and
- * `/compare`, the modules and styles under `/static/`, and chart.js's UMD
+ * `/compare` (carrying the server's token in `<meta name="layerlens-token">`:
+ * only a page of this origin can read it), the modules and styles under `/static/`, and chart.js's UMD
  * build under `/vendor/chart.js`, read from node_modules on disk (no CDN;
  * the dashboard works offline).
  *
@@ -73,13 +74,17 @@ async function readStatic(path: string): Promise<Uint8Array | undefined> {
 }
 
 /** Routes for the page shell and static assets. */
-export function staticRoutes(): Hono<AppEnv> {
+export function staticRoutes(token: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const shell = async () => {
     const body = await readStatic("index.html");
     if (!body) throw new LensError("server/static/index.html is missing", { code: "static" });
-    return new Response(body as Uint8Array<ArrayBuffer>, {
-      headers: { "Content-Type": TYPES.html, "Cache-Control": "no-cache" },
+    const html = new TextDecoder().decode(body).replace(
+      '<meta name="layerlens-token" content="">',
+      `<meta name="layerlens-token" content="${token.replace(/[^A-Za-z0-9_-]/g, "")}">`,
+    );
+    return new Response(html, {
+      headers: { "Content-Type": TYPES.html, "Cache-Control": "no-store" },
     });
   };
   app.get("/", shell);

@@ -12,16 +12,31 @@ export async function getJSON(url) {
   return body;
 }
 
-/** POSTs a config (YAML or JSON text); returns {id, url}. */
-export async function startRun(configText) {
-  const res = await fetch("/api/runs", {
+/** The server's token, carried by the page (state changes need it). */
+function token() {
+  return document.querySelector('meta[name="layerlens-token"]')?.content ?? "";
+}
+
+/** POSTs to a state-changing route with the token; returns the JSON answer. */
+async function change(url, body, type = "application/json") {
+  const res = await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "text/plain" },
-    body: configText,
+    headers: { "Content-Type": type, "X-Lens-Token": token() },
+    body,
   });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
-  return body;
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(answer.error ?? `${res.status} ${res.statusText}`);
+  return answer;
+}
+
+/** POSTs a config (YAML or JSON text; JSON is YAML); returns {id, status, url}. */
+export function startRun(configText) {
+  return change("/api/runs", configText, "application/yaml");
+}
+
+/** Asks the server to stop a run it started; returns {id, status}. */
+export function stopRun(runId) {
+  return change(`/api/runs/${encodeURIComponent(runId)}/stop`, "{}");
 }
 
 /** The URL of a plugin chart's aggregated data. */

@@ -4,7 +4,7 @@
 // spec get a table or a chart per metric. While the run trains, the page
 // follows /events and redraws what changed.
 
-import { chartUrl, getJSON, pluginsById } from "../api.js";
+import { chartUrl, getJSON, pluginsById, stopRun } from "../api.js";
 import { createChartCard } from "../chart_card.js";
 import { el, formatDuration, formatTime, statusBadge } from "../dom.js";
 import { tabsFor } from "../families.js";
@@ -19,11 +19,34 @@ function fact(label, value) {
   return d;
 }
 
+/** A button asking the server to stop the run (only runs it started can be stopped). */
+function stopButton(runId) {
+  const wrap = el("span", "stop-run");
+  const btn = el("button", "btn stop", "Stop run");
+  const msg = el("span", "form-msg small");
+  btn.addEventListener("click", async () => {
+    btn.disabled = true;
+    msg.className = "form-msg small";
+    msg.textContent = "Stopping…";
+    try {
+      const { status } = await stopRun(runId);
+      msg.textContent = status === "stopping" ? "Stopping…" : `Run ${status}.`;
+    } catch (e) {
+      btn.disabled = false;
+      msg.className = "form-msg small error";
+      msg.textContent = e.message;
+    }
+  });
+  wrap.append(btn, msg);
+  return wrap;
+}
+
 function renderHeader(box, run, summary) {
   box.innerHTML = "";
   const top = el("div", "run-title");
   const h = el("h1", "", run.name || run.id);
   top.append(h, statusBadge(run.status));
+  if (["running", "queued", "starting"].includes(run.status)) top.append(stopButton(run.id));
   box.append(top, el("div", "muted small mono", run.id));
   if (!summary) return;
   const facts = el("div", "facts");
