@@ -328,7 +328,13 @@ Deno.test({
       // Live: a run trains while the page is open; its point counts grow.
       let liveId: string;
       if (engine) {
-        const res = await fetch(`${server.url}api/runs`, { method: "POST", body: LIVE_RUN });
+        // as the page does: its token, a YAML body
+        const token = await page.getAttribute('meta[name="layerlens-token"]', "content");
+        const res = await fetch(`${server.url}api/runs`, {
+          method: "POST",
+          body: LIVE_RUN,
+          headers: { "Content-Type": "application/yaml", "X-Lens-Token": token ?? "" },
+        });
         const body = await res.json();
         assert.equal(res.status, 202, JSON.stringify(body));
         liveId = body.id;
