@@ -173,6 +173,15 @@ const BENCHES: Bench[] = [
       },
     }],
   },
+  {
+    name: "server_burst",
+    cmd: denoRun("./server_burst.ts"),
+    goals: [{
+      what: "GET /api/runs during 50 full result reads of a 3-seed run",
+      goal: "p99 < 200 ms",
+      measured: (l) => `p99 ${l[0]?.runs_p99_ms} ms (p50 ${l[0]?.runs_p50_ms} ms)`,
+    }],
+  },
 ];
 
 const only = values.only?.split(",").map((s) => s.trim());
