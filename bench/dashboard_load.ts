@@ -19,6 +19,7 @@ import { openStore } from "../core/store.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "../server/app.ts";
 import { serve } from "../server/serve.ts";
+import { CHROMIUM, LAUNCH_ARGS } from "../tests/chromium.ts";
 import { writeSyntheticRun } from "../tests/server_synthetic_run.ts";
 
 const SHAPE = { layers: 6, epochs: 8000, points: 400, seeds: 20, gradients: true, ibCurve: true };
@@ -103,18 +104,7 @@ try {
     console.log("no /usr/bin/chromium: page load not measured (.ci/run installs it)");
   } else {
     const server = await serve({ port: 0, dbPath, plugins: [], quiet: true });
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
     try {
       // Measured inside the page (rAF after each frame), so the bench's own
       // process, which also runs the server, does not skew the number.

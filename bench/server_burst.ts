@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openStore } from "../core/store.ts";
+import { startServe } from "../tests/serve_process.ts";
 import { writeSyntheticRun } from "../tests/server_synthetic_run.ts";
 
 const { values } = parseArgs({
@@ -67,20 +68,8 @@ const runId = values.db
 const records = store.queryResults(runId).length;
 store.close();
 
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", values.cli!, "serve", "--port", "0", "--db", dbPath],
-  stdout: "piped",
-  stderr: "inherit",
-  env: { NO_COLOR: "1" },
-}).spawn();
-const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let out = "";
-while (!/http:\/\/\S+\//.test(out)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`serve ended: ${out}`);
-  out += value;
-}
-const base = /http:\/\/\S+\//.exec(out)![0];
+const server = await startServe(["--db", dbPath], values.cli);
+const base = server.url;
 try {
   // warm up: one of each
   await (await fetch(`${base}api/runs`)).text();
@@ -123,8 +112,6 @@ try {
     reads_p99_ms: Math.round(quantile(heavy, 0.99)),
   }));
 } finally {
-  child.kill("SIGINT");
-  await child.status;
-  await reader.cancel().catch(() => {});
+  await server.stop();
   await Deno.remove(dir, { recursive: true });
 }

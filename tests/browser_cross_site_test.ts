@@ -10,20 +10,10 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
 import { type Browser, chromium } from "playwright-core";
 import { openStore } from "../core/store.ts";
 import { serve } from "../server/serve.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const CONFIG =
   "name: from-evil\ndata: {name: tishby12}\ntraining: {epochs: 3}\nplugins: [mi-binned]\n";

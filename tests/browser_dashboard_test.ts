@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { openStore } from "../core/store.ts";
 import type { Plugin } from "../core/types.ts";
@@ -23,7 +24,6 @@ import { builtinPlugins } from "../plugins/builtin.ts";
 import { serve } from "../server/serve.ts";
 import { syntheticEpoch, type SyntheticIds, writeSyntheticRun } from "./server_synthetic_run.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHOTS = join(ROOT, "test-output", "browser");
 
@@ -80,16 +80,6 @@ const TEST_PLUGINS: Plugin[] = [
   },
   { ...stub, id: IDS.phases, description: "synthetic phases", emits: [] },
   { ...stub, id: IDS.ib, description: "synthetic IB curve", emits: [] },
-];
-
-const LAUNCH_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
 ];
 
 interface ChartInfo {

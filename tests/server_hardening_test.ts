@@ -73,6 +73,29 @@ async function fixture(opts: Partial<AppOptions> = {}): Promise<Fixture> {
   return { dir, dbPath, store, app, spawned };
 }
 
+/** Runs `fn` with a fixture made with `opts`, cleaned up afterwards. */
+async function withFixture(opts: Partial<AppOptions>, fn: (f: Fixture) => Promise<void>) {
+  const f = await fixture(opts);
+  try {
+    await fn(f);
+  } finally {
+    await cleanup(f);
+  }
+}
+
+/** Creates a run with nothing but an id and a config (name = id, seed 0). */
+function bareRun(store: Store, id: string, config: Record<string, unknown> = {}): string {
+  return store.createRun({
+    id,
+    name: id,
+    config,
+    seeds: [0],
+    backend: "",
+    engine: "",
+    versions: {},
+  });
+}
+
 async function cleanup(f: Fixture) {
   f.store.close();
   await Deno.remove(f.dir, { recursive: true });
@@ -93,9 +116,8 @@ async function answer(res: Response, status: number): Promise<Record<string, unk
   return body;
 }
 
-Deno.test("state changes: foreign origins, fetch sites, body types and missing tokens are refused", async () => {
-  const f = await fixture();
-  try {
+Deno.test("state changes: foreign origins, fetch sites, body types and missing tokens are refused", () =>
+  withFixture({}, async (f) => {
     const refusals: [Record<string, string>, number, RegExp][] = [
       [{ ...PAGE, Origin: "null" }, 403, /origin null/],
       [{ ...PAGE, Origin: "http://evil.example" }, 403, /cross-site/],
@@ -135,10 +157,7 @@ Deno.test("state changes: foreign origins, fetch sites, body types and missing t
     assert.equal(f.spawned[0].stopped, false);
     await answer(await post(f, "{}", { ...PAGE, "Content-Type": "application/json" }, stop), 202);
     assert.equal(f.spawned[0].stopped, true);
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
 Deno.test("Host is checked on every route: loopback names with the port, or allowed names", async () => {
   const f = await fixture({ port: () => 8787, allowHosts: ["lens.lan"] });
@@ -171,18 +190,9 @@ Deno.test("Host is checked on every route: loopback names with the port, or allo
   }
 });
 
-Deno.test("security headers on pages, API answers, errors and event streams", async () => {
-  const f = await fixture();
-  try {
-    f.store.createRun({
-      id: "r1",
-      name: "r",
-      config: {},
-      seeds: [0],
-      backend: "",
-      engine: "",
-      versions: {},
-    });
+Deno.test("security headers on pages, API answers, errors and event streams", () =>
+  withFixture({}, async (f) => {
+    bareRun(f.store, "r1");
     f.store.finishRun("r1", "completed", {});
     for (
       const path of [
@@ -207,10 +217,7 @@ Deno.test("security headers on pages, API answers, errors and event streams", as
     const html = await (await f.app.request("/")).text();
     assert.ok(html.includes(`<meta name="layerlens-token" content="${TOKEN}">`));
     assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)[^>]*>/, "every script has a src");
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
 Deno.test("files in POSTed configs: only under --data-dir, after links; one answer for missing and outside", async () => {
   const outside = await Deno.realPath(await Deno.makeTempDir({ prefix: "layerlens-outside-" }));
@@ -265,26 +272,16 @@ Deno.test("files in POSTed configs: only under --data-dir, after links; one answ
   }
 });
 
-Deno.test("errors of runs with file data never show quoted file contents", async () => {
-  const f = await fixture();
-  try {
+Deno.test("errors of runs with file data never show quoted file contents", () =>
+  withFixture({}, async (f) => {
     const message = 'x.csv: line 2: column 1: "TOPSECRET" is not a number ' +
       "(expected a finite decimal number)";
-    for (
-      const [id, config] of [["file-run", { data: { name: "file", path: "x.csv" } }], [
-        "spawned",
-        {},
-      ]] as const
-    ) {
-      f.store.createRun({
-        id,
-        name: id,
-        config,
-        seeds: [0],
-        backend: "",
-        engine: "",
-        versions: {},
-      });
+    const runs: [string, Record<string, unknown>][] = [
+      ["file-run", { data: { name: "file", path: "x.csv" } }],
+      ["spawned", {}], // a run whose process never wrote its config
+    ];
+    for (const [id, config] of runs) {
+      bareRun(f.store, id, config);
       f.store.finishRun(id, "failed", {}, `run process ended with exit code 2: error: ${message}`);
       f.store.recordPluginError(id, "p", "saw 'TOPSECRET'");
     }
@@ -295,14 +292,10 @@ Deno.test("errors of runs with file data never show quoted file contents", async
       assert.ok(!text.includes("TOPSECRET"), text.slice(0, 300));
       assert.ok(text.includes("is not a number"), "the rest of the message stays");
     }
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
-Deno.test("budget: seeds and epochs x samples are checked before anything is built", async () => {
-  const f = await fixture({ limits: { maxSeeds: 5, maxEpochSamples: 4096 * 100 } });
-  try {
+Deno.test("budget: seeds and epochs x samples are checked before anything is built", () =>
+  withFixture({ limits: { maxSeeds: 5, maxEpochSamples: 4096 * 100 } }, async (f) => {
     const t0 = performance.now();
     let body = await answer(await post(f, CONFIG.replace("seeds: [0]", "seeds: 20000000")), 400);
     assert.equal(body.field, "seeds");
@@ -319,14 +312,10 @@ Deno.test("budget: seeds and epochs x samples are checked before anything is bui
     await answer(await post(f, CONFIG.replace("epochs: 3", "epochs: 100")), 202);
     await answer(await post(f, CONFIG.replace("seeds: [0]", "seeds: 5")), 202);
     assert.equal(f.spawned.length, 2);
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
-Deno.test("body cap: a huge chunked body is refused while it streams (413), not buffered", async () => {
-  const f = await fixture();
-  try {
+Deno.test("body cap: a huge chunked body is refused while it streams (413), not buffered", () =>
+  withFixture({}, async (f) => {
     let sent = 0;
     const chunk = new Uint8Array(64 * 1024).fill(0x61);
     const body = new ReadableStream<Uint8Array>({
@@ -343,14 +332,10 @@ Deno.test("body cap: a huge chunked body is refused while it streams (413), not 
     const declared = await post(f, "x", { ...PAGE, "Content-Length": String(300 * 1024 * 1024) });
     await answer(declared, 413);
     assert.equal(f.spawned.length, 0);
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
-Deno.test("queue: runs beyond the slots wait (visible), beyond the queue 429; stop dequeues or stops", async () => {
-  const f = await fixture({ limits: { maxRuns: 1, maxQueue: 1 } });
-  try {
+Deno.test("queue: runs beyond the slots wait (visible), beyond the queue 429; stop dequeues or stops", () =>
+  withFixture({ limits: { maxRuns: 1, maxQueue: 1 } }, async (f) => {
     const first = await answer(await post(f, CONFIG), 202);
     assert.equal(first.status, "running");
     const second = await answer(await post(f, CONFIG.replace("posted", "second")), 202);
@@ -380,21 +365,10 @@ Deno.test("queue: runs beyond the slots wait (visible), beyond the queue 429; st
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(f.spawned.length, 2, "a stopped queued run never starts");
     // stopping what this server did not start, or an unknown run
-    f.store.createRun({
-      id: "cli-run",
-      name: "c",
-      config: {},
-      seeds: [0],
-      backend: "",
-      engine: "",
-      versions: {},
-    });
+    bareRun(f.store, "cli-run");
     await answer(await post(f, null, stopHeaders, "/api/runs/cli-run/stop"), 409);
     await answer(await post(f, null, stopHeaders, "/api/runs/nope/stop"), 404);
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
 /** The pid of a process that has exited. */
 async function deadPid(): Promise<number> {
@@ -403,18 +377,9 @@ async function deadPid(): Promise<number> {
   return child.pid;
 }
 
-Deno.test("a run whose writer died (kill -9) reads as interrupted and its event stream ends", async () => {
-  const f = await fixture();
-  try {
-    f.store.createRun({
-      id: "orphan",
-      name: "o",
-      config: {},
-      seeds: [0],
-      backend: "",
-      engine: "",
-      versions: {},
-    });
+Deno.test("a run whose writer died (kill -9) reads as interrupted and its event stream ends", () =>
+  withFixture({}, async (f) => {
+    bareRun(f.store, "orphan");
     f.store.recordEpoch("orphan", { seed: 0, epoch: 0, sampled: true, loss: 1, accuracy: 0.5 });
     const db = new DatabaseSync(f.dbPath);
     db.prepare("UPDATE runs SET pid = ? WHERE id = 'orphan'").run(await deadPid());
@@ -434,33 +399,13 @@ Deno.test("a run whose writer died (kill -9) reads as interrupted and its event 
     ]);
     assert.match(text, /"status":"interrupted"[^\n]*"final":true/);
     // a live writer (this process) is not judged
-    f.store.createRun({
-      id: "alive",
-      name: "a",
-      config: {},
-      seeds: [0],
-      backend: "",
-      engine: "",
-      versions: {},
-    });
+    bareRun(f.store, "alive");
     assert.equal((await (await f.app.request("/api/runs/alive")).json()).run.status, "running");
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));
 
-Deno.test("results are paged: limit and after_id walk every record once, in order", async () => {
-  const f = await fixture();
-  try {
-    f.store.createRun({
-      id: "big",
-      name: "b",
-      config: {},
-      seeds: [0],
-      backend: "",
-      engine: "",
-      versions: {},
-    });
+Deno.test("results are paged: limit and after_id walk every record once, in order", () =>
+  withFixture({}, async (f) => {
+    bareRun(f.store, "big");
     const records: ResultRecord[] = [];
     for (let i = 0; i < 2500; i++) {
       records.push({
@@ -502,7 +447,4 @@ Deno.test("results are paged: limit and after_id walk every record once, in orde
     assert.equal(whole.next, null);
     const bad = await answer(await f.app.request("/api/runs/big/results?limit=1000000"), 400);
     assert.equal(bad.field, "limit");
-  } finally {
-    await cleanup(f);
-  }
-});
+  }));

@@ -9,39 +9,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CLI, lens, withDir } from "./cli_helpers.ts";
+import { startServe } from "./serve_process.ts";
 
 const EXAMPLE_PLUGIN = new URL("../examples/my_metric.ts", import.meta.url).pathname;
-
-/** A `lens serve` child on a free port, with its URL once it listens. */
-async function startServe(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "serve", "--port", "0", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!/http:\/\/\S+\//.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve ended before listening: ${out}`);
-    out += value;
-  }
-  const url = /http:\/\/\S+\//.exec(out)![0];
-  const drain = (async () => {
-    while (!(await reader.read()).done) { /* keep the pipe flowing */ }
-  })();
-  const errText = new Response(child.stderr).text();
-  return {
-    url,
-    async stop() {
-      child.kill("SIGINT");
-      const status = await child.status;
-      await drain;
-      return { status, stderr: await errText };
-    },
-  };
-}
 
 /** Sends raw HTTP/1.1 text and returns the status line (Host is whatever the text says). */
 async function rawStatus(url: string, request: string): Promise<string> {

@@ -29,3 +29,25 @@ export function formatTime(iso) {
 export function statusBadge(status) {
   return el("span", `badge status-${status}`, status);
 }
+
+/**
+ * On click, disables `btn`, shows `busyText` in `msg`, awaits `action()`
+ * and shows the text it returns (if any) or its error; the button comes
+ * back unless `keepDisabled` (after a success).
+ */
+export function busyButton(btn, msg, busyText, action, keepDisabled = false) {
+  btn.addEventListener("click", async () => {
+    btn.disabled = true;
+    msg.className = "form-msg small";
+    msg.textContent = busyText;
+    try {
+      const text = await action();
+      if (text !== undefined) msg.textContent = text;
+      btn.disabled = keepDisabled;
+    } catch (e) {
+      btn.disabled = false;
+      msg.className = "form-msg small error";
+      msg.textContent = e.message;
+    }
+  });
+}

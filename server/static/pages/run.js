@@ -6,7 +6,7 @@
 
 import { chartUrl, getJSON, pluginsById, stopRun } from "../api.js";
 import { createChartCard } from "../chart_card.js";
-import { el, formatDuration, formatTime, statusBadge } from "../dom.js";
+import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.js";
 import { tabsFor } from "../families.js";
 import { followRun } from "../live.js";
 import { createTrainingData } from "../training.js";
@@ -24,19 +24,10 @@ function stopButton(runId) {
   const wrap = el("span", "stop-run");
   const btn = el("button", "btn stop", "Stop run");
   const msg = el("span", "form-msg small");
-  btn.addEventListener("click", async () => {
-    btn.disabled = true;
-    msg.className = "form-msg small";
-    msg.textContent = "Stopping…";
-    try {
-      const { status } = await stopRun(runId);
-      msg.textContent = status === "stopping" ? "Stopping…" : `Run ${status}.`;
-    } catch (e) {
-      btn.disabled = false;
-      msg.className = "form-msg small error";
-      msg.textContent = e.message;
-    }
-  });
+  busyButton(btn, msg, "Stopping…", async () => {
+    const { status } = await stopRun(runId);
+    return status === "stopping" ? "Stopping…" : `Run ${status}.`;
+  }, true);
   wrap.append(btn, msg);
   return wrap;
 }

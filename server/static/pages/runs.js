@@ -3,7 +3,7 @@
 // starts a new run from a YAML config.
 
 import { getJSON, startRun } from "../api.js";
-import { el, formatDuration, formatTime, statusBadge } from "../dom.js";
+import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.js";
 
 const EXAMPLE = `name: tishby12-quick
 data: {name: tishby12}
@@ -81,19 +81,9 @@ function newRunForm(onStarted) {
   text.spellcheck = false;
   const go = el("button", "btn primary", "Start run");
   const msg = el("div", "form-msg small");
-  go.addEventListener("click", async () => {
-    go.disabled = true;
-    msg.className = "form-msg small";
-    msg.textContent = "Starting…";
-    try {
-      const { id } = await startRun(text.value);
-      onStarted(id);
-    } catch (e) {
-      msg.className = "form-msg small error";
-      msg.textContent = e.message;
-    } finally {
-      go.disabled = false;
-    }
+  busyButton(go, msg, "Starting…", async () => {
+    const { id } = await startRun(text.value);
+    onStarted(id);
   });
   box.append(help, text, el("div", "form-row"));
   box.lastChild.append(go, msg);
