@@ -92,13 +92,14 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
     }
   };
   const queue = createRunQueue(spawn, limits, {
-    onDequeued: (r) => ended(r.id, r.name, "interrupted", "stopped before it started"),
+    onDequeued: (r, why) => ended(r.id, r.name, "interrupted", why),
     onStartFailed: (r, why) => ended(r.id, r.name, "failed", `could not start: ${why}`),
     onStarted: (r) => {
       const p = pending.get(r.id);
       if (p) p.status = "starting";
     },
   });
+  opts.signal?.addEventListener("abort", () => queue.drain(), { once: true });
   const deps: AppDeps & { pollMs?: number; signal?: AbortSignal } = {
     store: opts.store,
     registry: opts.registry,

@@ -29,12 +29,14 @@ export interface RunQueue {
   state(id: string): QueueState | undefined;
   /** Runs training, runs waiting. */
   counts(): { running: number; queued: number };
+  /** Drops every waiting run (the server is shutting down); training ones are left alone. */
+  drain(): void;
 }
 
 /** Callbacks of the queue into the app (both must not throw). */
 export interface QueueHooks {
-  /** A waiting run was stopped before it started. */
-  onDequeued(run: QueuedRun): void;
+  /** A waiting run was stopped before it started (`why`: by whom). */
+  onDequeued(run: QueuedRun, why: string): void;
   /** A waiting run could not be started when its turn came. */
   onStartFailed(run: QueuedRun, message: string): void;
   /** A waiting run has just been started. */
@@ -50,32 +52,46 @@ export function createRunQueue(
   const running = new Map<string, RunHandle>();
   const waiting: QueuedRun[] = [];
 
-  const launch = async (run: QueuedRun) => {
-    const handle = await spawn(run.yaml, run.id);
-    if (!handle) return; // an untracked starter: the run takes no slot
+  /**
+   * Takes a slot at once (so concurrent submits cannot overfill), then
+   * starts the process; a stop asked for meanwhile is passed on once it runs.
+   */
+  const start = async (run: QueuedRun): Promise<void> => {
+    let stopAsked = false;
+    const reserved: RunHandle = {
+      done: new Promise(() => {}),
+      stop: () => {
+        stopAsked = true;
+      },
+    };
+    running.set(run.id, reserved);
+    let handle: RunHandle | void;
+    try {
+      handle = await spawn(run.yaml, run.id);
+    } catch (e) {
+      running.delete(run.id);
+      pump();
+      throw e;
+    }
+    if (!handle) {
+      running.delete(run.id); // an untracked starter: the run takes no slot
+      pump();
+      return;
+    }
     running.set(run.id, handle);
     handle.done.finally(() => {
       running.delete(run.id);
       pump();
     });
+    if (stopAsked) handle.stop();
   };
 
   const pump = () => {
     while (running.size < limits.maxRuns && waiting.length) {
       const next = waiting.shift()!;
-      // reserve the slot while the process starts
-      const reserved: RunHandle = { done: new Promise(() => {}), stop: () => {} };
-      running.set(next.id, reserved);
-      launch(next).then(
-        () => {
-          if (running.get(next.id) === reserved) running.delete(next.id);
-          hooks.onStarted(next);
-        },
-        (e) => {
-          running.delete(next.id);
-          hooks.onStartFailed(next, errorMessage(e));
-          pump();
-        },
+      start(next).then(
+        () => hooks.onStarted(next),
+        (e) => hooks.onStartFailed(next, errorMessage(e)),
       );
     }
   };
@@ -83,7 +99,7 @@ export function createRunQueue(
   return {
     async submit(run) {
       if (running.size < limits.maxRuns && !waiting.length) {
-        await launch(run);
+        await start(run);
         return "running";
       }
       if (waiting.length >= limits.maxQueue) {
@@ -103,7 +119,7 @@ export function createRunQueue(
       const at = waiting.findIndex((r) => r.id === id);
       if (at >= 0) {
         const [run] = waiting.splice(at, 1);
-        hooks.onDequeued(run);
+        hooks.onDequeued(run, "stopped before it started");
         return "dequeued";
       }
       const handle = running.get(id);
@@ -116,5 +132,10 @@ export function createRunQueue(
       return running.has(id) ? "running" : undefined;
     },
     counts: () => ({ running: running.size, queued: waiting.length }),
+    drain() {
+      for (const run of waiting.splice(0)) {
+        hooks.onDequeued(run, "the server stopped before the run started");
+      }
+    },
   };
 }

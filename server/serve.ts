@@ -18,6 +18,7 @@ import type { Plugin } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "./app.ts";
 import type { RunLimits } from "./budget.ts";
+import { SECURITY_HEADERS } from "./security_headers.ts";
 import { createRunSpawner } from "./spawn_run.ts";
 
 /** Options of {@link serve}. */
@@ -97,7 +98,10 @@ export async function serve(opts: ServeOptions): Promise<Server> {
         onListen: (addr) => ready.resolve(addr),
         onError: (e) => {
           console.error(`layerlens server: ${e instanceof Error ? e.stack : e}`);
-          return Response.json({ error: "internal error" }, { status: 500 });
+          return Response.json({ error: "internal error" }, {
+            status: 500,
+            headers: SECURITY_HEADERS,
+          });
         },
       },
       (req, info) => app.fetch(req, info),
