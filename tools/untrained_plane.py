@@ -22,6 +22,10 @@ import numpy as np
 
 SIZES = [12, 10, 7, 5, 4, 3, 2]
 NAMES = ["dense_1", "dense_2", "dense_3", "dense_4", "dense_5", "output"]
+# [SZT]'s untrained means over 50 seeds (docs/methods.md section 6)
+PUBLISHED_SEEDS = 50
+PUBLISHED_IXT = [12.00, 11.997, 11.51, 9.30, 6.44, 1.84]
+PUBLISHED_ITY = [0.999, 0.998, 0.84, 0.36, 0.13, 0.03]
 
 
 def read_labels(path):
@@ -92,11 +96,17 @@ def main():
     wall = time.time() - t0
     se = lambda v: v.std(axis=0, ddof=1) / np.sqrt(a.seeds) if a.seeds > 1 else 0 * v[0]
     print(f"untrained 12-bit net, numpy, {a.seeds} seeds, {a.bins} edges, {wall:.1f} s")
-    print("| layer | I(X;T) | SE | I(T;Y) | SE |")
-    print("|---|---|---|---|---|")
+    # distance to the published mean in units of a 50-seed mean's standard error, the seed
+    # spread estimated from these seeds: z = (published - mean) / (sd / sqrt(50))
+    def z(v, pub, k):
+        sd = v[:, k].std(ddof=1) if a.seeds > 1 else 0.0
+        return (pub[k] - v[:, k].mean()) / (sd / np.sqrt(PUBLISHED_SEEDS)) if sd > 0 else 0.0
+    print("| layer | I(X;T) | SE | I(T;Y) | SE | z published I(X;T) | z published I(T;Y) |")
+    print("|---|---|---|---|---|---|---|")
     for k, n in enumerate(NAMES):
         print(f"| {n} | {ixt[:, k].mean():.3f} | {se(ixt)[k]:.3f} | {ity[:, k].mean():.3f} | "
-              f"{se(ity)[k]:.3f} |")
+              f"{se(ity)[k]:.3f} | {z(ixt, PUBLISHED_IXT, k):+.2f} | "
+              f"{z(ity, PUBLISHED_ITY, k):+.2f} |")
     print(json.dumps({
         "seeds": a.seeds, "bins": a.bins, "wall_s": round(wall, 2), "layers": NAMES,
         "ixt_mean": ixt.mean(axis=0).round(4).tolist(), "ixt_se": se(ixt).round(4).tolist(),
