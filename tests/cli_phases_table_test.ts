@@ -5,7 +5,7 @@
  * count: the mean of the middle two).
  */
 import assert from "node:assert/strict";
-import { formatPhasesTable, phasesRows } from "../cli/phases_table.ts";
+import { formatPhasesTable, phasesCells, phasesRows } from "../cli/phases_table.ts";
 import type { ResultRecord } from "../core/types.ts";
 
 const rec = (layer: string, seed: number, metric: string, value: number): ResultRecord => ({
@@ -53,4 +53,31 @@ Deno.test("phases table: per-seed epochs side by side, missing ones, median gap"
   assert.match(text, /dense_5\s+240, 190\s+80, 85\s+-132/);
   assert.match(text, /output\s+-, -\s+100, 97\s+-$/m);
   assert.equal(formatPhasesTable([records[9]]), "");
+});
+
+Deno.test("phases cells: the text lens show and tools/infoplane_report.ts both print", () => {
+  // a median of -172.5 (dense_5 of the shipped reference run): Math.round gives -172, where
+  // toFixed(0) would give -173; one function makes both printers agree
+  const rows = phasesRows([
+    rec("dense_5", 0, "ixt_peak_epoch", 83),
+    rec("dense_5", 1, "snr_transition_epoch", 242),
+    rec("dense_5", 1, "ixt_peak_epoch", 49),
+    rec("dense_5", 1, "peak_minus_transition", -193),
+    rec("dense_5", 2, "snr_transition_epoch", 184),
+    rec("dense_5", 2, "ixt_peak_epoch", 78),
+    rec("dense_5", 2, "peak_minus_transition", -106),
+    rec("dense_5", 3, "snr_transition_epoch", 237),
+    rec("dense_5", 3, "ixt_peak_epoch", 85),
+    rec("dense_5", 3, "peak_minus_transition", -152),
+    rec("dense_5", 4, "snr_transition_epoch", 511),
+    rec("dense_5", 4, "ixt_peak_epoch", 134),
+    rec("dense_5", 4, "peak_minus_transition", -377),
+  ]);
+  assert.equal(rows[0].medianGap, -172.5);
+  assert.deepEqual(phasesCells(rows[0]), [
+    "dense_5",
+    "-, 242, 184, 237, 511",
+    "83, 49, 78, 85, 134",
+    "-172",
+  ]);
 });

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { phasesRows } from "../cli/phases_table.ts";
+import { phasesCells, phasesRows } from "../cli/phases_table.ts";
 import { compressionTiming } from "./compression_timing.ts";
 import { parseArgs } from "node:util";
 import { openStore } from "../core/store.ts";
@@ -235,19 +235,33 @@ try {
           "\n",
       );
     }
+    if (plugins.has("grad-snr")) {
+      const lines = [
+        "grad-snr: seed-mean SNR per layer (first sampled epoch, largest, last)\n",
+        "| layer | first ep | SNR | max ep | max SNR | last ep | SNR |",
+        "|---|---|---|---|---|---|---|",
+      ];
+      for (const [layer, m] of means(records, "grad-snr", "snr")) {
+        const es = [...m.keys()];
+        let top = es[0];
+        for (const e of es) if (m.get(e)! > m.get(top)!) top = e;
+        const first = es[0], last = es[es.length - 1];
+        lines.push(
+          `| ${layer} | ${first} | ${f(m.get(first))} | ${top} | ${f(m.get(top))} | ${last} | ${
+            f(m.get(last))
+          } |`,
+        );
+      }
+      console.log(lines.join("\n") + "\n");
+    }
     if (plugins.has("phases")) {
       const lines = [
         "phases per layer: SNR transition epoch / I(X;T) peak epoch, per seed\n",
         "| layer | SNR transition (seeds) | I(X;T) peak (seeds) | median peak - transition |",
         "|---|---|---|---|",
       ];
-      for (const r of phasesRows(records)) {
-        lines.push(
-          `| ${r.layer} | ${r.transition.map((v) => f(v, 0)).join(", ")} | ${
-            r.peak.map((v) => f(v, 0)).join(", ")
-          } | ${f(r.medianGap, 0)} |`,
-        );
-      }
+      // the cells lens show prints (cli/phases_table.ts), as markdown
+      for (const r of phasesRows(records)) lines.push(`| ${phasesCells(r).join(" | ")} |`);
       console.log(lines.join("\n") + "\n");
     }
   }
