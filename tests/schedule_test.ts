@@ -28,6 +28,18 @@ Deno.test("log schedule matches numpy's unique(int(logspace(...))) - 1", () => {
   }
 });
 
+Deno.test("log schedule at 8000 / 400 samples 398, not 399 (numpy: ... 381 390 398 408 417 ...)", () => {
+  // numpy 1.24.2: e = np.unique(np.logspace(0, np.log2(8000), 400, base=2).astype(int)) - 1;
+  // e[(e > 380) & (e < 420)] -> [381 390 398 408 417]
+  assert.deepEqual(logSpacedEpochs(8000, 400).filter((v) => v > 380 && v < 420), [
+    381,
+    390,
+    398,
+    408,
+    417,
+  ]);
+});
+
 Deno.test("log schedule: every epoch up to 43 at 8000 / 400, ascending and unique", () => {
   const e = logSpacedEpochs(8000, 400);
   assert.deepEqual(e.slice(0, 44), Array.from({ length: 44 }, (_, i) => i));

@@ -196,6 +196,29 @@ try {
       }
       console.log(lines.join("\n") + "\n");
     }
+    // epochs to train-loss thresholds per seed (first stored epoch below each)
+    const all = store.epochsSince(run.id, 0);
+    if (all.length) {
+      const thresholds = [0.2, 0.1, 0.05, 0.01];
+      const lines = [
+        "first stored epoch with train loss below each threshold, per seed (- : not reached)\n",
+        `| seeds | ${thresholds.map((t) => `loss < ${t}`).join(" | ")} |`,
+        `|---|${thresholds.map(() => "---").join("|")}|`,
+      ];
+      const cells = thresholds.map((t) => {
+        const per = run.seeds.map((seed) =>
+          all.filter((r) => r.seed === seed && r.loss < t).reduce(
+            (m, r) => Math.min(m, r.epoch),
+            Infinity,
+          )
+        );
+        const hit = per.filter((e) => Number.isFinite(e));
+        const mean = hit.length ? hit.reduce((a, b) => a + b, 0) / hit.length : NaN;
+        return `${per.map((e) => Number.isFinite(e) ? String(e) : "-").join(", ")} (${f(mean, 0)})`;
+      });
+      lines.push(`| ${run.seeds.join(", ")} | ${cells.join(" | ")} |`);
+      console.log(lines.join("\n") + "\n");
+    }
     if (plugins.has("mi-kde")) {
       console.log(
         "mi-kde upper bounds (bits, seed mean ± standard error)\n\n" +
