@@ -58,21 +58,18 @@ Deno.test("phases table: per-seed epochs side by side, missing ones, median gap"
 Deno.test("phases cells: the text lens show and tools/infoplane_report.ts both print", () => {
   // a median of -172.5 (dense_5 of the shipped reference run): Math.round gives -172, where
   // toFixed(0) would give -173; one function makes both printers agree
-  const rows = phasesRows([
-    rec("dense_5", 0, "ixt_peak_epoch", 83),
-    rec("dense_5", 1, "snr_transition_epoch", 242),
-    rec("dense_5", 1, "ixt_peak_epoch", 49),
-    rec("dense_5", 1, "peak_minus_transition", -193),
-    rec("dense_5", 2, "snr_transition_epoch", 184),
-    rec("dense_5", 2, "ixt_peak_epoch", 78),
-    rec("dense_5", 2, "peak_minus_transition", -106),
-    rec("dense_5", 3, "snr_transition_epoch", 237),
-    rec("dense_5", 3, "ixt_peak_epoch", 85),
-    rec("dense_5", 3, "peak_minus_transition", -152),
-    rec("dense_5", 4, "snr_transition_epoch", 511),
-    rec("dense_5", 4, "ixt_peak_epoch", 134),
-    rec("dense_5", 4, "peak_minus_transition", -377),
-  ]);
+  // per seed 0..4: SNR transition (none in seed 0) and I(X;T) peak
+  const transition = [undefined, 242, 184, 237, 511];
+  const peak = [83, 49, 78, 85, 134];
+  const rows = phasesRows(peak.flatMap((p, seed) => {
+    const t = transition[seed];
+    const out = [rec("dense_5", seed, "ixt_peak_epoch", p)];
+    if (t !== undefined) {
+      out.push(rec("dense_5", seed, "snr_transition_epoch", t));
+      out.push(rec("dense_5", seed, "peak_minus_transition", p - t));
+    }
+    return out;
+  }));
   assert.equal(rows[0].medianGap, -172.5);
   assert.deepEqual(phasesCells(rows[0]), [
     "dense_5",
