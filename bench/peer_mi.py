@@ -4,7 +4,7 @@
 binned: the PyTorch peer's estimator (shared/bench/peer_torch_12bit.py):
         np.digitize on the float32 linspace(-1, 1, bins) grid, then
         np.unique(axis=0) for H(T) and H(T | Y = y), per layer.
-kde:    dense Kolchinsky-Tracey bounds ([Saxe], METHODS section 3) in float64:
+kde:    dense Kolchinsky-Tracey bounds ([Saxe], docs/methods.md section 3) in float64:
         the full P x P squared-distance matrix from the Gram trick, then a
         log-sum-exp per row written by hand (max shift + log(sum(exp))), no
         scipy; the class-conditional entropies on the class sub-matrices, as

@@ -62,6 +62,25 @@ export function phasesRows(records: readonly ResultRecord[]): PhasesRow[] {
 
 const cell = (v: number | undefined) => v === undefined ? "-" : String(Math.round(v));
 
+/**
+ * One row's cells as `lens show` prints them (layer, per-seed transitions, per-seed peaks,
+ * median gap; whole epochs, "-" where none), so every printer of the table shows the same text.
+ *
+ * @example
+ * ```ts
+ * phasesCells({ layer: "dense_5", seeds: [0, 1], transition: [240, undefined], peak: [80, 85],
+ *   medianGap: -160 }); // ["dense_5", "240, -", "80, 85", "-160"]
+ * ```
+ */
+export function phasesCells(r: PhasesRow): [string, string, string, string] {
+  return [
+    r.layer,
+    r.transition.map(cell).join(", "),
+    r.peak.map(cell).join(", "),
+    cell(r.medianGap),
+  ];
+}
+
 /** The rows as a text table, or "" without `phases` records. */
 export function formatPhasesTable(records: readonly ResultRecord[]): string {
   const rows = phasesRows(records);
@@ -71,12 +90,7 @@ export function formatPhasesTable(records: readonly ResultRecord[]): string {
     rows[0].seeds.join(", ") + ")",
     textTable(
       [["layer", "SNR transition", "I(X;T) peak", "median peak - transition"]],
-      rows.map((r) => [
-        r.layer,
-        r.transition.map(cell).join(", "),
-        r.peak.map(cell).join(", "),
-        cell(r.medianGap),
-      ]),
+      rows.map(phasesCells),
     ),
   ].join("\n");
 }

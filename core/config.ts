@@ -1,7 +1,7 @@
 /**
  * Experiment configs: YAML (or JSON) with snake_case keys, checked field by
  * field and turned into a {@link RunConfig}. Anything missing takes the
- * reference protocol of Shwartz-Ziv & Tishby on the 12-bit task (METHODS
+ * reference protocol of Shwartz-Ziv & Tishby on the 12-bit task (docs/methods.md
  * section 1): MLP 10-7-5-4-3 tanh with reference init, Adam lr 0.0004,
  * batch 512, 8000 epochs without reshuffling, 400 log-spaced sampled
  * epochs, seed 0, wasm backend, engine auto, plugin mi-binned.
@@ -69,7 +69,7 @@ export const ACTIVATIONS: readonly string[] = [
   "gelu",
 ];
 
-/** The reference protocol's defaults (12-bit task, METHODS section 1). */
+/** The reference protocol's defaults (12-bit task, docs/methods.md section 1). */
 export const CONFIG_DEFAULTS = {
   tishby12: { split: "reference", trainFraction: 0.8 },
   mnist: { subset: 0, testSubset: 0, probeSize: 1000 },

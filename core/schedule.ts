@@ -18,8 +18,12 @@ import type { ScheduleSpec } from "./types.ts";
 export function logSpacedEpochs(total: number, points: number): number[] {
   const out = new Set<number>();
   const top = Math.log2(total);
+  // numpy's linspace: exponent i * step (step = top / (points - 1)), the last one set to `top`
+  // exactly; `top * i / (points - 1)` rounds differently and moves some epochs across an integer.
+  // (one point: numpy's linspace gives the start, 0, so epoch 0)
+  const step = points === 1 ? 0 : top / (points - 1);
   for (let i = 0; i < points; i++) {
-    const e = points === 1 ? top : (top * i) / (points - 1);
+    const e = points > 1 && i === points - 1 ? top : i * step;
     // numpy's float64 power then truncation toward zero
     const v = Math.trunc(Math.pow(2, e)) - 1;
     if (v < total) out.add(v);

@@ -1,5 +1,5 @@
 /**
- * The task-complexity check of Ren et al. (METHODS section 7): targets made
+ * The task-complexity check of Ren et al. (docs/methods.md section 7): targets made
  * by random networks with k ReLU layers (plugins/complexity
  * task_complexity.ts), decomposed by the disentanglers; prints rho per
  * order and the first order's share per k. A linear target (k = 0) should

@@ -5,7 +5,7 @@
  * count: the mean of the middle two).
  */
 import assert from "node:assert/strict";
-import { formatPhasesTable, phasesRows } from "../cli/phases_table.ts";
+import { formatPhasesTable, phasesCells, phasesRows } from "../cli/phases_table.ts";
 import type { ResultRecord } from "../core/types.ts";
 
 const rec = (layer: string, seed: number, metric: string, value: number): ResultRecord => ({
@@ -53,4 +53,28 @@ Deno.test("phases table: per-seed epochs side by side, missing ones, median gap"
   assert.match(text, /dense_5\s+240, 190\s+80, 85\s+-132/);
   assert.match(text, /output\s+-, -\s+100, 97\s+-$/m);
   assert.equal(formatPhasesTable([records[9]]), "");
+});
+
+Deno.test("phases cells: the text lens show and tools/infoplane_report.ts both print", () => {
+  // a median of -172.5 (dense_5 of the shipped reference run): Math.round gives -172, where
+  // toFixed(0) would give -173; one function makes both printers agree
+  // per seed 0..4: SNR transition (none in seed 0) and I(X;T) peak
+  const transition = [undefined, 242, 184, 237, 511];
+  const peak = [83, 49, 78, 85, 134];
+  const rows = phasesRows(peak.flatMap((p, seed) => {
+    const t = transition[seed];
+    const out = [rec("dense_5", seed, "ixt_peak_epoch", p)];
+    if (t !== undefined) {
+      out.push(rec("dense_5", seed, "snr_transition_epoch", t));
+      out.push(rec("dense_5", seed, "peak_minus_transition", p - t));
+    }
+    return out;
+  }));
+  assert.equal(rows[0].medianGap, -172.5);
+  assert.deepEqual(phasesCells(rows[0]), [
+    "dense_5",
+    "-, 242, 184, 237, 511",
+    "83, 49, 78, 85, 134",
+    "-172",
+  ]);
 });

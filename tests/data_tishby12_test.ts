@@ -48,7 +48,7 @@ Deno.test("tishby12: labels are the shipped hex file's bits, 2118 ones", () => {
   let ones = 0;
   for (let i = 0; i < 4096; i++) ones += Number((big >> BigInt(i)) & 1n);
   assert.equal(ones, 2118);
-  // H(Y) = 0.99916 bits, as METHODS.md states
+  // H(Y) = 0.99916 bits, as docs/methods.md states
   const p = 2118 / 4096;
   assert.ok(Math.abs(-(p * Math.log2(p) + (1 - p) * Math.log2(1 - p)) - 0.99916) < 5e-6);
 });

@@ -1,5 +1,5 @@
 /**
- * Binned mutual information (METHODS section 2): the identities on the
+ * Binned mutual information (docs/methods.md section 2): the identities on the
  * 12-bit task, the bounds on random layers, a second (string-keyed)
  * implementation, numpy's value on a fixture, and H(T|X) for repeated
  * inputs.

@@ -1,5 +1,5 @@
 /**
- * Gradient SNR (METHODS section 4): the Welford kernel on gradients with a
+ * Gradient SNR (docs/methods.md section 4): the Welford kernel on gradients with a
  * known mean and std, against a two-pass reference, with a large offset,
  * and the `grad-snr` plugin driven through its hook handlers.
  */

@@ -1,5 +1,5 @@
 /**
- * KDE bounds of METHODS section 3 (Kolchinsky & Tracey; [Saxe]): closed
+ * KDE bounds of docs/methods.md section 3 (Kolchinsky & Tracey; [Saxe]): closed
  * forms on clusters of identical points, a direct O(N^2) double loop with
  * Math.exp and no tricks (symmetry, class order, cut-off, fast exp), the
  * independence of the block size, and the fast exp itself.
@@ -9,7 +9,7 @@ import { createRng } from "../core/rng.ts";
 import { EXP_NEG_MAX, expNeg } from "../plugins/infoplane/exp_neg.ts";
 import { kdeMi } from "../plugins/infoplane/kde_mi.ts";
 
-/** The formulas of METHODS section 3 summed pair by pair; bits. */
+/** The formulas of docs/methods.md section 3 summed pair by pair; bits. */
 function direct(h: Float32Array, P: number, d: number, y: Int32Array, s2: number) {
   const lnMeanK = (i: number, scale: number, cls: number | undefined) => {
     let sum = 0, count = 0;

@@ -1,6 +1,6 @@
 /**
  * Binned information plane of the untrained 12-10-7-5-4-3-2 tanh network
- * against the published numbers (METHODS section 6: 30 bins, 50 seeds).
+ * against the published numbers (docs/methods.md section 6: 30 bins, 50 seeds).
  *
  * Our seeds draw from a different generator than the authors', so the
  * means can only agree within sampling error: the tolerance per layer is
@@ -94,7 +94,7 @@ Deno.test("untrained tanh net: mean binned I(X;T), I(T;Y) over 50 seeds near the
       assert.ok(Math.abs(mean - pub) <= tol, report[report.length - 1]);
     }
   }
-  // per seed: the bounds of METHODS section 2 (binning breaks the Markov chain between
+  // per seed: the bounds of docs/methods.md section 2 (binning breaks the Markov chain between
   // layers, so no ordering across layers is asserted)
   for (let l = 0; l < IXT.length; l++) {
     for (let s = 0; s < SEEDS; s++) assert.ok(ixt[l][s] <= 12 + 1e-12 && ity[l][s] <= ixt[l][s]);

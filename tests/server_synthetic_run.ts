@@ -8,7 +8,7 @@
 import { logSpacedEpochs } from "../core/schedule.ts";
 import type { ResultRecord, Store } from "../core/types.ts";
 
-/** Untrained I(X;T), I(T;Y) of the 12-bit network (METHODS section 6), repeated as needed. */
+/** Untrained I(X;T), I(T;Y) of the 12-bit network (docs/methods.md section 6), repeated as needed. */
 const IXT0 = [12, 11.997, 11.51, 9.3, 6.44, 1.84];
 const ITY0 = [0.999, 0.998, 0.84, 0.36, 0.13, 0.03];
 const HY = 0.99916;

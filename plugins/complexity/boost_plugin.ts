@@ -1,5 +1,5 @@
 /**
- * `boost`: use the components instead of the feature ([Ren], METHODS
+ * `boost`: use the components instead of the feature ([Ren], docs/methods.md
  * section 10). The upper layers g stay frozen; f is replaced on the test
  * set by Phi^(l) = c^(1) + ... + c^(l) (the `disentangle` plugin's
  * disentangler of order l), and optionally by the sum of chosen

@@ -1,6 +1,6 @@
 /**
  * Coalitions of feature components fed to the upper layers g ([Ren],
- * METHODS section 9), evaluated in large batches through
+ * docs/methods.md section 9), evaluated in large batches through
  * `ModelHandle.forwardFrom`.
  *
  * The feature of coalition S on sample x is `base + sum_{l in S} p_l(x)`:

@@ -1,5 +1,5 @@
 /**
- * Feature components and their significance ([Ren], METHODS section 7):
+ * Feature components and their significance ([Ren], docs/methods.md section 7):
  * c^(l) = Phi^(l) - Phi^(l-1) with Phi^(0) = 0, residual df = f - Phi^(L),
  * so sum_l c^(l) + df = f. Significance rho^(l) = Var[c^(l)] / Var[f]
  * with Var the per-dimension variance over samples averaged over

@@ -1,5 +1,5 @@
 /**
- * Compressing a dense network ([Ren] METHODS section 10): magnitude
+ * Compressing a dense network ([Ren] docs/methods.md section 10): magnitude
  * pruning and low-rank factorisation of its weight matrices. Pure kernels
  * on {@link DenseParams}; biases are kept.
  *

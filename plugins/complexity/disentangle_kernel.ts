@@ -1,5 +1,5 @@
 /**
- * The disentangling of [Ren] (METHODS section 7): disentanglers Phi^(1..L)
+ * The disentangling of [Ren] (docs/methods.md section 7): disentanglers Phi^(1..L)
  * of growing order, each warm-started from the previous one
  * ({@link growNet}), trained by plain MSE to mimic the feature f(x) from
  * the input x; Adam with the learning rate log-spaced 1e-3 -> 1e-5 over

@@ -1,6 +1,6 @@
 /**
  * `disentangle`: the distribution of feature complexity of [Ren]
- * (METHODS section 7) for each seed's trained network.
+ * (docs/methods.md section 7) for each seed's trained network.
  *
  * At `train_end` it captures the feature f at hook point `layer` (default:
  * the last hidden layer) on `samples` training inputs (default all) and on

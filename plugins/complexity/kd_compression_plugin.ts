@@ -1,7 +1,7 @@
 /**
  * `kd-compression`: feature complexity, reliability and Shapley
  * effectiveness / overfitting of a distilled and a compressed network side
- * by side with a baseline ([Ren], METHODS section 10).
+ * by side with a baseline ([Ren], docs/methods.md section 10).
  *
  * At the first seed's `train_end` the run's network is the teacher. On its
  * training rows (`samples`, default all) this plugin trains, with its own

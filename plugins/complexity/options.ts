@@ -9,7 +9,7 @@ import type { LayerInfo, OptionSpec } from "../../core/types.ts";
 import { imageShapeOf } from "./conv_disentangler_net.ts";
 import type { DisentangleOptions, DisentanglerKind } from "./disentangle_kernel.ts";
 
-/** Disentangler options (the defaults are the MLP defaults of METHODS section 7). */
+/** Disentangler options (the defaults are the MLP defaults of docs/methods.md section 7). */
 export const DISENTANGLER_OPTIONS: Record<string, OptionSpec> = {
   layer: {
     type: "string",

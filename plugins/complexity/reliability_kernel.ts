@@ -1,5 +1,5 @@
 /**
- * Reliability of feature components ([Ren], METHODS section 8): the part of
+ * Reliability of feature components ([Ren], docs/methods.md section 8): the part of
  * a disentangler's output that K networks trained for the same task share.
  *
  * Our procedure, per order l = 1..L (each order warm-started from the

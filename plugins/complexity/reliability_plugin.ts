@@ -1,6 +1,6 @@
 /**
  * `reliability`: how much of each order's disentangled feature the run's
- * networks share ([Ren], METHODS section 8; procedure in
+ * networks share ([Ren], docs/methods.md section 8; procedure in
  * reliability_kernel.ts).
  *
  * The K networks are the run's first `networks` seeds (default 3, the

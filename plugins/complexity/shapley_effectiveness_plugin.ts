@@ -1,6 +1,6 @@
 /**
  * `shapley-effectiveness`: how much each feature component lowers the
- * training loss of the upper layers ([Ren], METHODS section 9).
+ * training loss of the upper layers ([Ren], docs/methods.md section 9).
  *
  * Players are the components c^(1..L) of the `disentangle` plugin (plus the
  * residual as player L+1 with `residual: true`); v_train(S) =

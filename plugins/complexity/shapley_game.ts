@@ -1,5 +1,5 @@
 /**
- * The Shapley games of [Ren] (METHODS section 9) on one seed's feature
+ * The Shapley games of [Ren] (docs/methods.md section 9) on one seed's feature
  * components, shared by `shapley-effectiveness` and `shapley-overfitting`.
  *
  * Players: c^(1..L), plus the residual f - Phi^(L) as player L+1 when

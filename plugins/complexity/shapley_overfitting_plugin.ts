@@ -1,6 +1,6 @@
 /**
  * `shapley-overfitting`: how much each feature component contributes to
- * the gap between test and training loss ([Ren], METHODS section 9).
+ * the gap between test and training loss ([Ren], docs/methods.md section 9).
  *
  * v_overfit(S) = L_test(S) - L_train(S) with the coalition losses of
  * coalitions.ts (training: the disentangler's training samples; test: the

@@ -1,5 +1,5 @@
 /**
- * The task-complexity check of [Ren] (METHODS section 7): targets made by
+ * The task-complexity check of [Ren] (docs/methods.md section 7): targets made by
  * random networks with k ReLU layers, decomposed by the disentanglers. A
  * linear target (k = 0) should put nearly all its variance in the first
  * order; as k grows the first-order share should fall and mass move to

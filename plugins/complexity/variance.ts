@@ -1,5 +1,5 @@
 /**
- * The variance the feature-complexity metrics are built on ([Ren], METHODS
+ * The variance the feature-complexity metrics are built on ([Ren], docs/methods.md
  * section 7): per-dimension variance over samples, averaged over
  * dimensions. Pure kernels on row-major typed arrays (`rows` samples by
  * `cols` dimensions); accumulation in float64.

@@ -1,5 +1,5 @@
 /**
- * `ib-bound`: the Information Bottleneck curve of the run's task (METHODS
+ * `ib-bound`: the Information Bottleneck curve of the run's task (docs/methods.md
  * section 5), traced once per run by reverse annealing ({@link ibCurve}).
  *
  * The joint: p(x) uniform over the probe inputs and p(y|x) from the probe

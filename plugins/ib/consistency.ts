@@ -35,7 +35,7 @@
  * decoders tell apart; the floor is reached to double precision at a
  * finite beta (exp(-beta KL) underflows against 1), and ties within
  * rounding go to the smallest beta, so beta* is where the floor is reached.
- * The fit builds in some agreement (the critique noted in METHODS 5).
+ * The fit builds in some agreement (the critique noted in docs/methods.md section 5).
  *
  * Numerics: log Z by log-sum-exp, zero decoder entries floored at log =
  * -745, empty clusters never formed (clusters come from the layer's

@@ -1,6 +1,6 @@
 /**
  * A layer's deterministic binned encoder: every probe input's row of bin
- * codes is one symbol t (METHODS section 2), using the information-plane
+ * codes is one symbol t (docs/methods.md section 2), using the information-plane
  * family's binning kernels (numpy digitize semantics on a float32
  * linspace grid).
  *

@@ -1,5 +1,5 @@
 /**
- * Binned mutual information of [SZT] (METHODS section 2) from a layer's bin
+ * Binned mutual information of [SZT] (docs/methods.md section 2) from a layer's bin
  * codes and the labels.
  *
  * - I(X;T) = H(T) - H(T|X). A network layer is a deterministic function of

@@ -1,6 +1,6 @@
 /**
  * Gradient signal and noise of one weight matrix over the mini-batches of
- * one epoch ([SZT] Fig. 4, METHODS section 4): with g_b the gradient on
+ * one epoch ([SZT] Fig. 4, docs/methods.md section 4): with g_b the gradient on
  * batch b, m = ||mean_b g_b||_2, s = ||std_b g_b||_2 (population std,
  * ddof 0, numpy's default) and SNR = m / s.
  *

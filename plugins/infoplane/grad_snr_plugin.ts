@@ -1,6 +1,6 @@
 /**
  * `grad-snr`: gradient signal-to-noise per layer at sampled epochs ([SZT]
- * Fig. 4; METHODS section 4). The engine hands the weight gradients of
+ * Fig. 4; docs/methods.md section 4). The engine hands the weight gradients of
  * every mini-batch of a sampled epoch (`batch_end`); at that epoch's
  * `epoch_end` the plugin emits per layer `grad_mean` = ||mean over
  * batches||_2, `grad_std` = ||population std over batches||_2 and `snr` =

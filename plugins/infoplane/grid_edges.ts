@@ -1,7 +1,7 @@
 /**
  * Bin edges the way numpy makes them: `np.linspace(lo, hi, n)` in float64,
  * then `.astype(np.float32)`. The reference grid of [SZT] is
- * `linspace(-1, 1, 30)` (METHODS section 2).
+ * `linspace(-1, 1, 30)` (docs/methods.md section 2).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Kernel-density bounds on mutual information (Kolchinsky & Tracey 2017,
- * as used by [Saxe]; METHODS section 3). Activations h_1..h_P in d
+ * as used by [Saxe]; docs/methods.md section 3). Activations h_1..h_P in d
  * dimensions with Gaussian noise of variance s2; D_ij = ||h_i - h_j||^2.
  *
  * - I_up(X;T)  = -(1/P) sum_i ln[(1/P) sum_j exp(-D_ij / (2 s2))]

@@ -1,5 +1,5 @@
 /**
- * `mi-binned`: the binned information plane of [SZT] (METHODS section 2).
+ * `mi-binned`: the binned information plane of [SZT] (docs/methods.md section 2).
  * For every hook point (or the `layers` chosen) at every sampled epoch it
  * emits `ixt` = I(X;T) and `ity` = I(T;Y) in bits (binned_mi.ts).
  *

@@ -1,6 +1,6 @@
 /**
  * `mi-kde`: kernel-density bounds on the information plane ([Saxe],
- * Kolchinsky & Tracey 2017; METHODS section 3). For every hook point (or
+ * Kolchinsky & Tracey 2017; docs/methods.md section 3). For every hook point (or
  * the `layers` chosen) at every sampled epoch it emits `ixt_upper`,
  * `ixt_lower`, `ity_upper`, `ity_lower` in bits (kde_mi.ts). Cost O(P^2 d)
  * per layer and epoch for P probe rows of d units; memory `block_size` x P

@@ -1,6 +1,6 @@
 /**
  * Symbols from rows of bin codes: each sample's row of codes across a
- * layer's units is one symbol t (METHODS section 2). Rows are hashed into
+ * layer's units is one symbol t (docs/methods.md section 2). Rows are hashed into
  * an open-addressing table held in typed arrays (linear probing, the table
  * at most half full) and compared code by code on a hash match, so equal
  * rows get equal ids whatever the codes are. This is numpy's
