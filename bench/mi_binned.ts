@@ -4,7 +4,7 @@
  * tanh activations (softmax output) of an untrained initDense(seed,
  * [12, 10, 7, 5, 4, 3, 2], "reference") net, reference grid (30 edges),
  * next to the numpy peer (bench/peer_mi.py binned: np.digitize +
- * np.unique(axis=0), as shared/bench/peer_torch_12bit.py).
+ * np.unique(axis=0), as bench/peer_torch_12bit.py).
  *
  *   deno run -A bench/mi_binned.ts [--seed 0] [--rounds 5] [--reps 20]
  *

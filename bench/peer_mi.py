@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """numpy peer for the information-plane kernels (bench/mi_binned.ts, bench/mi_kde.ts).
 
-binned: the PyTorch peer's estimator (shared/bench/peer_torch_12bit.py):
+binned: the PyTorch peer's estimator (bench/peer_torch_12bit.py):
         np.digitize on the float32 linspace(-1, 1, bins) grid, then
         np.unique(axis=0) for H(T) and H(T | Y = y), per layer.
 kde:    dense Kolchinsky-Tracey bounds ([Saxe], docs/methods.md section 3) in float64:

@@ -1,6 +1,6 @@
 /**
  * End-to-end speed of the 12-bit information-plane protocol, side by side
- * with the PyTorch peer (../shared/bench/peer_torch_12bit.py): training plus
+ * with the PyTorch peer (bench/peer_torch_12bit.py): training plus
  * binned I(X;T), I(T;Y) at every sampled epoch, through the real engine,
  * plugin and store.
  *
@@ -53,7 +53,7 @@ let peer: Record<string, unknown> | undefined;
 if (values["peer-json"]) {
   peer = JSON.parse(await Deno.readTextFile(values["peer-json"]));
 } else if (!values["no-peer"]) {
-  const script = new URL("../../shared/bench/peer_torch_12bit.py", import.meta.url).pathname;
+  const script = new URL("./peer_torch_12bit.py", import.meta.url).pathname;
   const out = await new Deno.Command("/usr/bin/python3", {
     args: [script, "--epochs", String(epochs), "--seeds", values["peer-seeds"]!],
     stdout: "piped",

@@ -51,7 +51,7 @@ let peerJson: string | undefined;
 /** Runs the shared PyTorch peer of the 12-bit protocol once; its JSON is reused. */
 async function peer12bit(): Promise<string> {
   if (peerJson) return peerJson;
-  const script = here("../../shared/bench/peer_torch_12bit.py");
+  const script = here("./peer_torch_12bit.py");
   console.log(`\n$ /usr/bin/python3 ${script} --epochs ${epochs} --seeds 1`);
   const out = await new Deno.Command("/usr/bin/python3", {
     args: [script, "--epochs", epochs, "--seeds", "1"],

@@ -9,7 +9,7 @@
  */
 import type { Dataset } from "../core/types.ts";
 
-/** Path of the label file (the project's copy of shared/data/var_u_labels.hex). */
+/** Path of the label file (data/var_u_labels.hex, see data/PROVENANCE.md). */
 export const LABELS_HEX = new URL("../data/var_u_labels.hex", import.meta.url);
 
 /** The 12-bit data set with the reference split (3277 train rows). */

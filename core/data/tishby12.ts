@@ -79,7 +79,7 @@ export function tishby12Arrays(): { x: Float32Array; y: Int32Array } {
  * - `split: "reference"`: train = the first `round(trainFraction * 4096)`
  *   rows in binary order, test = the rest (0.8 gives 3277 / 819, as in the
  *   authors' code). The seed does not matter. Note: the PyTorch peer script
- *   (shared/bench/peer_torch_12bit.py) uses `int(0.8 * 4096)` = 3276.
+ *   (bench/peer_torch_12bit.py) uses `int(0.8 * 4096)` = 3276.
  * - `split: "random"`: rows permuted by `permutation(createRng(seed,
  *   "split"), 4096)`; train = the first `nTrain` of the permutation (in
  *   permutation order), test = the rest.
