@@ -35,6 +35,31 @@ export function wantsHelp(args: string[]): boolean {
 }
 
 /**
+ * `--flag -1` as `--flag=-1` for string flags, so that a negative number is
+ * taken as the flag's value (and then checked like any other) rather than
+ * as an unknown option.
+ */
+function joinDashValues(args: string[], options: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    const spec = a.startsWith("--") ? options[a.slice(2)] : undefined;
+    if (spec?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+    if (a === "--") {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+  }
+  return out;
+}
+
+/**
  * Parses `args` strictly: unknown flags, missing values and a positional
  * count outside `[min, max]` are usage errors naming the command.
  */
@@ -46,9 +71,16 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinDashValues(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
-    throw usageError(command, errorMessage(e).replace(/\. To specify a positional.*$/s, ""));
+    const message = errorMessage(e).replace(/\. To specify a positional.*$/s, "")
+      .split(/\s*\r?\n\s*/)[0];
+    throw usageError(command, message);
   }
   const n = parsed.positionals.length;
   if (n < positionals.min || n > positionals.max) {
@@ -120,7 +152,7 @@ export function dbPath(value: unknown): string {
 /** Throws a `not_found` error unless a database exists at `path` (reading never creates one). */
 export function requireDb(path: string): void {
   if (!existsSync(path)) {
-    throw new LensError("no run database here", {
+    throw new LensError("no such database", {
       code: "not_found",
       file: path,
       expected: "a database written by 'lens run' (choose one with --db FILE)",

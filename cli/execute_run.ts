@@ -37,6 +37,8 @@ export interface ExecutedRun {
   timings: Record<string, number>;
   pluginErrors: { plugin: string; message: string }[];
   store: Store;
+  /** Exit code for the command: 0, or 130 / 143 when a SIGINT / SIGTERM interrupted the run. */
+  exitCode: number;
 }
 
 /**
@@ -74,9 +76,10 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecutedRun> 
   const store = lazyStore(opts.db);
   const progress = createProgressReporter();
   const log = (m: string) => opts.quiet ? undefined : progress.log(m);
-  const stop = await watchStopSignals(() =>
+  const stop = await watchStopSignals((note) =>
     progress.log(
-      "stopping after this epoch; the run will be marked interrupted (again to quit now)",
+      `${note ? `${note}; ` : ""}stopping after this epoch; the run will be marked interrupted ` +
+        "(again to quit now)",
     )
   );
   try {
@@ -93,7 +96,11 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecutedRun> 
       signal: stop.signal,
     });
     progress.done();
-    return { ...outcome, store };
+    return {
+      ...outcome,
+      store,
+      exitCode: outcome.status === "interrupted" ? stop.exitCode() : 0,
+    };
   } catch (e) {
     progress.done();
     store.close();

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { loadConfig } from "../core/config.ts";
+import { CONFIG_LIMITS, loadConfig } from "../core/config.ts";
 import {
   choiceFlag,
   dbPath,
@@ -61,8 +61,8 @@ export async function main(args: string[]): Promise<number> {
     format: { type: "string" },
     quiet: { type: "boolean" },
   }, { min: 1, max: 1, names: "<config.yaml>" });
-  const seeds = intFlag("run", "seeds", values.seeds, 1, 10000);
-  const epochs = intFlag("run", "epochs", values.epochs, 1);
+  const seeds = intFlag("run", "seeds", values.seeds, 1, CONFIG_LIMITS.seeds);
+  const epochs = intFlag("run", "epochs", values.epochs, 1, CONFIG_LIMITS.epochs);
   const subset = intFlag("run", "subset", values.subset, 0, 60000);
   const format = choiceFlag("run", "format", values.format, ["summary", "json"], "summary");
   const file = positionals[0];
@@ -111,5 +111,5 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     run.store.close();
   }
-  return run.status === "interrupted" ? 130 : 0;
+  return run.exitCode;
 }

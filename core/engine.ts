@@ -139,7 +139,14 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     engine,
     versions: versions(),
   });
-  const host = await createPluginHost({ runId, store, resolved, log });
+  const host = await createPluginHost({
+    runId,
+    store,
+    resolved,
+    log,
+    timeoutS: config.pluginTimeoutS,
+    signal: opts.signal,
+  });
   const timings: Record<string, number> = { load_s: (tLoad - t0) / 1000 };
   const trainers: Trainer[] = [];
   let status: RunStatus = "completed";
@@ -371,6 +378,8 @@ export interface AnalyzeOptions {
   source: Record<string, unknown>;
   /** Lines for the user. */
   log?: (message: string) => void;
+  /** Seconds a plugin's setup or handler may take (default: one hour). */
+  pluginTimeoutS?: number;
 }
 
 /** Events an analysis of stored activations can offer. */
@@ -418,7 +427,13 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
     engine: "analyze",
     versions: versions(),
   });
-  const host = await createPluginHost({ runId, store: opts.store, resolved, log });
+  const host = await createPluginHost({
+    runId,
+    store: opts.store,
+    resolved,
+    log,
+    timeoutS: opts.pluginTimeoutS,
+  });
   try {
     const layers: LayerInfo[] = [...first].map(([name, a], i, all) => ({
       name,

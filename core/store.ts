@@ -20,6 +20,7 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { RECORD_SHAPE, recordProblem } from "./check_record.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import type {
   EpochEndEvent,
@@ -176,21 +177,12 @@ function orNull(v: number | undefined): number | null {
 
 /** Throws unless record `i` has the types of a {@link ResultRecord}. */
 function checkRecord(r: ResultRecord, i: number): void {
-  const ok = r !== null && typeof r === "object" &&
-    typeof r.plugin === "string" && typeof r.layer === "string" &&
-    typeof r.metric === "string" && typeof r.value === "number" &&
-    Number.isFinite(r.epoch) && Number.isInteger(r.seed) && Number.isInteger(r.index);
-  if (!ok) {
-    let shown: string;
-    try {
-      shown = JSON.stringify(r);
-    } catch {
-      shown = String(r);
-    }
-    throw new LensError(`record ${i} is not a result record: ${shown}`, {
+  const problem = recordProblem(r);
+  if (problem) {
+    throw new LensError(`record ${i} is not a result record: ${problem}`, {
       code: "store",
       field: `records[${i}]`,
-      expected: "{ plugin, layer, metric: string; epoch, seed, index: integer; value: number }",
+      expected: RECORD_SHAPE,
     });
   }
 }

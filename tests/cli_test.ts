@@ -269,7 +269,7 @@ Deno.test("a bad config exits 2 with file, field and expectation, and creates no
     const cases: [string, RegExp][] = [
       [
         "training:\n  epochs: ten\n",
-        /bad\.yaml: training\.epochs: must be an integer >= 1, got "ten"/,
+        /bad\.yaml: training\.epochs: must be an integer from 1 to 1000000, got "ten"/,
       ],
       ["trainig: {}\n", /bad\.yaml: trainig: unknown key \(did you mean "training"\?\)/],
       [
@@ -295,7 +295,7 @@ Deno.test("a bad config exits 2 with file, field and expectation, and creates no
     }
     const flag = await lens(["run", "bad.yaml", "--epochs", "many"], dir);
     assert.equal(flag.code, 2);
-    assert.match(flag.stderr, /--epochs must be an integer >= 1, got "many"/);
+    assert.match(flag.stderr, /--epochs must be an integer from 1 to 1000000, got "many"/);
     const missing = await lens(["run", "nope.yaml"], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml: config file not found/);
@@ -398,7 +398,7 @@ Deno.test("runs, show and export read a store written elsewhere", async () => {
     assert.match(none.stderr, /no run "nope".*20260101-0000-abcd/);
     const nodb = await lens(["runs", "--db", join(dir, "absent.db")]);
     assert.equal(nodb.code, 2);
-    assert.match(nodb.stderr, /absent\.db: no run database here/);
+    assert.match(nodb.stderr, /absent\.db: no such database/);
     assert.equal(existsSync(join(dir, "absent.db")), false);
   });
 });
