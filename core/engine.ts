@@ -12,6 +12,7 @@
  */
 import { aggregateSeeds } from "./aggregate.ts";
 import { initBackend, tfVersions } from "./backend.ts";
+import { singleClassNote } from "./data/class_labels.ts";
 import { loadDataset } from "./data/load.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import { createPluginHost, type PluginHost } from "./plugin_host.ts";
@@ -129,6 +130,11 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     datasets.set(seed, perSeed ? await loadDataset(config.data, seed) : shared!);
   }
   const tLoad = performance.now();
+  const oneClass = [...datasets.values()].find((d) => d.numClasses === 1);
+  if (oneClass) {
+    const classes = oneClass.info?.classes;
+    log(singleClassNote(Array.isArray(classes) ? classes : [0], oneClass.name)!);
+  }
 
   const runId = store.createRun({
     id: opts.runId,
