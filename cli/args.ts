@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage, LensError } from "../core/errors.ts";
@@ -147,15 +146,4 @@ export function listFlag(value: unknown): string[] {
 export function dbPath(value: unknown): string {
   const p = typeof value === "string" && value !== "" ? value : DEFAULT_DB;
   return isAbsolute(p) ? p : resolve(Deno.cwd(), p);
-}
-
-/** Throws a `not_found` error unless a database exists at `path` (reading never creates one). */
-export function requireDb(path: string): void {
-  if (!existsSync(path)) {
-    throw new LensError("no such database", {
-      code: "not_found",
-      file: path,
-      expected: "a database written by 'lens run' (choose one with --db FILE)",
-    });
-  }
 }

@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { configToYaml } from "../core/config.ts";
 import { openStore } from "../core/store.ts";
 import type { ResultRecord, RunConfig, RunRow } from "../core/types.ts";
-import { choiceFlag, dbPath, DEFAULT_DB, parseFlags, requireDb } from "./args.ts";
+import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
 import { findRun } from "./find_run.ts";
 import { formatComplexityTable } from "./complexity_table.ts";
 import { formatPhasesTable } from "./phases_table.ts";
@@ -97,8 +97,7 @@ export async function main(args: string[]): Promise<number> {
   }, { min: 1, max: 1, names: "<run>" });
   const format = choiceFlag("show", "format", values.format, ["text", "json"], "text");
   const db = dbPath(values.db);
-  requireDb(db);
-  const store = openStore(db);
+  const store = openStore(db, { readOnly: true });
   try {
     const run = findRun(store, positionals[0]);
     const records = store.queryResults(run.id);

@@ -6,7 +6,7 @@
  */
 import { LensError } from "../errors.ts";
 import type { Dataset, DataSpec } from "../types.ts";
-import { classIndices, MAX_CLASSES } from "./class_labels.ts";
+import { classIndices } from "./class_labels.ts";
 import { parseCsv } from "./csv.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "./ndarray.ts";
 import { type NpyArray, readNpy } from "./npy.ts";
@@ -119,7 +119,7 @@ function loadCsv(spec: Extract<DataSpec, { name: "file" }>): Loaded {
  * Inputs are flattened to `[N, d]` with `inputShape` = the trailing dims
  * (`[1]` for a vector); labels may be integers >= 0 or one-hot rows, and
  * are mapped to class indices 0..K-1 in ascending order of value (at most
- * {@link MAX_CLASSES} classes; `info.classes` keeps the original values,
+ * 10000 classes, class_labels.ts; `info.classes` keeps the original values,
  * `numClasses` = K). Split: the first
  * `round(trainFraction * N)` rows in file order are the training set, the
  * rest the test set (shuffle the file beforehand for a random split); the
