@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { errorMessage, LensError } from "./errors.ts";
 
@@ -50,7 +49,7 @@ export function damaged(path: string, why: string): LensError {
 
 /** Checks the file's first bytes: the SQLite header, and a size that holds every page. */
 function checkHeader(path: string): "empty" | "sqlite" {
-  const size = statSync(path).size;
+  const size = Deno.statSync(path).size;
   if (size === 0) return "empty";
   const head = new Uint8Array(100);
   let n: number;
