@@ -588,7 +588,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "run: SIGTERM stops after the epoch, marks the run interrupted, keeps its records",
+  name:
+    "run: SIGTERM stops after the epoch (exit 143), marks the run interrupted, keeps its records",
   fn: () =>
     withDir(async (dir) => {
       await Deno.writeTextFile(
@@ -620,7 +621,7 @@ Deno.test({
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       const status = await child.output();
       clearTimeout(timer);
-      assert.equal(status.code, 130, new TextDecoder().decode(status.stderr));
+      assert.equal(status.code, 143, new TextDecoder().decode(status.stderr));
       const s = openStore(db);
       try {
         const run = s.getRun("long")!;
