@@ -210,7 +210,8 @@ async function storedLayer(
     import("./find_run.ts"),
     import("../core/stored_model.ts"),
   ]);
-  const store = openStore(db, { readOnly: true });
+  // it reads a stored run and stores its result as a new run: an existing database only
+  const store = openStore(db, { mustExist: true });
   try {
     const run = findRun(store, ref);
     storedSeeds(store, run); // no models: a clear error before loading anything

@@ -24,8 +24,10 @@ export const HELP = `lens run <config.yaml> [options]
 Trains the experiment a YAML config describes (every seed), feeds the
 plugins, and stores the run and its tidy records in a SQLite database.
 The config and plugin options are checked before anything is written; a
-bad config exits with code 2 and creates no database. Ctrl-C stops after
-the current epoch and marks the run interrupted (what it wrote is kept).
+bad config exits with code 2 and creates no database. Ctrl-C (exit 130)
+or SIGTERM (exit 143, also when the launcher, e.g. npx, is killed) stops
+after the current epoch and marks the run interrupted (what it wrote is
+kept); a second Ctrl-C quits at once.
 
 Options:
   --db FILE          run database (default ./${DEFAULT_DB})

@@ -21,6 +21,11 @@
  * can rebuild the network and analyse any of its layers later. The
  * RunConfig carries it as `keepModels: true`; absent means false.
  *
+ * `plugin_timeout_s` (default: one hour) bounds how long a plugin's setup or
+ * one of its handlers may take before that plugin is recorded as failed.
+ * Sizes are bounded by {@link CONFIG_LIMITS} (the command-line flags use the
+ * same bounds), and an empty file is an error: `{}` takes every default.
+ *
  * @example
  * ```yaml
  * name: tanh-reference

@@ -230,6 +230,8 @@ export interface OpenStoreOptions {
    * or migrated; a path with no database is a `not_found` error.
    */
   readOnly?: boolean;
+  /** Refuse (`not_found`) rather than create a database that does not exist (implied by readOnly). */
+  mustExist?: boolean;
 }
 
 /** Whether `e` is SQLite saying the file is corrupt or not a database. */
@@ -288,7 +290,7 @@ function migrate(db: DatabaseSync, version: number): void {
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const readOnly = options.readOnly === true;
   const state = inspectStoreFile(path);
-  if (readOnly && state.kind === "new") {
+  if ((readOnly || options.mustExist) && state.kind === "new") {
     throw new LensError("no such database", {
       code: "not_found",
       file: path,
