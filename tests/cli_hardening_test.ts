@@ -194,6 +194,14 @@ Deno.test("labels count by value: 5000000 is one more class, not 5000001; one cl
     };
     const big = await run("big.npy");
     assert.ok(big.some((x) => x.startsWith("mi-binned l1 ity")));
+    // the run keeps the original values of the classes 0, 1, 2
+    const store = openStore(join(dir, "layerlens.db"), { readOnly: true });
+    try {
+      const config = store.listRuns()[0].config as { analyze?: { classes?: number[] } };
+      assert.deepEqual(config.analyze?.classes, [0, 1, 5_000_000]);
+    } finally {
+      store.close();
+    }
     assert.deepEqual(big, await run("small.npy"));
     // past 10000 classes: ids, not classes
     writeNpy(join(dir, "ids.npy"), {
