@@ -14,7 +14,7 @@ import { writeNpy } from "../core/data/npy.ts";
 import { writeNpz } from "../core/data/npz.ts";
 import { openStore, processAlive } from "../core/store.ts";
 import type { ResultRecord } from "../core/types.ts";
-import { CLI, lens, withDir } from "./cli_helpers.ts";
+import { CLI, lens, LONG_CONFIG, withDir } from "./cli_helpers.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
@@ -384,10 +384,7 @@ Deno.test({
     !existsSync("/usr/bin/node") && !existsSync("/usr/local/bin/node"),
   fn: () =>
     withDir(async (dir) => {
-      await Deno.writeTextFile(
-        join(dir, "long.yaml"),
-        "training: { epochs: 1000000 }\nschedule: { type: every, every: 1000 }\n",
-      );
+      await Deno.writeTextFile(join(dir, "long.yaml"), LONG_CONFIG);
       const db = join(dir, "long.db");
       const task = [
         Deno.execPath(),

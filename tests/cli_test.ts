@@ -17,7 +17,7 @@ import type { ResultRecord } from "../core/types.ts";
 import { formatInfoTable, infoTableRows } from "../cli/info_table.ts";
 import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
-import { CLI, lens, withDir } from "./cli_helpers.ts";
+import { CLI, lens, LONG_CONFIG, withDir } from "./cli_helpers.ts";
 
 /** The commands (not imported from cli/main.ts, whose loaders pull in the engine). */
 const COMMANDS = [
@@ -592,10 +592,7 @@ Deno.test({
     "run: SIGTERM stops after the epoch (exit 143), marks the run interrupted, keeps its records",
   fn: () =>
     withDir(async (dir) => {
-      await Deno.writeTextFile(
-        join(dir, "long.yaml"),
-        "training: { epochs: 1000000 }\nschedule: { type: every, every: 1000 }\n",
-      );
+      await Deno.writeTextFile(join(dir, "long.yaml"), LONG_CONFIG);
       const db = join(dir, "long.db");
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", CLI, "run", "long.yaml", "--db", db, "--run-id", "long", "--quiet"],

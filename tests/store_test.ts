@@ -389,6 +389,19 @@ Deno.test("a file that is not a database is refused with its path", async () => 
   }
 });
 
+/** A new store at `path` holding one run; returns the run's id. */
+function storeWithRun(path: string): string {
+  const store = openStore(path);
+  const id = store.createRun(RUN);
+  store.close();
+  return id;
+}
+
+/** The integer value of `PRAGMA name` in `db`. */
+function pragma(db: DatabaseSync, name: string): number {
+  return Number((db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]);
+}
+
 /** Asserts that opening `path` (read-only or not) throws a store error matching `re`, file unchanged. */
 function refusedUntouched(path: string, re: RegExp): void {
   const before = Deno.readFileSync(path);
@@ -433,21 +446,10 @@ Deno.test("a foreign SQLite file is refused and left byte for byte as it was", a
 Deno.test("a store records its schema version; damaged, cut-short and newer files are refused", async () => {
   const { dir, path } = await tempDb();
   try {
-    const store = openStore(path);
-    const id = store.createRun(RUN);
-    store.close();
+    const id = storeWithRun(path);
     const raw = new DatabaseSync(path);
-    assert.equal(
-      Number((raw.prepare("PRAGMA user_version").get() as { user_version: number }).user_version),
-      SCHEMA_VERSION,
-    );
-    assert.equal(
-      Number(
-        (raw.prepare("PRAGMA application_id").get() as { application_id: number })
-          .application_id,
-      ),
-      APPLICATION_ID,
-    );
+    assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
+    assert.equal(pragma(raw, "application_id"), APPLICATION_ID);
     raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     raw.close();
     // read-only: reads, and never writes
@@ -497,9 +499,7 @@ Deno.test("a store records its schema version; damaged, cut-short and newer file
 Deno.test("a database from before schema versions is read as is and migrated on write", async () => {
   const { dir, path } = await tempDb();
   try {
-    const store = openStore(path);
-    const id = store.createRun(RUN);
-    store.close();
+    const id = storeWithRun(path);
     // make it look like one written before versions: no id, no version, no models table
     const raw = new DatabaseSync(path);
     raw.exec("PRAGMA application_id = 0");
@@ -516,13 +516,7 @@ Deno.test("a database from before schema versions is read as is and migrated on 
     assert.equal(ro.getRun(id)?.name, RUN.name);
     ro.close();
     const check = new DatabaseSync(path);
-    assert.equal(
-      Number(
-        (check.prepare("PRAGMA user_version").get() as { user_version: number })
-          .user_version,
-      ),
-      SCHEMA_VERSION,
-    );
+    assert.equal(pragma(check, "user_version"), SCHEMA_VERSION);
     check.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
