@@ -40,6 +40,7 @@ export {
   type Where,
 } from "./core/registry.ts";
 export { openStore } from "./core/store.ts";
+export type { OpenStoreOptions } from "./core/store.ts";
 export { configFromValue, type ConfigSource, loadConfig, parseConfig } from "./core/config.ts";
 export {
   loadSweep,

@@ -5,6 +5,7 @@
  * @module
  */
 import { LensError } from "../core/errors.ts";
+import { classIndices, singleClassNote } from "../core/data/class_labels.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
 import type { NpyArray } from "../core/data/npy.ts";
 import { readNpy } from "../core/data/npy.ts";
@@ -25,7 +26,8 @@ without training. Each array in the .npz is one layer (in file order, the
 last taken as the output): [N, d] for one snapshot or [E, N, d] for E
 snapshots (e.g. epochs). An optional array named "epochs" (length E) names
 the snapshots; otherwise they are 0..E-1. Labels: a .npy vector of N class
-indices (or one-hot [N, C]). The result is stored as a run like any other.
+indices (or one-hot [N, C]); labels count by value (5, 9 and 5000000
+are three classes). The result is stored as a run like any other.
 Plugins that need training events (grad-snr) are skipped with a note.
 
 Options:
@@ -102,10 +104,16 @@ export function readActivations(actFile: string, labelFile: string): {
   snapshots: { epoch: number; cache: ActivationCache }[];
   labels: Int32Array;
   numClasses: number;
+  /** The original label of each class index (labels are mapped to 0..K-1 by value). */
+  classes: number[];
   layers: string[];
 } {
   const arrays = readNpz(actFile);
-  const labels = toInt32Labels(readNpy(labelFile), labelFile, "labels");
+  const { y: labels, classes } = classIndices(
+    toInt32Labels(readNpy(labelFile), labelFile, "labels"),
+    labelFile,
+    "labels",
+  );
   const layers: LayerArrays[] = [];
   for (const [name, a] of arrays) {
     if (name !== "epochs") layers.push(layerArrays(actFile, name, a));
@@ -147,9 +155,13 @@ export function readActivations(actFile: string, labelFile: string): {
     }
     return { epoch, cache };
   });
-  let numClasses = 0;
-  for (const y of labels) numClasses = Math.max(numClasses, y + 1);
-  return { snapshots, labels, numClasses, layers: layers.map((l) => l.name) };
+  return {
+    snapshots,
+    labels,
+    numClasses: classes.length,
+    classes,
+    layers: layers.map((l) => l.name),
+  };
 }
 
 /** Runs `lens analyze`. */
@@ -181,6 +193,8 @@ export async function main(args: string[]): Promise<number> {
   const registry = await loadRegistry(listFlag(values.plugin));
   registry.resolve(plugins, { field: "--plugins" });
   const data = readActivations(actFile, labelFile);
+  const note = singleClassNote(data.classes, labelFile);
+  if (note) console.error(`note: ${note}`);
   const { analyzeActivations } = await import("../core/engine.ts");
   const db = dbPath(values.db);
   const store = lazyStore(db);
@@ -195,7 +209,12 @@ export async function main(args: string[]): Promise<number> {
       plugins,
       store,
       registry,
-      source: { activations: actFile, labels: labelFile, layers: data.layers },
+      source: {
+        activations: actFile,
+        labels: labelFile,
+        layers: data.layers,
+        ...(data.classes.some((c, k) => c !== k) ? { classes: data.classes } : {}),
+      },
       log: (m) => console.error(m),
     });
     const records = store.queryResults(outcome.runId);

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage, LensError } from "../core/errors.ts";
@@ -35,6 +34,31 @@ export function wantsHelp(args: string[]): boolean {
 }
 
 /**
+ * `--flag -1` as `--flag=-1` for string flags, so that a negative number is
+ * taken as the flag's value (and then checked like any other) rather than
+ * as an unknown option.
+ */
+function joinDashValues(args: string[], options: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    const spec = a.startsWith("--") ? options[a.slice(2)] : undefined;
+    if (spec?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+    if (a === "--") {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+  }
+  return out;
+}
+
+/**
  * Parses `args` strictly: unknown flags, missing values and a positional
  * count outside `[min, max]` are usage errors naming the command.
  */
@@ -46,9 +70,16 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinDashValues(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
-    throw usageError(command, errorMessage(e).replace(/\. To specify a positional.*$/s, ""));
+    const message = errorMessage(e).replace(/\. To specify a positional.*$/s, "")
+      .split(/\s*\r?\n\s*/)[0];
+    throw usageError(command, message);
   }
   const n = parsed.positionals.length;
   if (n < positionals.min || n > positionals.max) {
@@ -115,15 +146,4 @@ export function listFlag(value: unknown): string[] {
 export function dbPath(value: unknown): string {
   const p = typeof value === "string" && value !== "" ? value : DEFAULT_DB;
   return isAbsolute(p) ? p : resolve(Deno.cwd(), p);
-}
-
-/** Throws a `not_found` error unless a database exists at `path` (reading never creates one). */
-export function requireDb(path: string): void {
-  if (!existsSync(path)) {
-    throw new LensError("no run database here", {
-      code: "not_found",
-      file: path,
-      expected: "a database written by 'lens run' (choose one with --db FILE)",
-    });
-  }
 }

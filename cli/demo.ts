@@ -6,7 +6,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "../core/config.ts";
+import { CONFIG_LIMITS, loadConfig } from "../core/config.ts";
 import { dbPath, DEFAULT_DB, intFlag, parseFlags } from "./args.ts";
 import { executeRun, runSummary } from "./execute_run.ts";
 import { formatInfoTable } from "./info_table.ts";
@@ -61,8 +61,8 @@ export async function main(args: string[]): Promise<number> {
     seeds: { type: "string" },
     quiet: { type: "boolean" },
   }, { min: 0, max: 0, names: "" });
-  const epochs = intFlag("demo", "epochs", values.epochs, 1) ?? DEMO_EPOCHS;
-  const seeds = intFlag("demo", "seeds", values.seeds, 1, 10000);
+  const epochs = intFlag("demo", "epochs", values.epochs, 1, CONFIG_LIMITS.epochs) ?? DEMO_EPOCHS;
+  const seeds = intFlag("demo", "seeds", values.seeds, 1, CONFIG_LIMITS.seeds);
   const config = await loadConfig(DEMO_CONFIG);
   config.name = "demo";
   config.training.epochs = epochs;
@@ -87,5 +87,5 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     run.store.close();
   }
-  return run.status === "interrupted" ? 130 : 0;
+  return run.exitCode;
 }

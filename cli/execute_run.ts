@@ -11,11 +11,11 @@ import { LensError } from "../core/errors.ts";
 import { createProgressReporter } from "../core/progress.ts";
 import type { Registry } from "../core/registry.ts";
 import { checkRunId, openStore } from "../core/store.ts";
+import { inspectStoreFile } from "../core/store_file.ts";
 import { chooseEngine } from "../core/train/create_trainer.ts";
 import type { RunConfig, RunStatus, Store } from "../core/types.ts";
 import { lazyStore } from "./lazy_store.ts";
 import { watchStopSignals } from "./stop_signal.ts";
-import { existsSync } from "node:fs";
 
 /** What {@link executeRun} needs. */
 export interface ExecuteRunOptions {
@@ -37,6 +37,8 @@ export interface ExecutedRun {
   timings: Record<string, number>;
   pluginErrors: { plugin: string; message: string }[];
   store: Store;
+  /** Exit code for the command: 0, or 130 / 143 when a SIGINT / SIGTERM interrupted the run. */
+  exitCode: number;
 }
 
 /**
@@ -47,10 +49,12 @@ export interface ExecutedRun {
 export function preflight(opts: Omit<ExecuteRunOptions, "quiet">): void {
   opts.registry.resolve(opts.config.plugins, { file: opts.file, field: "plugins" });
   chooseEngine(opts.config);
+  // a database to refuse (foreign, damaged, newer) is refused before anything trains
+  const file = inspectStoreFile(opts.db);
   if (opts.runId !== undefined) {
     checkRunId(opts.runId);
-    if (existsSync(opts.db)) {
-      const store = openStore(opts.db);
+    if (file.kind === "layerlens" && !file.missing.length) {
+      const store = openStore(opts.db, { readOnly: true });
       try {
         if (store.getRun(opts.runId)) {
           throw new LensError(`a run with id "${opts.runId}" already exists`, {
@@ -74,9 +78,10 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecutedRun> 
   const store = lazyStore(opts.db);
   const progress = createProgressReporter();
   const log = (m: string) => opts.quiet ? undefined : progress.log(m);
-  const stop = await watchStopSignals(() =>
+  const stop = await watchStopSignals((note) =>
     progress.log(
-      "stopping after this epoch; the run will be marked interrupted (again to quit now)",
+      `${note ? `${note}; ` : ""}stopping after this epoch; the run will be marked interrupted ` +
+        "(again to quit now)",
     )
   );
   try {
@@ -93,7 +98,11 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecutedRun> 
       signal: stop.signal,
     });
     progress.done();
-    return { ...outcome, store };
+    return {
+      ...outcome,
+      store,
+      exitCode: outcome.status === "interrupted" ? stop.exitCode() : 0,
+    };
   } catch (e) {
     progress.done();
     store.close();

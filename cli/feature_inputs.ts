@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { MAX_CLASSES } from "../core/data/class_labels.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
 import { type NpyArray, readNpy } from "../core/data/npy.ts";
 import { readNpz } from "../core/data/npz.ts";
@@ -145,6 +146,15 @@ export function loadSplit(
     );
   }
   const labels = toInt32Labels(y.array, y.source.file, y.source.name || "labels");
+  // labels index the upper network's outputs here, so they are not remapped: bound them
+  const big = labels.findIndex((v) => v >= MAX_CLASSES);
+  if (big >= 0) {
+    throw dataError(
+      y.source,
+      `label ${big} is ${labels[big]}, past the ${MAX_CLASSES} classes accepted`,
+      `class indices 0..${MAX_CLASSES - 1}`,
+    );
+  }
   return {
     split: { x: finiteValues(x), f: finiteValues(f), y: labels, n: x.rows },
     inDim: x.cols,

@@ -18,7 +18,6 @@ import {
   intFlag,
   listFlag,
   parseFlags,
-  requireDb,
   usageError,
 } from "./args.ts";
 import { formatComplexityTable } from "./complexity_table.ts";
@@ -206,13 +205,13 @@ async function storedLayer(
   const ref = String(values.run);
   const runSeed = intFlag("features", "run-seed", values["run-seed"], 0);
   const db = dbPath(values.db);
-  requireDb(db);
   const [{ openStore }, { findRun }, { storedSeeds }] = await Promise.all([
     import("../core/store.ts"),
     import("./find_run.ts"),
     import("../core/stored_model.ts"),
   ]);
-  const store = openStore(db);
+  // it reads a stored run and stores its result as a new run: an existing database only
+  const store = openStore(db, { mustExist: true });
   try {
     const run = findRun(store, ref);
     storedSeeds(store, run); // no models: a clear error before loading anything

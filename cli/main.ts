@@ -1,8 +1,10 @@
 /**
  * The `lens` command line: `deno task lens <command> [options]`
  * (`deno run -A cli/main.ts ...`). One module per command, loaded when
- * used. Exit codes: 0 ok, 2 usage / config / data errors (a message, no
- * stack trace), 1 unexpected errors, 130 a run stopped by Ctrl-C.
+ * used. Exit codes: 0 ok, 2 usage / config / data errors (one line, no
+ * stack trace), 1 unexpected errors (one line; `--debug`, accepted anywhere
+ * on the line, adds the stack trace), 130 a run stopped by Ctrl-C (SIGINT),
+ * 143 one stopped by SIGTERM.
  *
  * @module
  */
@@ -53,6 +55,7 @@ Commands:
 ${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(9)}${c.summary}`).join("\n")}
 
 'deno task lens <command> --help' explains a command, its flags and an example.
+--debug (any command) prints the stack trace of an unexpected error.
 
 Example:
   deno task demo
@@ -62,9 +65,46 @@ Example:
   deno task lens serve
 `;
 
+/** The line printed for an error that escaped a command, with its stack when `debug`. */
+export function errorReport(e: unknown, debug: boolean): { line: string; code: number } {
+  if (e instanceof LensError) {
+    return { line: `error: ${debug ? e.stack ?? e.message : oneLine(e.message)}`, code: 2 };
+  }
+  if (isFileSystemError(e)) {
+    // a path the user gave that cannot be written or read (missing folder, no permission)
+    return { line: `error: ${debug ? e.stack ?? e.message : oneLine(e.message)}`, code: 2 };
+  }
+  if (debug) {
+    return {
+      line: `unexpected error: ${e instanceof Error ? e.stack ?? e.message : errorMessage(e)}`,
+      code: 1,
+    };
+  }
+  return {
+    line: `unexpected error: ${
+      oneLine(errorMessage(e))
+    } (run again with --debug for the stack trace)`,
+    code: 1,
+  };
+}
+
+/** Errors of the file system about a path (its message names the path). */
+function isFileSystemError(e: unknown): e is Error {
+  const E = Deno.errors;
+  return e instanceof E.NotFound || e instanceof E.PermissionDenied ||
+    e instanceof E.AlreadyExists || e instanceof E.IsADirectory || e instanceof E.NotADirectory ||
+    e instanceof E.NotCapable;
+}
+
+/** A message on one line (line breaks become "; "). */
+function oneLine(message: string): string {
+  return message.trim().split(/\s*\r?\n\s*/).filter(Boolean).join("; ");
+}
+
 /** Runs the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const debug = argv.includes("--debug");
+  const [name, ...args] = argv.filter((a) => a !== "--debug");
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? args[0] : undefined;
     if (topic && COMMANDS[topic]) {
@@ -90,14 +130,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await mod.main(args);
   } catch (e) {
-    if (e instanceof LensError) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    console.error(
-      `unexpected error: ${e instanceof Error ? e.stack ?? e.message : errorMessage(e)}`,
-    );
-    return 1;
+    const { line, code } = errorReport(e, debug);
+    console.error(line);
+    return code;
   }
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { loadConfig } from "../core/config.ts";
+import { CONFIG_LIMITS, loadConfig } from "../core/config.ts";
 import {
   choiceFlag,
   dbPath,
@@ -24,8 +24,10 @@ export const HELP = `lens run <config.yaml> [options]
 Trains the experiment a YAML config describes (every seed), feeds the
 plugins, and stores the run and its tidy records in a SQLite database.
 The config and plugin options are checked before anything is written; a
-bad config exits with code 2 and creates no database. Ctrl-C stops after
-the current epoch and marks the run interrupted (what it wrote is kept).
+bad config exits with code 2 and creates no database. Ctrl-C (exit 130)
+or SIGTERM (exit 143, also when the launcher, e.g. npx, is killed) stops
+after the current epoch and marks the run interrupted (what it wrote is
+kept); a second Ctrl-C quits at once.
 
 Options:
   --db FILE          run database (default ./${DEFAULT_DB})
@@ -61,8 +63,8 @@ export async function main(args: string[]): Promise<number> {
     format: { type: "string" },
     quiet: { type: "boolean" },
   }, { min: 1, max: 1, names: "<config.yaml>" });
-  const seeds = intFlag("run", "seeds", values.seeds, 1, 10000);
-  const epochs = intFlag("run", "epochs", values.epochs, 1);
+  const seeds = intFlag("run", "seeds", values.seeds, 1, CONFIG_LIMITS.seeds);
+  const epochs = intFlag("run", "epochs", values.epochs, 1, CONFIG_LIMITS.epochs);
   const subset = intFlag("run", "subset", values.subset, 0, 60000);
   const format = choiceFlag("run", "format", values.format, ["summary", "json"], "summary");
   const file = positionals[0];
@@ -111,5 +113,5 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     run.store.close();
   }
-  return run.status === "interrupted" ? 130 : 0;
+  return run.exitCode;
 }

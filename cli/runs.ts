@@ -5,7 +5,7 @@
  */
 import { openStore } from "../core/store.ts";
 import type { RunRow } from "../core/types.ts";
-import { choiceFlag, dbPath, DEFAULT_DB, parseFlags, requireDb } from "./args.ts";
+import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
 import { writeStdout } from "./records_output.ts";
 import { textTable } from "./text_table.ts";
 
@@ -63,8 +63,7 @@ export async function main(args: string[]): Promise<number> {
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("runs", "format", values.format, ["text", "json"], "text");
   const db = dbPath(values.db);
-  requireDb(db);
-  const store = openStore(db);
+  const store = openStore(db, { readOnly: true });
   try {
     const runs = store.listRuns();
     await writeStdout(format === "json" ? JSON.stringify(runs, null, 2) + "\n" : formatRuns(runs));

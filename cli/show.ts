@@ -8,13 +8,14 @@ import { stringify } from "yaml";
 import { configToYaml } from "../core/config.ts";
 import { openStore } from "../core/store.ts";
 import type { ResultRecord, RunConfig, RunRow } from "../core/types.ts";
-import { choiceFlag, dbPath, DEFAULT_DB, parseFlags, requireDb } from "./args.ts";
+import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
 import { findRun } from "./find_run.ts";
 import { formatComplexityTable } from "./complexity_table.ts";
 import { formatPhasesTable } from "./phases_table.ts";
 import { formatInfoTable } from "./info_table.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { shortTime } from "./runs.ts";
+import { fixed } from "./text_table.ts";
 
 /** Help text of `lens show`. */
 export const HELP = `lens show <run> [options]
@@ -57,13 +58,13 @@ export function formatRun(run: RunRow, records: readonly ResultRecord[]): string
   const versions = Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(", ");
   if (versions) out.push(`versions  ${versions}`);
   const timings = Object.entries(run.timings)
-    .map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(2) : v}`).join(", ");
+    .map(([k, v]) => `${k} ${typeof v === "number" ? fixed(v, 2) : v}`).join(", ");
   if (timings) out.push(`timings   ${timings}`);
   if (run.error) out.push(`error     ${run.error}`);
   for (const p of run.progress) {
     out.push(
-      `progress  seed ${p.seed}: epoch ${p.epoch}, loss ${p.loss.toFixed(4)}, ` +
-        `accuracy ${p.accuracy.toFixed(3)}`,
+      `progress  seed ${p.seed}: epoch ${p.epoch}, loss ${fixed(p.loss, 4)}, ` +
+        `accuracy ${fixed(p.accuracy, 3)}`,
     );
   }
   if (run.pluginErrors.length) {
@@ -96,8 +97,7 @@ export async function main(args: string[]): Promise<number> {
   }, { min: 1, max: 1, names: "<run>" });
   const format = choiceFlag("show", "format", values.format, ["text", "json"], "text");
   const db = dbPath(values.db);
-  requireDb(db);
-  const store = openStore(db);
+  const store = openStore(db, { readOnly: true });
   try {
     const run = findRun(store, positionals[0]);
     const records = store.queryResults(run.id);

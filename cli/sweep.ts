@@ -7,6 +7,7 @@
  */
 import { applyOverrides, parseOverride, unmatched } from "./plugin_overrides.ts";
 import { loadSweep } from "../core/sweep.ts";
+import { CONFIG_LIMITS } from "../core/config.ts";
 import {
   choiceFlag,
   dbPath,
@@ -85,8 +86,8 @@ export async function main(args: string[]): Promise<number> {
     format: { type: "string" },
     quiet: { type: "boolean" },
   }, { min: 1, max: 1, names: "<sweep.yaml>" });
-  const seeds = intFlag("sweep", "seeds", values.seeds, 1, 10000);
-  const epochs = intFlag("sweep", "epochs", values.epochs, 1);
+  const seeds = intFlag("sweep", "seeds", values.seeds, 1, CONFIG_LIMITS.seeds);
+  const epochs = intFlag("sweep", "epochs", values.epochs, 1, CONFIG_LIMITS.epochs);
   const format = choiceFlag("sweep", "format", values.format, ["table", "json"], "table");
   const backend = values.backend === undefined
     ? undefined
@@ -130,7 +131,7 @@ export async function main(args: string[]): Promise<number> {
     preflight({ config: v.config, file: `${file} (variant "${v.name}")`, registry, db });
   }
   const rows: SweepRow[] = [];
-  let interrupted = false;
+  let stopCode = 0;
   for (const [i, v] of variants.entries()) {
     if (!quiet) console.error(`sweep ${sweep.name}: variant ${i + 1}/${variants.length} ${v.name}`);
     const run = await executeRun({
@@ -165,7 +166,7 @@ export async function main(args: string[]): Promise<number> {
       run.store.close();
     }
     if (run.status === "interrupted") {
-      interrupted = true;
+      stopCode = run.exitCode;
       break;
     }
   }
@@ -177,5 +178,5 @@ export async function main(args: string[]): Promise<number> {
       `stored in ${db}  (deno task lens runs${values.db === undefined ? "" : ` --db ${db}`})`,
     );
   }
-  return interrupted ? 130 : 0;
+  return stopCode;
 }

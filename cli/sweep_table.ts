@@ -8,7 +8,7 @@ import { fixed, textTable } from "./text_table.ts";
 import type { SweepRow } from "./sweep_summary.ts";
 
 function epochCell(v: number | null, digits = 0): string {
-  return v === null || !Number.isFinite(v) ? "-" : v.toFixed(digits);
+  return v === null ? "-" : fixed(v, digits);
 }
 
 /**

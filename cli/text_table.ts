@@ -55,7 +55,19 @@ export function textTable(
   return lines.join("\n");
 }
 
-/** A number with `digits` decimals; `-` for NaN / missing. */
+/**
+ * A number with `digits` decimals; `-` for NaN / missing. A value that
+ * rounds to zero prints as `0.000`, never `-0.000` (an estimate of 0 bits
+ * a hair below zero, or -0, is zero).
+ *
+ * @example
+ * ```ts
+ * fixed(-1e-12); // "0.000"
+ * fixed(-0.0006); // "-0.001"
+ * ```
+ */
 export function fixed(v: number | undefined, digits = 3): string {
-  return v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(digits);
+  if (v === undefined || !Number.isFinite(v)) return "-";
+  const s = v.toFixed(digits);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
 }

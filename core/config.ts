@@ -8,7 +8,7 @@
  *
  * Every error is a {@link LensError} with code `config`, the file, the
  * dotted field and what was expected, e.g.
- * `run.yaml: training.epochs: must be an integer >= 1, got "ten" (line 7)`;
+ * `run.yaml: training.epochs: must be an integer from 1 to 1000000, got "ten" (line 7)`;
  * an unknown key names the nearest valid one. Plugin options are checked
  * later against the plugin registry (`registry.resolve`).
  *
@@ -20,6 +20,11 @@
  * table of the store), so that `lens features --run <run> --layer <hook>`
  * can rebuild the network and analyse any of its layers later. The
  * RunConfig carries it as `keepModels: true`; absent means false.
+ *
+ * `plugin_timeout_s` (default: one hour) bounds how long a plugin's setup or
+ * one of its handlers may take before that plugin is recorded as failed.
+ * Sizes are bounded by {@link CONFIG_LIMITS} (the command-line flags use the
+ * same bounds), and an empty file is an error: `{}` takes every default.
  *
  * @example
  * ```yaml
@@ -87,6 +92,34 @@ export const CONFIG_DEFAULTS = {
   backend: "wasm",
   engine: "auto",
   plugins: ["mi-binned"],
+} as const;
+
+/**
+ * Upper bounds of sizes a config may ask for (the command-line flags use
+ * the same): past them a run would exhaust memory or never end, so they are
+ * config errors naming the field.
+ */
+export const CONFIG_LIMITS = {
+  /** Seeds per run (`seeds: n` or a list). */
+  seeds: 10000,
+  /** Largest seed value (seeds are 32-bit signed integers). */
+  seedValue: 2147483647,
+  /** Epochs per seed (`training.epochs`). */
+  epochs: 1_000_000,
+  /** Samples per batch (`training.batch_size`). */
+  batchSize: 1_000_000,
+  /** Units of one hidden layer (`model.hidden[i]`, `model.dense[i]`), filters of a conv layer. */
+  width: 10000,
+  /** Hidden (or conv plus dense) layers. */
+  layers: 64,
+  /** Sum over consecutive hidden layers of their weight counts (width x next width). */
+  hiddenWeights: 100_000_000,
+  /** Side of a conv kernel. */
+  kernel: 64,
+  /** Sampled epochs of a schedule (`schedule.points`, the length of `schedule.epochs`). */
+  schedulePoints: 1_000_000,
+  /** Seconds a plugin's setup or handler may take (`plugin_timeout_s`): one week. */
+  pluginTimeoutS: 604800,
 } as const;
 
 type Path = (string | number)[];
@@ -254,11 +287,20 @@ class Reader {
     def: readonly number[],
     min: number,
     allowEmpty: boolean,
+    limits: { max?: number; length?: number } = {},
   ): number[] {
     if (v === undefined || v === null) return [...def];
     const what = `a list of integers >= ${min}${allowEmpty ? "" : " (at least one)"}`;
     if (!Array.isArray(v) || (!allowEmpty && v.length === 0)) this.bad(path, what, v);
-    return (v as unknown[]).map((x, i) => this.int(x, [...path, i], undefined, min));
+    const list = v as unknown[];
+    if (limits.length !== undefined && list.length > limits.length) {
+      this.fail(
+        path,
+        `lists ${list.length} values, more than the limit of ${limits.length}`,
+        `at most ${limits.length} values`,
+      );
+    }
+    return list.map((x, i) => this.int(x, [...path, i], undefined, min, limits.max));
   }
 }
 
@@ -274,6 +316,7 @@ export const CONFIG_KEYS: readonly string[] = [
   "engine",
   "plugins",
   "keep_models",
+  "plugin_timeout_s",
 ];
 const TOP_KEYS = CONFIG_KEYS;
 
@@ -331,6 +374,20 @@ function readData(r: Reader, v: unknown): DataSpec {
   }
 }
 
+/** Fails when consecutive layers of `widths` hold more weights than the limit. */
+function checkHiddenWeights(r: Reader, path: Path, widths: number[]): void {
+  let weights = 0;
+  for (let i = 0; i + 1 < widths.length; i++) weights += widths[i] * widths[i + 1];
+  if (weights > CONFIG_LIMITS.hiddenWeights) {
+    r.fail(
+      path,
+      `layers of ${widths.join(", ")} units hold ${weights} weights between them, more than ` +
+        `the limit of ${CONFIG_LIMITS.hiddenWeights}`,
+      `narrower layers (at most ${CONFIG_LIMITS.hiddenWeights} weights between hidden layers)`,
+    );
+  }
+}
+
 function readModel(r: Reader, v: unknown): ModelSpec {
   const keys = {
     mlp: ["type", "hidden", "activation", "init"],
@@ -345,13 +402,18 @@ function readModel(r: Reader, v: unknown): ModelSpec {
     "reference",
     "tfjs",
   ]);
+  const widths = { max: CONFIG_LIMITS.width, length: CONFIG_LIMITS.layers };
   if (type === "mlp") {
-    return {
-      type,
-      hidden: r.intList(raw.hidden, ["model", "hidden"], CONFIG_DEFAULTS.mlp.hidden, 1, true),
-      activation,
-      init,
-    };
+    const hidden = r.intList(
+      raw.hidden,
+      ["model", "hidden"],
+      CONFIG_DEFAULTS.mlp.hidden,
+      1,
+      true,
+      widths,
+    );
+    checkHiddenWeights(r, ["model", "hidden"], hidden);
+    return { type, hidden, activation, init };
   }
   let conv: { filters: number; kernel: number }[] = CONFIG_DEFAULTS.cnn.conv.map((c) => ({ ...c }));
   if (raw.conv !== undefined && raw.conv !== null) {
@@ -362,18 +424,28 @@ function readModel(r: Reader, v: unknown): ModelSpec {
       const m = r.mapping(c, ["model", "conv", i], ["filters", "kernel"]) ??
         r.bad(["model", "conv", i], "a mapping { filters, kernel }", c);
       return {
-        filters: r.int(m.filters, ["model", "conv", i, "filters"], undefined, 1),
-        kernel: r.int(m.kernel, ["model", "conv", i, "kernel"], undefined, 1),
+        filters: r.int(m.filters, ["model", "conv", i, "filters"], undefined, 1, widths.max),
+        kernel: r.int(m.kernel, ["model", "conv", i, "kernel"], undefined, 1, CONFIG_LIMITS.kernel),
       };
     });
+    if (conv.length > widths.length) {
+      r.fail(
+        ["model", "conv"],
+        `lists ${conv.length} layers, more than the limit of ${widths.length}`,
+        `at most ${widths.length} conv layers`,
+      );
+    }
   }
-  return {
-    type,
-    conv,
-    dense: r.intList(raw.dense, ["model", "dense"], CONFIG_DEFAULTS.cnn.dense, 1, true),
-    activation,
-    init,
-  };
+  const dense = r.intList(
+    raw.dense,
+    ["model", "dense"],
+    CONFIG_DEFAULTS.cnn.dense,
+    1,
+    true,
+    widths,
+  );
+  checkHiddenWeights(r, ["model", "dense"], dense);
+  return { type, conv, dense, activation, init };
 }
 
 function readTraining(r: Reader, v: unknown): TrainingSpec {
@@ -381,8 +453,14 @@ function readTraining(r: Reader, v: unknown): TrainingSpec {
     {};
   const d = CONFIG_DEFAULTS.training;
   return {
-    epochs: r.int(raw.epochs, ["training", "epochs"], d.epochs, 1),
-    batchSize: r.int(raw.batch_size, ["training", "batch_size"], d.batchSize, 1),
+    epochs: r.int(raw.epochs, ["training", "epochs"], d.epochs, 1, CONFIG_LIMITS.epochs),
+    batchSize: r.int(
+      raw.batch_size,
+      ["training", "batch_size"],
+      d.batchSize,
+      1,
+      CONFIG_LIMITS.batchSize,
+    ),
     lr: r.num(raw.lr, ["training", "lr"], d.lr, 0, Infinity, true),
     optimizer: r.choice(raw.optimizer, ["training", "optimizer"], d.optimizer, ["adam", "sgd"]),
     shuffle: r.bool(raw.shuffle, ["training", "shuffle"], d.shuffle),
@@ -402,30 +480,50 @@ function readSchedule(r: Reader, v: unknown): ScheduleSpec {
     case "log":
       return {
         type,
-        points: r.int(raw.points, ["schedule", "points"], CONFIG_DEFAULTS.schedule.log, 1),
+        points: r.int(
+          raw.points,
+          ["schedule", "points"],
+          CONFIG_DEFAULTS.schedule.log,
+          1,
+          CONFIG_LIMITS.schedulePoints,
+        ),
       };
     case "every":
       return {
         type,
-        every: r.int(raw.every, ["schedule", "every"], CONFIG_DEFAULTS.schedule.every, 1),
+        every: r.int(
+          raw.every,
+          ["schedule", "every"],
+          CONFIG_DEFAULTS.schedule.every,
+          1,
+          CONFIG_LIMITS.epochs,
+        ),
       };
     case "list":
       if (raw.epochs === undefined || raw.epochs === null) {
         r.bad(["schedule", "epochs"], "a list of epochs (integers >= 0)", raw.epochs);
       }
-      return { type, epochs: r.intList(raw.epochs, ["schedule", "epochs"], [], 0, false) };
+      return {
+        type,
+        epochs: r.intList(raw.epochs, ["schedule", "epochs"], [], 0, false, {
+          max: CONFIG_LIMITS.epochs - 1,
+          length: CONFIG_LIMITS.schedulePoints,
+        }),
+      };
   }
 }
 
 function readSeeds(r: Reader, v: unknown): number[] {
   if (v === undefined || v === null) return [...CONFIG_DEFAULTS.seeds];
-  const expected = "a count n >= 1 (seeds 0..n-1) or a list of distinct integers >= 0";
+  const L = CONFIG_LIMITS;
+  const expected = `a count n from 1 to ${L.seeds} (seeds 0..n-1) or a list of at most ` +
+    `${L.seeds} distinct integers from 0 to ${L.seedValue}`;
   if (typeof v === "number") {
-    if (!Number.isInteger(v) || v < 1) r.bad(["seeds"], expected, v);
+    if (!Number.isInteger(v) || v < 1 || v > L.seeds) r.bad(["seeds"], expected, v);
     return Array.from({ length: v }, (_, i) => i);
   }
   if (!Array.isArray(v) || v.length === 0) r.bad(["seeds"], expected, v);
-  const seeds = r.intList(v, ["seeds"], [], 0, false);
+  const seeds = r.intList(v, ["seeds"], [], 0, false, { max: L.seedValue, length: L.seeds });
   const dup = seeds.findIndex((s, i) => seeds.indexOf(s) !== i);
   if (dup >= 0) r.fail(["seeds", dup], `seed ${seeds[dup]} is listed twice`, "distinct seeds");
   return seeds;
@@ -463,6 +561,13 @@ function nameFromFile(file: string): string {
 
 /** Builds a RunConfig from an already-parsed value (the document's root). */
 function readConfig(r: Reader, root: unknown): RunConfig {
+  if (root === undefined || root === null) {
+    r.fail(
+      [],
+      "empty config: it sets nothing (write {} to run the full default protocol)",
+      "a mapping of config keys (write {} to take every default)",
+    );
+  }
   const raw = r.mapping(root, [], TOP_KEYS) ?? {};
   const config: RunConfig = {
     name: r.str(raw.name, ["name"], nameFromFile(r.file)),
@@ -476,6 +581,16 @@ function readConfig(r: Reader, root: unknown): RunConfig {
     plugins: readPlugins(r, raw.plugins),
   };
   if (r.bool(raw.keep_models, ["keep_models"], false)) config.keepModels = true;
+  if (raw.plugin_timeout_s !== undefined && raw.plugin_timeout_s !== null) {
+    config.pluginTimeoutS = r.num(
+      raw.plugin_timeout_s,
+      ["plugin_timeout_s"],
+      0,
+      0,
+      CONFIG_LIMITS.pluginTimeoutS,
+      true,
+    );
+  }
   if (config.engine === "fused" && config.model.type !== "mlp") {
     r.fail(
       ["engine"],
@@ -617,6 +732,7 @@ export function configToObject(config: RunConfig): Record<string, unknown> {
       Object.keys(p.options ?? {}).length ? { id: p.id, options: p.options } : { id: p.id }
     ),
     ...(config.keepModels ? { keep_models: true } : {}),
+    ...(config.pluginTimeoutS !== undefined ? { plugin_timeout_s: config.pluginTimeoutS } : {}),
   };
 }
 

@@ -12,6 +12,7 @@
  */
 import { aggregateSeeds } from "./aggregate.ts";
 import { initBackend, tfVersions } from "./backend.ts";
+import { singleClassNote } from "./data/class_labels.ts";
 import { loadDataset } from "./data/load.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import { createPluginHost, type PluginHost } from "./plugin_host.ts";
@@ -129,6 +130,11 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     datasets.set(seed, perSeed ? await loadDataset(config.data, seed) : shared!);
   }
   const tLoad = performance.now();
+  const oneClass = [...datasets.values()].find((d) => d.numClasses === 1);
+  if (oneClass) {
+    const classes = oneClass.info?.classes;
+    log(singleClassNote(Array.isArray(classes) ? classes : [0], oneClass.name)!);
+  }
 
   const runId = store.createRun({
     id: opts.runId,
@@ -139,7 +145,14 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     engine,
     versions: versions(),
   });
-  const host = await createPluginHost({ runId, store, resolved, log });
+  const host = await createPluginHost({
+    runId,
+    store,
+    resolved,
+    log,
+    timeoutS: config.pluginTimeoutS,
+    signal: opts.signal,
+  });
   const timings: Record<string, number> = { load_s: (tLoad - t0) / 1000 };
   const trainers: Trainer[] = [];
   let status: RunStatus = "completed";
@@ -371,6 +384,8 @@ export interface AnalyzeOptions {
   source: Record<string, unknown>;
   /** Lines for the user. */
   log?: (message: string) => void;
+  /** Seconds a plugin's setup or handler may take (default: one hour). */
+  pluginTimeoutS?: number;
 }
 
 /** Events an analysis of stored activations can offer. */
@@ -418,7 +433,13 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
     engine: "analyze",
     versions: versions(),
   });
-  const host = await createPluginHost({ runId, store: opts.store, resolved, log });
+  const host = await createPluginHost({
+    runId,
+    store: opts.store,
+    resolved,
+    log,
+    timeoutS: opts.pluginTimeoutS,
+  });
   try {
     const layers: LayerInfo[] = [...first].map(([name, a], i, all) => ({
       name,

@@ -1,11 +1,20 @@
 /**
  * Hosts a run's plugin instances: hands each its context, dispatches hook
- * events in dependency order, isolates failures (a plugin that throws is
- * recorded with the run and stops receiving events; the others go on), and
- * buffers emitted records until the engine flushes them to the store.
+ * events in dependency order, isolates failures, and buffers emitted
+ * records until the engine flushes them to the store.
+ *
+ * A plugin fails, is recorded with the run and stops receiving events (the
+ * others go on, and the records it emitted before stay) when its setup or
+ * a handler throws, when it emits a record that is not a valid result
+ * record (that batch is dropped), or when a handler has not settled after
+ * `timeoutS` seconds (it is no longer awaited; anything it emits later is
+ * dropped). When the run's `signal` aborts, dispatch stops waiting for the
+ * handler in progress and sends no more events, so a stop request never
+ * waits on a plugin.
  *
  * @module
  */
+import { recordProblem } from "./check_record.ts";
 import { errorMessage } from "./errors.ts";
 import type { ResolvedPlugin } from "./registry.ts";
 import type {
@@ -32,6 +41,15 @@ export interface PluginHost {
   errors(): { plugin: string; message: string }[];
 }
 
+/** The error recorded for a handler that threw or timed out. */
+function outcomeError(o: Outcome, what: string, timeoutS: number): unknown {
+  if (o.kind === "error") return o.error;
+  return new Error(
+    `its ${what} handler did not finish within ${timeoutS} s (plugin_timeout_s); ` +
+      "it is no longer awaited",
+  );
+}
+
 interface Slot {
   id: string;
   instance: PluginInstance;
@@ -40,20 +58,77 @@ interface Slot {
   records: ResultRecord[];
 }
 
+/** Seconds a plugin's setup or handler may take before the plugin fails, unless configured. */
+export const DEFAULT_PLUGIN_TIMEOUT_S = 3600;
+
+/** How a handler ended: settled (`ok` / `error`), timed out, or abandoned on a stop request. */
+type Outcome =
+  | { kind: "ok" }
+  | { kind: "error"; error: unknown }
+  | { kind: "timeout" }
+  | { kind: "aborted" };
+
+/**
+ * Awaits `work` for at most `timeoutS` seconds or until `signal` aborts.
+ * A late rejection of `work` is observed (never unhandled).
+ */
+async function bounded(
+  work: () => unknown,
+  timeoutS: number,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  let result: unknown;
+  try {
+    result = work();
+  } catch (error) {
+    return { kind: "error", error };
+  }
+  // a synchronous handler is done: no timer for it
+  if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") {
+    return { kind: "ok" };
+  }
+  const settled = Promise.resolve(result).then(
+    (): Outcome => ({ kind: "ok" }),
+    (error): Outcome => ({ kind: "error", error }),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const limits = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutS * 1000);
+    if (signal) {
+      onAbort = () => resolve({ kind: "aborted" });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+  });
+  try {
+    return await Promise.race([settled, limits]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 /** Sets up every resolved plugin for one run. */
 export async function createPluginHost(opts: {
   runId: string;
   store: Store;
   resolved: ResolvedPlugin[];
   log: (message: string) => void;
+  /** Seconds a setup or handler may take (default {@link DEFAULT_PLUGIN_TIMEOUT_S}). */
+  timeoutS?: number;
+  /** Aborted when the run is asked to stop. */
+  signal?: AbortSignal;
 }): Promise<PluginHost> {
-  const { runId, store, log } = opts;
+  const { runId, store, log, signal } = opts;
+  const timeoutS = opts.timeoutS ?? DEFAULT_PLUGIN_TIMEOUT_S;
   const artifacts = new Map<string, unknown>();
   const slots: Slot[] = [];
   const errors: { plugin: string; message: string }[] = [];
   let pending: ResultRecord[] = [];
 
   const fail = (slot: Slot, e: unknown) => {
+    if (slot.failed) return;
     slot.failed = true;
     const message = errorMessage(e);
     errors.push({ plugin: slot.id, message });
@@ -68,7 +143,14 @@ export async function createPluginHost(opts: {
       artifacts,
       log: (m) => log(`[${plugin.id}] ${m}`),
       emit(records: ResultInput[]) {
-        for (const r of records) {
+        if (slot.failed) return;
+        if (!Array.isArray(records)) {
+          fail(slot, new Error(`emit() takes an array of records, got ${typeof records}`));
+          return;
+        }
+        const batch: ResultRecord[] = new Array(records.length);
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i] ?? ({} as ResultInput);
           const rec: ResultRecord = {
             plugin: plugin.id,
             layer: r.layer,
@@ -78,6 +160,14 @@ export async function createPluginHost(opts: {
             metric: r.metric,
             value: r.value,
           };
+          const problem = recordProblem(rec);
+          if (problem) {
+            fail(slot, new Error(`emitted a bad record (${problem}); that batch was dropped`));
+            return;
+          }
+          batch[i] = rec;
+        }
+        for (const rec of batch) {
           slot.records.push(rec);
           pending.push(rec);
         }
@@ -88,11 +178,17 @@ export async function createPluginHost(opts: {
     };
     slots.push(slot);
     const t = performance.now();
-    try {
-      slot.instance = await plugin.setup(ctx, options);
-    } catch (e) {
-      fail(slot, e);
-    }
+    let instance: PluginInstance | undefined;
+    const outcome = await bounded(
+      async () => {
+        instance = await plugin.setup(ctx, options);
+      },
+      timeoutS,
+      signal,
+    );
+    if (outcome.kind === "ok") slot.instance = instance ?? {};
+    else if (outcome.kind !== "aborted") fail(slot, outcomeError(outcome, "setup", timeoutS));
+    else slot.failed = true; // stopping: it gets no events
     slot.seconds += (performance.now() - t) / 1000;
   }
 
@@ -100,17 +196,16 @@ export async function createPluginHost(opts: {
     consumes: (name) => slots.some((s) => !s.failed && typeof s.instance[name] === "function"),
     async dispatch(name, event) {
       for (const slot of slots) {
+        if (signal?.aborted) return;
         const handler = slot.instance[name] as
           | ((e: typeof event) => void | Promise<void>)
           | undefined;
-        if (slot.failed || !handler) continue;
+        if (slot.failed || typeof handler !== "function") continue;
         const t = performance.now();
-        try {
-          await handler(event);
-        } catch (e) {
-          fail(slot, e);
-        }
+        const outcome = await bounded(() => handler.call(slot.instance, event), timeoutS, signal);
         slot.seconds += (performance.now() - t) / 1000;
+        if (outcome.kind === "aborted") return;
+        if (outcome.kind !== "ok") fail(slot, outcomeError(outcome, name, timeoutS));
       }
     },
     flush() {

@@ -2,7 +2,8 @@
  * The run store: one SQLite file (node:sqlite) holding runs, their tidy
  * result records, per-epoch training statistics and plugin errors.
  *
- * The file is opened in WAL mode with a busy timeout, so a reader (the
+ * The file is opened in WAL mode with a busy timeout (or read-only for
+ * the reading commands, which then never change it), so a reader (the
  * dashboard server) can open it while a CLI process writes. Every write is
  * a transaction: a batch of records is either all stored or none. When a
  * store is opened, runs still marked `running` whose writing process is
@@ -20,7 +21,15 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { RECORD_SHAPE, recordProblem } from "./check_record.ts";
 import { errorMessage, LensError } from "./errors.ts";
+import {
+  APPLICATION_ID,
+  damaged,
+  inspectStoreFile,
+  SCHEMA_VERSION,
+  storeError,
+} from "./store_file.ts";
 import type {
   EpochEndEvent,
   LayerParams,
@@ -176,21 +185,12 @@ function orNull(v: number | undefined): number | null {
 
 /** Throws unless record `i` has the types of a {@link ResultRecord}. */
 function checkRecord(r: ResultRecord, i: number): void {
-  const ok = r !== null && typeof r === "object" &&
-    typeof r.plugin === "string" && typeof r.layer === "string" &&
-    typeof r.metric === "string" && typeof r.value === "number" &&
-    Number.isFinite(r.epoch) && Number.isInteger(r.seed) && Number.isInteger(r.index);
-  if (!ok) {
-    let shown: string;
-    try {
-      shown = JSON.stringify(r);
-    } catch {
-      shown = String(r);
-    }
-    throw new LensError(`record ${i} is not a result record: ${shown}`, {
+  const problem = recordProblem(r);
+  if (problem) {
+    throw new LensError(`record ${i} is not a result record: ${problem}`, {
       code: "store",
       field: `records[${i}]`,
-      expected: "{ plugin, layer, metric: string; epoch, seed, index: integer; value: number }",
+      expected: RECORD_SHAPE,
     });
   }
 }
@@ -223,8 +223,55 @@ function checkLayerParams(p: LayerParams, i: number): void {
   }
 }
 
+/** How {@link openStore} opens a database. */
+export interface OpenStoreOptions {
+  /**
+   * Read only (the reading commands): the file is never created, changed
+   * or migrated; a path with no database is a `not_found` error.
+   */
+  readOnly?: boolean;
+  /** Refuse (`not_found`) rather than create a database that does not exist (implied by readOnly). */
+  mustExist?: boolean;
+}
+
+/** Whether `e` is SQLite saying the file is corrupt or not a database. */
+function isCorruption(e: unknown): boolean {
+  const code = (e as { errcode?: number })?.errcode;
+  return code === 11 || code === 26 || /malformed|not a database/i.test(errorMessage(e));
+}
+
+/** Brings a database of an older schema `version` to {@link SCHEMA_VERSION}. */
+function migrate(db: DatabaseSync, version: number): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    if (version < 1) {
+      // before versions were recorded: tables and columns added over time
+      db.exec(SCHEMA);
+      const cols = (db.prepare("PRAGMA table_info(runs)").all() as { name: string }[])
+        .map((c) => c.name);
+      if (!cols.includes("pid")) db.exec("ALTER TABLE runs ADD COLUMN pid INTEGER");
+      if (!cols.includes("host")) db.exec("ALTER TABLE runs ADD COLUMN host TEXT");
+    }
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (e) {
+    db.exec("ROLLBACK");
+    throw e;
+  }
+}
+
 /**
- * Opens (creating it if needed) the run store at `path`.
+ * Opens the run store at `path`, creating it if needed (unless
+ * `options.readOnly`).
+ *
+ * The file is checked first without changing it (store_file.ts): a file
+ * that is not SQLite or is cut short, a SQLite database of another program,
+ * one written by a newer layerlens, or a layerlens database that lost a
+ * table is refused with a `store` {@link LensError} and left byte for byte
+ * as it was. A database of an older schema is migrated when opened for
+ * writing (and read as it is when opened read-only). A query that finds
+ * the file corrupt later is a `store` error saying the database is damaged.
  *
  * @example
  * ```ts
@@ -240,28 +287,53 @@ function checkLayerParams(p: LayerParams, i: number): void {
  * store.close();
  * ```
  */
-export function openStore(path: string): Store {
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const readOnly = options.readOnly === true;
+  const state = inspectStoreFile(path);
+  if ((readOnly || options.mustExist) && state.kind === "new") {
+    throw new LensError("no such database", {
+      code: "not_found",
+      file: path,
+      expected: "a database written by 'lens run' (choose one with --db FILE)",
+    });
+  }
+  if (readOnly && state.kind === "layerlens" && state.missing.length) {
+    throw storeError(
+      path,
+      `the run database was written by an older layerlens (no table ${state.missing.join(", ")})`,
+      "a database upgraded by one writing command (e.g. lens run) first",
+    );
+  }
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path);
+    db = new DatabaseSync(path, { readOnly });
   } catch (e) {
     throw new LensError(`cannot open the run database: ${errorMessage(e)}`, {
       code: "store",
       file: path,
-      expected: "a writable SQLite file path",
+      expected: readOnly ? "a readable SQLite file" : "a writable SQLite file path",
     });
   }
   try {
     db.exec("PRAGMA busy_timeout = 10000");
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
-    db.exec(SCHEMA);
+    if (!readOnly) {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+      if (state.kind === "new") {
+        db.exec(SCHEMA);
+        db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+        db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      } else if (state.version < SCHEMA_VERSION) {
+        migrate(db, state.version);
+      }
+    }
   } catch (e) {
     db.close();
-    throw new LensError(`not a layerlens run database: ${errorMessage(e)}`, {
+    if (isCorruption(e)) throw damaged(path, errorMessage(e));
+    throw new LensError(`cannot prepare the run database: ${errorMessage(e)}`, {
       code: "store",
       file: path,
-      expected: "a SQLite file written by layerlens (or a new path)",
+      expected: "a writable layerlens run database (or a new path)",
     });
   }
 
@@ -332,7 +404,12 @@ export function openStore(path: string): Store {
       }
     });
   };
-  markDeadWriters();
+  if (!readOnly) markDeadWriters();
+
+  /** A run still marked running whose writer is gone (read-only stores cannot mark it). */
+  const deadWriter = (r: Record<string, SQLInputValue>): boolean =>
+    r.status === "running" && r.host === host && typeof r.pid === "number" &&
+    r.pid !== Deno.pid && !processAlive(r.pid);
 
   const rowToRun = (r: Record<string, SQLInputValue>): RunRow => {
     const id = r.id as string;
@@ -348,10 +425,11 @@ export function openStore(path: string): Store {
       loss: num(e.loss),
       accuracy: num(e.accuracy),
     }));
+    const dead = readOnly && deadWriter(r);
     return {
       id,
       name: r.name as string,
-      status: r.status as RunStatus,
+      status: dead ? "interrupted" : r.status as RunStatus,
       config: parseJson(r.config as string, {}),
       seeds: parseJson(r.seeds as string, []),
       backend: r.backend as string,
@@ -360,7 +438,9 @@ export function openStore(path: string): Store {
       timings: parseJson(r.timings as string, {}),
       createdAt: r.created_at as string,
       finishedAt: (r.finished_at as string | null) ?? null,
-      error: (r.error as string | null) ?? null,
+      error: dead
+        ? `the process writing this run (pid ${r.pid} on ${r.host}) ended before the run finished`
+        : (r.error as string | null) ?? null,
       pluginErrors: pluginErrors.map((e) => ({ plugin: e.plugin, message: e.message })),
       progress,
     };
@@ -378,7 +458,7 @@ export function openStore(path: string): Store {
 
   let closed = false;
 
-  return {
+  const store: Store = {
     path,
 
     createRun(init) {
@@ -653,4 +733,18 @@ export function openStore(path: string): Store {
       db.close();
     },
   };
+  // a corrupt page met by any query: a damaged-database error, not a crash
+  for (const [key, value] of Object.entries(store)) {
+    if (typeof value !== "function") continue;
+    const fn = value as (...a: unknown[]) => unknown;
+    (store as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (isCorruption(e)) throw damaged(path, errorMessage(e));
+        throw e;
+      }
+    };
+  }
+  return store;
 }

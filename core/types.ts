@@ -220,6 +220,12 @@ export interface RunConfig {
    * false (config key `keep_models`).
    */
   keepModels?: boolean;
+  /**
+   * Seconds a plugin's setup or one of its handlers may take before that
+   * plugin is recorded as failed and the run goes on without it (config
+   * key `plugin_timeout_s`; absent means one hour).
+   */
+  pluginTimeoutS?: number;
 }
 
 // ---------------------------------------------------------------------------

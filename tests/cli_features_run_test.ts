@@ -181,7 +181,7 @@ Deno.test("lens features --run: no models, unknown layer or run, bad flags exit 
         ["--run", kept, "--x", "x.npy"],
         /--x is for a feature brought from elsewhere, not with --run/,
       ],
-      [["--run", kept, "--db", `${dir}/none.db`], /none\.db: no run database here/],
+      [["--run", kept, "--db", `${dir}/none.db`], /none\.db: no such database/],
     ];
     for (const [args, re] of cases) {
       const r = await lens([...base, ...args, ...(args.includes("--db") ? [] : ["--db", db])]);

@@ -44,3 +44,7 @@ export async function withDir(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** A config that trains for a long time (the 12-bit task, 10^6 epochs), for stop tests. */
+export const LONG_CONFIG =
+  "training: { epochs: 1000000 }\nschedule: { type: every, every: 1000 }\n";

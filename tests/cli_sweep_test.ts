@@ -115,7 +115,7 @@ Deno.test("sweep: a bad variant exits 2 naming file, variant and field; nothing 
     const cases: [string, RegExp][] = [
       [
         SWEEP.replace("hidden: [6, 3]", "hidden: [6, -3]"),
-        /bad\.yaml: variants\[1\]\.model\.hidden\[1\]: must be an integer >= 1, got -3 \(variant "deep", line 10\)/,
+        /bad\.yaml: variants\[1\]\.model\.hidden\[1\]: must be an integer from 1 to 10000, got -3 \(variant "deep", line 10\)/,
       ],
       [
         SWEEP.replace("plugins: [mi-binned]", "plugins: [mi-bined]"),

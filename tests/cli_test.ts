@@ -17,7 +17,7 @@ import type { ResultRecord } from "../core/types.ts";
 import { formatInfoTable, infoTableRows } from "../cli/info_table.ts";
 import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
-import { CLI, lens, withDir } from "./cli_helpers.ts";
+import { CLI, lens, LONG_CONFIG, withDir } from "./cli_helpers.ts";
 
 /** The commands (not imported from cli/main.ts, whose loaders pull in the engine). */
 const COMMANDS = [
@@ -269,7 +269,7 @@ Deno.test("a bad config exits 2 with file, field and expectation, and creates no
     const cases: [string, RegExp][] = [
       [
         "training:\n  epochs: ten\n",
-        /bad\.yaml: training\.epochs: must be an integer >= 1, got "ten"/,
+        /bad\.yaml: training\.epochs: must be an integer from 1 to 1000000, got "ten"/,
       ],
       ["trainig: {}\n", /bad\.yaml: trainig: unknown key \(did you mean "training"\?\)/],
       [
@@ -295,7 +295,7 @@ Deno.test("a bad config exits 2 with file, field and expectation, and creates no
     }
     const flag = await lens(["run", "bad.yaml", "--epochs", "many"], dir);
     assert.equal(flag.code, 2);
-    assert.match(flag.stderr, /--epochs must be an integer >= 1, got "many"/);
+    assert.match(flag.stderr, /--epochs must be an integer from 1 to 1000000, got "many"/);
     const missing = await lens(["run", "nope.yaml"], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml: config file not found/);
@@ -398,7 +398,7 @@ Deno.test("runs, show and export read a store written elsewhere", async () => {
     assert.match(none.stderr, /no run "nope".*20260101-0000-abcd/);
     const nodb = await lens(["runs", "--db", join(dir, "absent.db")]);
     assert.equal(nodb.code, 2);
-    assert.match(nodb.stderr, /absent\.db: no run database here/);
+    assert.match(nodb.stderr, /absent\.db: no such database/);
     assert.equal(existsSync(join(dir, "absent.db")), false);
   });
 });
@@ -588,13 +588,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "run: SIGTERM stops after the epoch, marks the run interrupted, keeps its records",
+  name:
+    "run: SIGTERM stops after the epoch (exit 143), marks the run interrupted, keeps its records",
   fn: () =>
     withDir(async (dir) => {
-      await Deno.writeTextFile(
-        join(dir, "long.yaml"),
-        "training: { epochs: 1000000 }\nschedule: { type: every, every: 1000 }\n",
-      );
+      await Deno.writeTextFile(join(dir, "long.yaml"), LONG_CONFIG);
       const db = join(dir, "long.db");
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", CLI, "run", "long.yaml", "--db", db, "--run-id", "long", "--quiet"],
@@ -620,7 +618,7 @@ Deno.test({
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       const status = await child.output();
       clearTimeout(timer);
-      assert.equal(status.code, 130, new TextDecoder().decode(status.stderr));
+      assert.equal(status.code, 143, new TextDecoder().decode(status.stderr));
       const s = openStore(db);
       try {
         const run = s.getRun("long")!;

@@ -35,14 +35,57 @@ function configError(text: string, file = "run.yaml"): LensError {
   assert.fail(`expected an error for: ${text}`);
 }
 
-Deno.test("an empty config is the reference protocol", () => {
-  assert.deepEqual(parseConfig("", "run.yaml"), REFERENCE);
-  assert.deepEqual(parseConfig("# nothing but a comment\n", "run.yaml"), REFERENCE);
+Deno.test("{} is the reference protocol", () => {
+  assert.deepEqual(parseConfig("{}", "run.yaml"), REFERENCE);
+  assert.deepEqual(parseConfig("{} # nothing but a comment\n", "run.yaml"), REFERENCE);
   // the name comes from the file name, else "run"
-  assert.equal(parseConfig("", "dir/tanh_ref.yml").name, "tanh_ref");
-  assert.equal(parseConfig("", "request body").name, "run");
+  assert.equal(parseConfig("{}", "dir/tanh_ref.yml").name, "tanh_ref");
+  assert.equal(parseConfig("{}", "request body").name, "run");
   // JSON is YAML too
   assert.deepEqual(parseConfig("{}", "run.json"), REFERENCE);
+});
+
+Deno.test("an empty file (or only comments) is an error, not the full default protocol", () => {
+  for (const text of ["", "\n\n", "# nothing but a comment\n", "---\n"]) {
+    const e = configError(text);
+    assert.equal(e.code, "config");
+    assert.equal(e.file, "run.yaml");
+    assert.match(e.message, /^run\.yaml: empty config/);
+  }
+});
+
+Deno.test("sizes are bounded like the flags: seeds, epochs, batch, widths, schedule", () => {
+  const cases: [string, string, RegExp][] = [
+    ["seeds: 1000000", "seeds", /from 1 to 10000/],
+    ["seeds: 10001", "seeds", /from 1 to 10000/],
+    [`seeds: [${Array.from({ length: 10001 }, (_, i) => i).join(", ")}]`, "seeds", /10000/],
+    ["seeds: [0, 4294967296]", "seeds[1]", /from 0 to 2147483647/],
+    ["training: { epochs: 2000000000 }", "training.epochs", /from 1 to 1000000/],
+    ["training: { batch_size: 1e9 }", "training.batch_size", /from 1 to 1000000/],
+    ["model: { hidden: [10, 100000] }", "model.hidden[1]", /from 1 to 10000/],
+    ["model: { hidden: [10000, 10000, 10000] }", "model.hidden", /200000000 weights/],
+    [`model: { hidden: [${Array(65).fill(2).join(", ")}] }`, "model.hidden", /65 values/],
+    ["model: { type: cnn, conv: [{ filters: 8, kernel: 1000 }] }", "model.conv[0].kernel", /64/],
+    ["schedule: { type: log, points: 2000000 }", "schedule.points", /1000000/],
+    ["schedule: { type: list, epochs: [0, 1000000] }", "schedule.epochs[1]", /999999/],
+    ["plugin_timeout_s: 0", "plugin_timeout_s", /in \(0, 604800\]/],
+  ];
+  for (const [text, field, message] of cases) {
+    const e = configError(text);
+    assert.equal(e.field, field, text.slice(0, 60));
+    assert.match(e.message, message, text.slice(0, 60));
+  }
+  // the limits themselves are accepted
+  const c = parseConfig(
+    "seeds: 10000\ntraining: { epochs: 1000000, batch_size: 1000000 }\n" +
+      "model: { hidden: [10000, 10000] }\nplugin_timeout_s: 604800",
+    "run.yaml",
+  );
+  assert.equal(c.seeds.length, 10000);
+  assert.equal(c.seeds[9999], 9999);
+  assert.equal(c.training.epochs, 1000000);
+  assert.equal(c.pluginTimeoutS, 604800);
+  assert.equal(parseConfig("plugin_timeout_s: 1.5", "run.yaml").pluginTimeoutS, 1.5);
 });
 
 Deno.test("snake_case keys map to the camelCase spec", () => {
@@ -117,10 +160,14 @@ Deno.test("seeds: a count n means 0..n-1; a list is kept", () => {
 
 Deno.test("every error names the file, the dotted field and what was expected", () => {
   const cases: [string, string, RegExp][] = [
-    ["training: { epochs: ten }", "training.epochs", /must be an integer >= 1, got "ten"/],
-    ["training: { epochs: 0 }", "training.epochs", /must be an integer >= 1, got 0/],
-    ["training: { epochs: 2.5 }", "training.epochs", /an integer >= 1, got 2\.5/],
-    ["training: { batch_size: -1 }", "training.batch_size", /an integer >= 1/],
+    [
+      "training: { epochs: ten }",
+      "training.epochs",
+      /must be an integer from 1 to 1000000, got "ten"/,
+    ],
+    ["training: { epochs: 0 }", "training.epochs", /must be an integer from 1 to 1000000, got 0/],
+    ["training: { epochs: 2.5 }", "training.epochs", /an integer from 1 to 1000000, got 2\.5/],
+    ["training: { batch_size: -1 }", "training.batch_size", /an integer from 1 to 1000000/],
     ["training: { lr: 0 }", "training.lr", /must be a number > 0, got 0/],
     ["training: { lr: fast }", "training.lr", /a number > 0, got "fast"/],
     ["training: { optimizer: rmsprop }", "training.optimizer", /one of adam, sgd, got "rmsprop"/],
@@ -133,21 +180,29 @@ Deno.test("every error names the file, the dotted field and what was expected", 
     ["data: { name: mnist, subset: -5 }", "data.subset", /an integer from 0 to 60000, got -5/],
     ["data: { name: mnist, probe_size: 20000 }", "data.probe_size", /from 0 to 10000/],
     ["data: { name: file }", "data.path", /must be a non-empty string, got nothing/],
-    ["model: { hidden: [10, 0] }", "model.hidden[1]", /an integer >= 1, got 0/],
+    ["model: { hidden: [10, 0] }", "model.hidden[1]", /an integer from 1 to 10000, got 0/],
     ["model: { hidden: 10 }", "model.hidden", /a list of integers >= 1/],
     ["model: { activation: tan }", "model.activation", /did you mean "tanh"/],
     ["model: { type: rnn }", "model.type", /one of mlp, cnn/],
     ["model: { init: xavier }", "model.init", /one of reference, tfjs/],
-    ["model: { type: cnn, conv: [{ filters: 4 }] }", "model.conv[0].kernel", /an integer >= 1/],
+    [
+      "model: { type: cnn, conv: [{ filters: 4 }] }",
+      "model.conv[0].kernel",
+      /an integer from 1 to 64/,
+    ],
     ["model: { type: cnn, conv: [] }", "model.conv", /at least one/],
-    ["schedule: { type: log, points: 0 }", "schedule.points", /an integer >= 1/],
+    ["schedule: { type: log, points: 0 }", "schedule.points", /an integer from 1 to 1000000/],
     ["schedule: { type: list }", "schedule.epochs", /a list of epochs/],
-    ["schedule: { type: list, epochs: [1, -2] }", "schedule.epochs[1]", /an integer >= 0/],
-    ["schedule: { type: every, every: 0 }", "schedule.every", /an integer >= 1/],
-    ["seeds: 0", "seeds", /a count n >= 1 \(seeds 0\.\.n-1\) or a list/],
-    ["seeds: []", "seeds", /a count n >= 1/],
+    [
+      "schedule: { type: list, epochs: [1, -2] }",
+      "schedule.epochs[1]",
+      /an integer from 0 to 999999/,
+    ],
+    ["schedule: { type: every, every: 0 }", "schedule.every", /an integer from 1 to 1000000/],
+    ["seeds: 0", "seeds", /a count n from 1 to 10000 \(seeds 0\.\.n-1\) or a list/],
+    ["seeds: []", "seeds", /a count n from 1 to 10000/],
     ["seeds: [0, 1, 0]", "seeds[2]", /seed 0 is listed twice/],
-    ["seeds: [0, -1]", "seeds[1]", /an integer >= 0/],
+    ["seeds: [0, -1]", "seeds[1]", /an integer from 0 to 2147483647/],
     ["backend: gpu", "backend", /one of wasm, cpu, webgpu, got "gpu"/],
     ["engine: fast", "engine", /one of auto, fused, tfjs/],
     ["engine: fused\nmodel: { type: cnn }", "engine", /fused trains MLPs only/],
@@ -174,7 +229,7 @@ Deno.test("every error names the file, the dotted field and what was expected", 
   // the brief's example, word for word (plus the line)
   assert.equal(
     configError("training:\n  epochs: ten\n").message,
-    'run.yaml: training.epochs: must be an integer >= 1, got "ten" (line 2)',
+    'run.yaml: training.epochs: must be an integer from 1 to 1000000, got "ten" (line 2)',
   );
 });
 
@@ -216,7 +271,8 @@ Deno.test("YAML syntax errors give the file and line", () => {
 
 Deno.test("configToYaml reads back to the same config", () => {
   const texts = [
-    "",
+    "{}",
+    "plugin_timeout_s: 90",
     "data: { name: mnist, subset: 100, test_subset: 50, probe_size: 20 }\nengine: tfjs\n" +
     "model: { type: cnn, conv: [{ filters: 2, kernel: 3 }, { filters: 4, kernel: 3 }], dense: [] }",
     "data: { name: file, path: 'a b/x.npz', train_fraction: 0.5 }\nseeds: [5, 2]",

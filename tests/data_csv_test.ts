@@ -97,6 +97,31 @@ Deno.test("load file: .csv with the first rows as training set", async () => {
   }
 });
 
+Deno.test("load file: labels count by value (5000000 is a class, not 5000001 of them)", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/ids.csv`;
+    const labels = [7, 5000000, 7, 3, 5000000];
+    Deno.writeTextFileSync(path, labels.map((y, i) => `${i},${y}`).join("\n") + "\n");
+    const ds = await loadDataset({ name: "file", path, trainFraction: 0.6 }, 0);
+    assert.equal(ds.numClasses, 3);
+    assert.deepEqual(ds.info.classes, [3, 7, 5000000]);
+    assert.deepEqual([...ds.yTrain], [1, 2, 1]);
+    assert.deepEqual([...ds.yTest], [0, 2]);
+    assert.deepEqual([...ds.probe.y], [1, 2, 1, 0, 2]);
+    // more than 10000 distinct values: ids, not classes
+    const many = `${dir}/many.csv`;
+    Deno.writeTextFileSync(many, Array.from({ length: 10001 }, (_, i) => `0,${i}`).join("\n"));
+    await rejectsLens(
+      loadDataset({ name: "file", path: many, trainFraction: 0.8 }, 0),
+      "many.csv",
+      "more than 10000 distinct values",
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("load file: .npy inputs with a .npy label file", async () => {
   const ds = await loadDataset(
     { name: "file", path: fix("inputs_4x3.npy"), labels: fix("labels_4.npy"), trainFraction: 0.5 },

@@ -11,6 +11,8 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { LensError } from "../core/errors.ts";
 import { newRunId, openStore, processAlive } from "../core/store.ts";
+import { APPLICATION_ID, SCHEMA_VERSION } from "../core/store_file.ts";
+import { existsSync } from "node:fs";
 import type { ResultFilter, ResultRecord, Store } from "../core/types.ts";
 
 async function tempDb(): Promise<{ dir: string; path: string }> {
@@ -378,8 +380,144 @@ Deno.test("a file that is not a database is refused with its path", async () => 
     assert.throws(
       () => openStore(path),
       (e: unknown) =>
-        e instanceof LensError && e.file === path && /not a layerlens run database/.test(e.message),
+        e instanceof LensError && e.file === path &&
+        /damaged: it is not a SQLite database/.test(e.message),
     );
+    assert.equal(await Deno.readTextFile(path), "this is not sqlite ".repeat(100));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A new store at `path` holding one run; returns the run's id. */
+function storeWithRun(path: string): string {
+  const store = openStore(path);
+  const id = store.createRun(RUN);
+  store.close();
+  return id;
+}
+
+/** The integer value of `PRAGMA name` in `db`. */
+function pragma(db: DatabaseSync, name: string): number {
+  return Number((db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]);
+}
+
+/** Asserts that opening `path` (read-only or not) throws a store error matching `re`, file unchanged. */
+function refusedUntouched(path: string, re: RegExp): void {
+  const before = Deno.readFileSync(path);
+  for (const readOnly of [true, false]) {
+    assert.throws(
+      () => openStore(path, { readOnly }),
+      (e: unknown) =>
+        e instanceof LensError && e.code === "store" && e.file === path &&
+        re.test(e.message),
+      `${path} readOnly=${readOnly}`,
+    );
+    assert.deepEqual(Deno.readFileSync(path), before, "the file is byte-identical");
+  }
+}
+
+Deno.test("a foreign SQLite file is refused and left byte for byte as it was", async () => {
+  const { dir, path } = await tempDb();
+  try {
+    const other = new DatabaseSync(path);
+    other.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
+    other.exec("INSERT INTO notes (text) VALUES ('mine')");
+    other.close();
+    refusedUntouched(path, /not a layerlens run database .*tables notes/);
+    const check = new DatabaseSync(path);
+    assert.equal(
+      (check.prepare("PRAGMA journal_mode").get() as { journal_mode: string })
+        .journal_mode,
+      "delete",
+    );
+    assert.deepEqual(
+      check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) =>
+        (r as { name: string }).name
+      ),
+      ["notes"],
+    );
+    check.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a store records its schema version; damaged, cut-short and newer files are refused", async () => {
+  const { dir, path } = await tempDb();
+  try {
+    const id = storeWithRun(path);
+    const raw = new DatabaseSync(path);
+    assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
+    assert.equal(pragma(raw, "application_id"), APPLICATION_ID);
+    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    raw.close();
+    // read-only: reads, and never writes
+    const before = Deno.readFileSync(path);
+    const ro = openStore(path, { readOnly: true });
+    assert.equal(ro.getRun(id)?.name, RUN.name);
+    assert.throws(() => ro.createRun(RUN));
+    ro.close();
+    assert.deepEqual(Deno.readFileSync(path), before);
+
+    // a dropped table is damage, not a reason to recreate it empty
+    const copy = join(dir, "dropped.db");
+    Deno.copyFileSync(path, copy);
+    const d = new DatabaseSync(copy);
+    d.exec("DROP TABLE results");
+    d.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    d.close();
+    refusedUntouched(copy, /damaged: table results is missing/);
+
+    // cut short: half of its pages
+    const cut = join(dir, "cut.db");
+    Deno.writeFileSync(cut, before.subarray(0, Math.floor(before.length / 2)));
+    refusedUntouched(cut, /damaged: it is cut short/);
+
+    // a newer schema
+    const newer = join(dir, "newer.db");
+    Deno.copyFileSync(path, newer);
+    const n = new DatabaseSync(newer);
+    n.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    n.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    n.close();
+    refusedUntouched(newer, new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than`));
+
+    // read-only never creates a database
+    const none = join(dir, "none.db");
+    assert.throws(
+      () => openStore(none, { readOnly: true }),
+      (e: unknown) =>
+        e instanceof LensError && e.code === "not_found" && /no such database/.test(e.message),
+    );
+    assert.equal(existsSync(none), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a database from before schema versions is read as is and migrated on write", async () => {
+  const { dir, path } = await tempDb();
+  try {
+    const id = storeWithRun(path);
+    // make it look like one written before versions: no id, no version, no models table
+    const raw = new DatabaseSync(path);
+    raw.exec("PRAGMA application_id = 0");
+    raw.exec("PRAGMA user_version = 0");
+    raw.exec("DROP TABLE models");
+    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    raw.close();
+    assert.throws(() => openStore(path, { readOnly: true }), /older layerlens \(no table models\)/);
+    const w = openStore(path);
+    assert.equal(w.getRun(id)?.name, RUN.name);
+    assert.equal(w.modelSeeds(id).length, 0);
+    w.close();
+    const ro = openStore(path, { readOnly: true });
+    assert.equal(ro.getRun(id)?.name, RUN.name);
+    ro.close();
+    const check = new DatabaseSync(path);
+    assert.equal(pragma(check, "user_version"), SCHEMA_VERSION);
+    check.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -26,7 +26,7 @@ async function withDb(fn: (db: string) => Promise<void>): Promise<void> {
 }
 
 Deno.test("keep_models: validated, false by default, read back from YAML", () => {
-  assert.equal(parseConfig("", "a.yaml").keepModels, undefined);
+  assert.equal(parseConfig("{}", "a.yaml").keepModels, undefined);
   assert.equal(parseConfig("keep_models: false", "a.yaml").keepModels, undefined);
   const c = parseConfig("keep_models: true\nseeds: 2", "a.yaml");
   assert.equal(c.keepModels, true);

@@ -117,7 +117,10 @@ Deno.test("a bad variant field names the file, the variant, the field and its li
   const e = sweepError(text);
   assert.equal(e.file, "s.yaml");
   assert.equal(e.field, "variants[1].model.hidden[1]");
-  assert.match(e.message, /^s\.yaml: variants\[1\]\.model\.hidden\[1\]: must be an integer >= 1/);
+  assert.match(
+    e.message,
+    /^s\.yaml: variants\[1\]\.model\.hidden\[1\]: must be an integer from 1 to 10000/,
+  );
   assert.match(e.message, /variant "bad-one", line 6/);
 
   const typo = sweepError("base: {}\nvariants:\n  - { name: x, modl: { hidden: [3] } }\n");
@@ -162,7 +165,7 @@ Deno.test("sweep-level errors: base, variants, names, thresholds, unknown keys",
     [
       "base: { training: { epochs: -3 } }\nvariants: [{ name: a }]\n",
       "base.training.epochs",
-      /must be an integer >= 1, got -3 \(line 1\)/,
+      /must be an integer from 1 to 1000000, got -3 \(line 1\)/,
     ],
   ];
   for (const [text, field, pattern] of cases) {

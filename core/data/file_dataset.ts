@@ -6,6 +6,7 @@
  */
 import { LensError } from "../errors.ts";
 import type { Dataset, DataSpec } from "../types.ts";
+import { classIndices } from "./class_labels.ts";
 import { parseCsv } from "./csv.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "./ndarray.ts";
 import { type NpyArray, readNpy } from "./npy.ts";
@@ -116,8 +117,10 @@ function loadCsv(spec: Extract<DataSpec, { name: "file" }>): Loaded {
  * - `.csv`: one sample a line, label last, optional header (see parseCsv).
  *
  * Inputs are flattened to `[N, d]` with `inputShape` = the trailing dims
- * (`[1]` for a vector); labels may be integer class indices or one-hot
- * rows; `numClasses` = max label + 1. Split: the first
+ * (`[1]` for a vector); labels may be integers >= 0 or one-hot rows, and
+ * are mapped to class indices 0..K-1 in ascending order of value (at most
+ * 10000 classes, class_labels.ts; `info.classes` keeps the original values,
+ * `numClasses` = K). Split: the first
  * `round(trainFraction * N)` rows in file order are the training set, the
  * rest the test set (shuffle the file beforehand for a random split); the
  * probe set is all N rows. Relative paths resolve against the working
@@ -167,22 +170,23 @@ export function loadFileDataset(spec: Extract<DataSpec, { name: "file" }>): Data
     });
   }
   const d = x.length / n;
-  let numClasses = 0;
-  for (let i = 0; i < n; i++) if (y[i] + 1 > numClasses) numClasses = y[i] + 1;
+  const { y: indices, classes } = classIndices(y, labelsFrom, "labels");
+  const numClasses = classes.length;
   return {
     name: `file:${spec.path}`,
     inputShape,
     numClasses,
     xTrain: x.slice(0, nTrain * d),
-    yTrain: y.slice(0, nTrain),
+    yTrain: indices.slice(0, nTrain),
     nTrain,
     xTest: x.slice(nTrain * d),
-    yTest: y.slice(nTrain),
+    yTest: indices.slice(nTrain),
     nTest: n - nTrain,
-    probe: { x, y, n },
+    probe: { x, y: indices, n },
     info: {
       provenance: spec.path,
       labels: labelsFrom,
+      classes,
       split: "first rows",
       trainFraction: f,
       nTrain,

@@ -49,23 +49,75 @@ export interface NpyArray {
 interface DtypeInfo {
   size: number;
   make: (buf: ArrayBuffer) => NpyData;
+  makeView: (buf: ArrayBuffer, offset: number, length: number) => NpyData;
   matches: (d: NpyData) => boolean;
 }
 
 const DTYPES: Record<string, DtypeInfo> = {
-  f4: { size: 4, make: (b) => new Float32Array(b), matches: (d) => d instanceof Float32Array },
-  f8: { size: 8, make: (b) => new Float64Array(b), matches: (d) => d instanceof Float64Array },
-  i1: { size: 1, make: (b) => new Int8Array(b), matches: (d) => d instanceof Int8Array },
-  u1: { size: 1, make: (b) => new Uint8Array(b), matches: (d) => d instanceof Uint8Array },
-  b1: { size: 1, make: (b) => new Uint8Array(b), matches: (d) => d instanceof Uint8Array },
-  i2: { size: 2, make: (b) => new Int16Array(b), matches: (d) => d instanceof Int16Array },
-  u2: { size: 2, make: (b) => new Uint16Array(b), matches: (d) => d instanceof Uint16Array },
-  i4: { size: 4, make: (b) => new Int32Array(b), matches: (d) => d instanceof Int32Array },
-  u4: { size: 4, make: (b) => new Uint32Array(b), matches: (d) => d instanceof Uint32Array },
-  i8: { size: 8, make: (b) => new BigInt64Array(b), matches: (d) => d instanceof BigInt64Array },
+  f4: {
+    size: 4,
+    make: (b) => new Float32Array(b),
+    makeView: (b, o, n) => new Float32Array(b, o, n),
+    matches: (d) => d instanceof Float32Array,
+  },
+  f8: {
+    size: 8,
+    make: (b) => new Float64Array(b),
+    makeView: (b, o, n) => new Float64Array(b, o, n),
+    matches: (d) => d instanceof Float64Array,
+  },
+  i1: {
+    size: 1,
+    make: (b) => new Int8Array(b),
+    makeView: (b, o, n) => new Int8Array(b, o, n),
+    matches: (d) => d instanceof Int8Array,
+  },
+  u1: {
+    size: 1,
+    make: (b) => new Uint8Array(b),
+    makeView: (b, o, n) => new Uint8Array(b, o, n),
+    matches: (d) => d instanceof Uint8Array,
+  },
+  b1: {
+    size: 1,
+    make: (b) => new Uint8Array(b),
+    makeView: (b, o, n) => new Uint8Array(b, o, n),
+    matches: (d) => d instanceof Uint8Array,
+  },
+  i2: {
+    size: 2,
+    make: (b) => new Int16Array(b),
+    makeView: (b, o, n) => new Int16Array(b, o, n),
+    matches: (d) => d instanceof Int16Array,
+  },
+  u2: {
+    size: 2,
+    make: (b) => new Uint16Array(b),
+    makeView: (b, o, n) => new Uint16Array(b, o, n),
+    matches: (d) => d instanceof Uint16Array,
+  },
+  i4: {
+    size: 4,
+    make: (b) => new Int32Array(b),
+    makeView: (b, o, n) => new Int32Array(b, o, n),
+    matches: (d) => d instanceof Int32Array,
+  },
+  u4: {
+    size: 4,
+    make: (b) => new Uint32Array(b),
+    makeView: (b, o, n) => new Uint32Array(b, o, n),
+    matches: (d) => d instanceof Uint32Array,
+  },
+  i8: {
+    size: 8,
+    make: (b) => new BigInt64Array(b),
+    makeView: (b, o, n) => new BigInt64Array(b, o, n),
+    matches: (d) => d instanceof BigInt64Array,
+  },
   u8: {
     size: 8,
     make: (b) => new BigUint64Array(b),
+    makeView: (b, o, n) => new BigUint64Array(b, o, n),
     matches: (d) => d instanceof BigUint64Array,
   },
 };
@@ -86,20 +138,37 @@ function fail(file: string, message: string, expected?: string): never {
 
 type PyValue = string | number | boolean | null | PyValue[] | { [k: string]: PyValue };
 
+/**
+ * Longest header accepted, in bytes (numpy's own reader refuses longer ones
+ * by default too): a plain dtype's header is under 200 bytes.
+ */
+export const MAX_NPY_HEADER_LENGTH = 10000;
+
+/** Deepest nesting of brackets accepted in a header (a plain one nests 2 deep). */
+export const MAX_NPY_HEADER_DEPTH = 16;
+
 function parsePyLiteral(text: string, file: string): PyValue {
   let i = 0;
-  const bad = (what: string): never =>
-    fail(
+  const bad = (what: string): never => {
+    const shown = text.trim();
+    return fail(
       file,
-      `malformed .npy header near character ${i}: ${what} in ${JSON.stringify(text.trim())}`,
+      `malformed .npy header near character ${i}: ${what} in ${
+        JSON.stringify(shown.length > 200 ? `${shown.slice(0, 200)}...` : shown)
+      }`,
       "a Python dict literal with keys descr, fortran_order, shape",
     );
+  };
   const skip = () => {
     while (i < text.length && /\s/.test(text[i])) i++;
   };
+  let depth = 0;
   const value = (): PyValue => {
     skip();
     const c = text[i];
+    if ((c === "{" || c === "(" || c === "[") && ++depth > MAX_NPY_HEADER_DEPTH) {
+      bad(`brackets nested more than ${MAX_NPY_HEADER_DEPTH} deep`);
+    }
     if (c === "{") {
       i++;
       const obj: { [k: string]: PyValue } = {};
@@ -107,6 +176,7 @@ function parsePyLiteral(text: string, file: string): PyValue {
         skip();
         if (text[i] === "}") {
           i++;
+          depth--;
           return obj;
         }
         const key = value();
@@ -128,6 +198,7 @@ function parsePyLiteral(text: string, file: string): PyValue {
         skip();
         if (text[i] === close) {
           i++;
+          depth--;
           return items;
         }
         items.push(value());
@@ -264,7 +335,9 @@ function fortranToC(
 
 /**
  * Parses the bytes of a `.npy` file. `file` is only used in error messages.
- * The data is copied, so the result does not alias `bytes`.
+ * The data is copied, so the result does not alias `bytes`, unless `adopt`
+ * is true: then `bytes` (which must not be used afterwards) may become the
+ * array's storage when its layout allows.
  *
  * @example
  * ```ts
@@ -272,11 +345,68 @@ function fortranToC(
  * console.log(a.dtype, a.shape); // "f4" [100, 12]
  * ```
  */
-export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
-  const notNpy = "a .npy file (numpy.save), which starts with \\x93NUMPY";
-  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) {
-    fail(file, "not a .npy file: the magic string \\x93NUMPY is missing", notNpy);
+export function parseNpy(bytes: Uint8Array, file = "<bytes>", adopt = false): NpyArray {
+  const head = readHeader(bytes, file);
+  if (head === undefined) {
+    if (bytes.length < 10) {
+      fail(file, "not a .npy file: the magic string \\x93NUMPY is missing", NOT_NPY);
+    }
+    const major = bytes[6];
+    if (major === 1 || bytes.length >= 12) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const claimed = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+      fail(file, `the .npy header claims ${claimed} bytes but the file ends first`, NOT_NPY);
+    }
+    fail(file, "the .npy file ends inside its header", NOT_NPY);
   }
+  const { header, offset, nbytes } = head!;
+  const info = DTYPES[header.dtype];
+  if (offset + nbytes > bytes.length) {
+    fail(
+      file,
+      `the .npy data is truncated: shape (${header.shape.join(", ")}) of ${header.dtype} needs ` +
+        `${nbytes} bytes, the file holds ${bytes.length - offset}`,
+      "a complete file",
+    );
+  }
+  const ownsAll = adopt && bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer;
+  const inPlace = ownsAll && !header.fortran && header.bigEndian !== LITTLE_ENDIAN &&
+    offset % info.size === 0;
+  let data: NpyData;
+  if (inPlace) {
+    // the caller hands over a buffer of its own: a view of it, no copy
+    data = info.makeView(bytes.buffer as ArrayBuffer, offset, nbytes / info.size);
+  } else {
+    // copy (also fixes alignment), then fix byte order and layout
+    let raw = bytes.slice(offset, offset + nbytes);
+    if (header.bigEndian === LITTLE_ENDIAN) byteSwap(raw, info.size);
+    if (header.fortran) raw = fortranToC(raw, header.shape, info.size);
+    data = info.make(raw.buffer);
+  }
+  if (header.dtype === "b1") {
+    const u = data as Uint8Array;
+    for (let k = 0; k < u.length; k++) if (u[k] > 1) u[k] = 1;
+  }
+  return { dtype: header.dtype, shape: header.shape, data };
+}
+
+const NOT_NPY = "a .npy file (numpy.save), which starts with \\x93NUMPY";
+
+/**
+ * The header of a `.npy` file at the start of `bytes`: where the data
+ * starts and how many bytes it declares; undefined while `bytes` ends
+ * before the header does (a stream reads on). Throws a {@link LensError}
+ * for anything that is not a supported header.
+ */
+function readHeader(
+  bytes: Uint8Array,
+  file: string,
+): { header: Header; offset: number; nbytes: number } | undefined {
+  const magic = Math.min(bytes.length, MAGIC.length);
+  if (MAGIC.slice(0, magic).some((b, k) => bytes[k] !== b)) {
+    fail(file, "not a .npy file: the magic string \\x93NUMPY is missing", NOT_NPY);
+  }
+  if (bytes.length < 10) return undefined;
   const major = bytes[6];
   const minor = bytes[7];
   if (![1, 2, 3].includes(major) || minor !== 0) {
@@ -289,38 +419,36 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
     headerLen = view.getUint16(8, true);
     start = 10;
   } else {
-    if (bytes.length < 12) fail(file, "the .npy file ends inside its header", notNpy);
+    if (bytes.length < 12) return undefined;
     headerLen = view.getUint32(8, true);
     start = 12;
   }
-  if (start + headerLen > bytes.length) {
-    fail(file, `the .npy header claims ${headerLen} bytes but the file ends first`, notNpy);
+  if (headerLen > MAX_NPY_HEADER_LENGTH) {
+    fail(
+      file,
+      `the .npy header is ${headerLen} bytes long, more than the ${MAX_NPY_HEADER_LENGTH} ` +
+        "accepted",
+      "a plain numeric array's header (under 200 bytes)",
+    );
   }
+  if (start + headerLen > bytes.length) return undefined;
   const decoder = new TextDecoder(major === 3 ? "utf-8" : "latin1");
   const headerText = decoder.decode(bytes.subarray(start, start + headerLen));
   const header = interpretHeader(parsePyLiteral(headerText, file), file);
-  const info = DTYPES[header.dtype];
   const count = header.shape.reduce((a, b) => a * b, 1);
-  const offset = start + headerLen;
-  const nbytes = count * info.size;
-  if (offset + nbytes > bytes.length) {
-    fail(
-      file,
-      `the .npy data is truncated: shape (${header.shape.join(", ")}) of ${header.dtype} needs ` +
-        `${nbytes} bytes, the file holds ${bytes.length - offset}`,
-      "a complete file",
-    );
-  }
-  // copy (also fixes alignment), then fix byte order and layout
-  let raw = bytes.slice(offset, offset + nbytes);
-  if (header.bigEndian === LITTLE_ENDIAN) byteSwap(raw, info.size);
-  if (header.fortran) raw = fortranToC(raw, header.shape, info.size);
-  const data = info.make(raw.buffer);
-  if (header.dtype === "b1") {
-    const u = data as Uint8Array;
-    for (let k = 0; k < u.length; k++) if (u[k] > 1) u[k] = 1;
-  }
-  return { dtype: header.dtype, shape: header.shape, data };
+  return { header, offset: start + headerLen, nbytes: count * DTYPES[header.dtype].size };
+}
+
+/**
+ * The size in bytes of the whole `.npy` file whose first bytes are
+ * `bytes`, as its header declares (header plus shape x element size);
+ * undefined while `bytes` ends before the header does. Throws a
+ * {@link LensError} for a header that is not a supported one. Used to
+ * bound what an archive entry may expand to before inflating it.
+ */
+export function npyDeclaredSize(bytes: Uint8Array, file = "<bytes>"): number | undefined {
+  const head = readHeader(bytes, file);
+  return head && head.offset + head.nbytes;
 }
 
 function normalizeDtype(dtype: string): string {
