@@ -29,7 +29,9 @@ export async function lens(args: string[], cwd?: string): Promise<LensResult> {
     env: { NO_COLOR: "1" },
   }).output();
   const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  // Deno itself says this when parallel tests start deno at once; it is not layerlens output
+  const stderr = dec.decode(out.stderr).replace(/^Blocking waiting for file lock[^\n]*\n/gm, "");
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr };
 }
 
 /** Calls `fn` with a fresh temporary folder and removes it afterwards. */

@@ -162,7 +162,7 @@ Deno.test("a CLI run killed with SIGKILL reads as interrupted in lens serve; its
     const cfg = join(dir, "long.yaml");
     await Deno.writeTextFile(
       cfg,
-      "name: victim\ndata: {name: tishby12}\nmodel: {hidden: [4, 3]}\ntraining: {epochs: 2000000}\n" +
+      "name: victim\ndata: {name: tishby12}\nmodel: {hidden: [4, 3]}\ntraining: {epochs: 1000000}\n" +
         "schedule: {type: every, every: 1000}\nseeds: [0]\nplugins: [grad-snr]\n",
     );
     const server = await startServe(["--db", db]);
