@@ -8,12 +8,14 @@ import { LensError } from "../core/errors.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
 import type { NpyArray } from "../core/data/npy.ts";
 import { readNpy } from "../core/data/npy.ts";
-import { readNpz } from "../core/data/npz.ts";
+import { readNpzDirect } from "../core/data/npz_direct.ts";
+import { createRegistry, type Registry } from "../core/registry.ts";
 import type { ActivationCache, PluginUse } from "../core/types.ts";
+import { loadLightBuiltins } from "../plugins/builtin_loaders.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
 import { formatInfoTable } from "./info_table.ts";
 import { lazyStore } from "./lazy_store.ts";
-import { loadRegistry } from "./load_plugins.ts";
+import { applyOverrides, parseOverride } from "./plugin_overrides.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { basename } from "node:path";
 
@@ -33,6 +35,8 @@ Options:
   --labels FILE        .npy of labels (required)
   --plugins LIST       comma-separated plugin ids (default mi-binned)
   --plugin FILE        load custom plugins from a .ts/.js file (repeatable)
+  --set P.OPT=VALUE    option OPT of plugin P (repeatable; P = * for every plugin
+                       with that option; VALUE is YAML), checked like a config's
   --name NAME          run name (default: the activation file's name)
   --db FILE            run database (default ./${DEFAULT_DB})
   --format F           table (default) or json (the tidy records)
@@ -40,7 +44,8 @@ Options:
 
 Example:
   # numpy: np.savez("acts.npz", dense_1=h1, dense_2=h2, output=p, epochs=np.array([0, 10, 100]))
-  deno task lens analyze --activations acts.npz --labels y.npy --plugins mi-binned,mi-kde
+  deno task lens analyze --activations acts.npz --labels y.npy --plugins mi-binned,mi-kde \\
+    --set mi-kde.noise_variance=0.05
 `;
 
 /** One layer's snapshots, checked. */
@@ -104,7 +109,7 @@ export function readActivations(actFile: string, labelFile: string): {
   numClasses: number;
   layers: string[];
 } {
-  const arrays = readNpz(actFile);
+  const arrays = readNpzDirect(actFile);
   const labels = toInt32Labels(readNpy(labelFile), labelFile, "labels");
   const layers: LayerArrays[] = [];
   for (const [name, a] of arrays) {
@@ -152,6 +157,19 @@ export function readActivations(actFile: string, labelFile: string): {
   return { snapshots, labels, numClasses, layers: layers.map((l) => l.name) };
 }
 
+/**
+ * The registry for `ids`: only those built-ins and what they require when
+ * all of them load without tfjs and no custom plugin file is given (the
+ * common case, which then starts without the training engine); otherwise
+ * every built-in plus the files' plugins.
+ */
+async function analyzeRegistry(ids: string[], files: string[]): Promise<Registry> {
+  const light = files.length ? undefined : await loadLightBuiltins(ids);
+  if (light) return createRegistry(light);
+  const { loadRegistry } = await import("./load_plugins.ts");
+  return await loadRegistry(files);
+}
+
 /** Runs `lens analyze`. */
 export async function main(args: string[]): Promise<number> {
   const { values } = parseFlags("analyze", args, {
@@ -159,6 +177,7 @@ export async function main(args: string[]): Promise<number> {
     labels: { type: "string" },
     plugins: { type: "string" },
     plugin: { type: "string", multiple: true },
+    set: { type: "string", multiple: true },
     name: { type: "string" },
     db: { type: "string" },
     format: { type: "string" },
@@ -178,10 +197,12 @@ export async function main(args: string[]): Promise<number> {
   const ids = (typeof values.plugins === "string" ? values.plugins : "mi-binned")
     .split(",").map((s) => s.trim()).filter(Boolean);
   const plugins: PluginUse[] = ids.map((id) => ({ id, options: {} }));
-  const registry = await loadRegistry(listFlag(values.plugin));
+  const registry = await analyzeRegistry(ids, listFlag(values.plugin));
+  const overrides = listFlag(values.set).map((o) => parseOverride(o, "analyze"));
+  applyOverrides(plugins, overrides, registry, "analyze");
   registry.resolve(plugins, { field: "--plugins" });
   const data = readActivations(actFile, labelFile);
-  const { analyzeActivations } = await import("../core/engine.ts");
+  const { analyzeActivations } = await import("../core/analyze_activations.ts");
   const db = dbPath(values.db);
   const store = lazyStore(db);
   try {

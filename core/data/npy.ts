@@ -48,24 +48,64 @@ export interface NpyArray {
 
 interface DtypeInfo {
   size: number;
-  make: (buf: ArrayBuffer) => NpyData;
+  make: (buf: ArrayBuffer, byteOffset?: number, length?: number) => NpyData;
   matches: (d: NpyData) => boolean;
 }
 
 const DTYPES: Record<string, DtypeInfo> = {
-  f4: { size: 4, make: (b) => new Float32Array(b), matches: (d) => d instanceof Float32Array },
-  f8: { size: 8, make: (b) => new Float64Array(b), matches: (d) => d instanceof Float64Array },
-  i1: { size: 1, make: (b) => new Int8Array(b), matches: (d) => d instanceof Int8Array },
-  u1: { size: 1, make: (b) => new Uint8Array(b), matches: (d) => d instanceof Uint8Array },
-  b1: { size: 1, make: (b) => new Uint8Array(b), matches: (d) => d instanceof Uint8Array },
-  i2: { size: 2, make: (b) => new Int16Array(b), matches: (d) => d instanceof Int16Array },
-  u2: { size: 2, make: (b) => new Uint16Array(b), matches: (d) => d instanceof Uint16Array },
-  i4: { size: 4, make: (b) => new Int32Array(b), matches: (d) => d instanceof Int32Array },
-  u4: { size: 4, make: (b) => new Uint32Array(b), matches: (d) => d instanceof Uint32Array },
-  i8: { size: 8, make: (b) => new BigInt64Array(b), matches: (d) => d instanceof BigInt64Array },
+  f4: {
+    size: 4,
+    make: (b, o, n) => new Float32Array(b, o, n),
+    matches: (d) => d instanceof Float32Array,
+  },
+  f8: {
+    size: 8,
+    make: (b, o, n) => new Float64Array(b, o, n),
+    matches: (d) => d instanceof Float64Array,
+  },
+  i1: {
+    size: 1,
+    make: (b, o, n) => new Int8Array(b, o, n),
+    matches: (d) => d instanceof Int8Array,
+  },
+  u1: {
+    size: 1,
+    make: (b, o, n) => new Uint8Array(b, o, n),
+    matches: (d) => d instanceof Uint8Array,
+  },
+  b1: {
+    size: 1,
+    make: (b, o, n) => new Uint8Array(b, o, n),
+    matches: (d) => d instanceof Uint8Array,
+  },
+  i2: {
+    size: 2,
+    make: (b, o, n) => new Int16Array(b, o, n),
+    matches: (d) => d instanceof Int16Array,
+  },
+  u2: {
+    size: 2,
+    make: (b, o, n) => new Uint16Array(b, o, n),
+    matches: (d) => d instanceof Uint16Array,
+  },
+  i4: {
+    size: 4,
+    make: (b, o, n) => new Int32Array(b, o, n),
+    matches: (d) => d instanceof Int32Array,
+  },
+  u4: {
+    size: 4,
+    make: (b, o, n) => new Uint32Array(b, o, n),
+    matches: (d) => d instanceof Uint32Array,
+  },
+  i8: {
+    size: 8,
+    make: (b, o, n) => new BigInt64Array(b, o, n),
+    matches: (d) => d instanceof BigInt64Array,
+  },
   u8: {
     size: 8,
-    make: (b) => new BigUint64Array(b),
+    make: (b, o, n) => new BigUint64Array(b, o, n),
     matches: (d) => d instanceof BigUint64Array,
   },
 };
@@ -264,7 +304,9 @@ function fortranToC(
 
 /**
  * Parses the bytes of a `.npy` file. `file` is only used in error messages.
- * The data is copied, so the result does not alias `bytes`.
+ * The result is a view of `bytes` (no copy) when its data is aligned for its
+ * dtype, little-endian and C-ordered; otherwise a copy. Callers that reuse
+ * `bytes` afterwards must copy the data themselves.
  *
  * @example
  * ```ts
@@ -311,9 +353,18 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
       "a complete file",
     );
   }
-  // copy (also fixes alignment), then fix byte order and layout
+  // a view of `bytes` when the data is aligned and needs no byte swap or
+  // reordering (no copy); otherwise a copy, then fix byte order and layout
+  const swap = header.bigEndian === LITTLE_ENDIAN;
+  if (
+    !swap && !header.fortran && header.dtype !== "b1" &&
+    (bytes.byteOffset + offset) % info.size === 0
+  ) {
+    const data = info.make(bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, count);
+    return { dtype: header.dtype, shape: header.shape, data };
+  }
   let raw = bytes.slice(offset, offset + nbytes);
-  if (header.bigEndian === LITTLE_ENDIAN) byteSwap(raw, info.size);
+  if (swap) byteSwap(raw, info.size);
   if (header.fortran) raw = fortranToC(raw, header.shape, info.size);
   const data = info.make(raw.buffer);
   if (header.dtype === "b1") {
