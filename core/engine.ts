@@ -31,7 +31,7 @@ import type {
 import { LAYERLENS_VERSION } from "./version.ts";
 
 // analysis of stored activations lives apart so that it loads without tfjs
-export { type AnalyzeOptions, analyzeActivations } from "./analyze_activations.ts";
+export { analyzeActivations, type AnalyzeOptions } from "./analyze_activations.ts";
 
 /** Progress of one seed at the end of an epoch. */
 export interface EpochProgress {
