@@ -2,9 +2,9 @@
  * `mi-kde`: kernel-density bounds on the information plane ([Saxe],
  * Kolchinsky & Tracey 2017; METHODS section 3). For every hook point (or
  * the `layers` chosen) at every sampled epoch it emits `ixt_upper`,
- * `ixt_lower`, `ity_upper`, `ity_lower` in bits (kde_mi.ts). Cost O(P^2 d)
- * per layer and epoch for P probe rows of d units; memory `block_size` x P
- * doubles for the distances plus O(P d).
+ * `ixt_lower`, `ity_upper`, `ity_lower` in bits (kde_mi.ts). Cost O(U^2 d)
+ * per layer and epoch for U distinct probe rows of d units (identical rows
+ * with the same label are one weighted point); memory O(P d).
  *
  * @module
  */
@@ -30,8 +30,8 @@ export const MI_KDE_OPTIONS: Record<string, OptionSpec> = {
     type: "integer",
     default: 64,
     min: 1,
-    description: "Rows per block of pairwise distances (memory block_size x P doubles: 2 MiB at " +
-      "64 x 4096); does not change the result",
+    description: "Points per chunk of pairwise distances (scratch memory block_size doubles); " +
+      "does not change the result",
   },
   layers: {
     type: "string[]",
