@@ -15,7 +15,6 @@ import { loadLightBuiltins } from "../plugins/builtin_loaders.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
 import { formatInfoTable } from "./info_table.ts";
 import { lazyStore } from "./lazy_store.ts";
-import { applyOverrides, parseOverride } from "./plugin_overrides.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { basename } from "node:path";
 
@@ -103,13 +102,13 @@ function snapshotEpochs(file: string, a: NpyArray | undefined, count: number): n
 }
 
 /** Reads and checks the activation and label files into snapshots. */
-export function readActivations(actFile: string, labelFile: string): {
+export async function readActivations(actFile: string, labelFile: string): Promise<{
   snapshots: { epoch: number; cache: ActivationCache }[];
   labels: Int32Array;
   numClasses: number;
   layers: string[];
-} {
-  const arrays = readNpzDirect(actFile);
+}> {
+  const arrays = await readNpzDirect(actFile);
   const labels = toInt32Labels(readNpy(labelFile), labelFile, "labels");
   const layers: LayerArrays[] = [];
   for (const [name, a] of arrays) {
@@ -198,10 +197,14 @@ export async function main(args: string[]): Promise<number> {
     .split(",").map((s) => s.trim()).filter(Boolean);
   const plugins: PluginUse[] = ids.map((id) => ({ id, options: {} }));
   const registry = await analyzeRegistry(ids, listFlag(values.plugin));
-  const overrides = listFlag(values.set).map((o) => parseOverride(o, "analyze"));
-  applyOverrides(plugins, overrides, registry, "analyze");
+  const sets = listFlag(values.set);
+  if (sets.length) {
+    // loaded only when used: it reads values as YAML
+    const { applyOverrides, parseOverride } = await import("./plugin_overrides.ts");
+    applyOverrides(plugins, sets.map((o) => parseOverride(o, "analyze")), registry, "analyze");
+  }
   registry.resolve(plugins, { field: "--plugins" });
-  const data = readActivations(actFile, labelFile);
+  const data = await readActivations(actFile, labelFile);
   const { analyzeActivations } = await import("../core/analyze_activations.ts");
   const db = dbPath(values.db);
   const store = lazyStore(db);

@@ -5,14 +5,14 @@
  * so that the numbers are aligned, and the array is a view of it (one pass
  * over the data, no copy of the whole file, no second copy per entry).
  * Anything else (deflated entries of `np.savez_compressed`, encrypted or
- * malformed archives) goes to {@link readNpz}, which reads the whole file
- * and names what is wrong. What it allocates is bounded by the file's size:
+ * malformed archives) goes to `readNpz` (npz.ts, loaded only then: fflate
+ * is not needed for stored archives), which reads the whole file and names
+ * what is wrong. What it allocates is bounded by the file's size:
  * a stored entry cannot be larger than the part of the file it lies in.
  *
  * @module
  */
 import { type NpyArray, parseNpy } from "./npy.ts";
-import { readNpz } from "./npz.ts";
 
 /** One entry of the central directory. */
 interface Entry {
@@ -143,11 +143,11 @@ function readEntry(file: Deno.FsFile, size: number, path: string, e: Entry): Npy
  * The arrays of an archive whose entries are all stored, read straight
  * from the file; `undefined` for any other archive (deflated, encrypted,
  * malformed, unreadable), which {@link readNpzDirect} then hands to
- * {@link readNpz}. Errors inside a well-formed entry (not a .npy) throw.
+ * `readNpz`. Errors inside a well-formed entry (not a .npy) throw.
  *
  * @example
  * ```ts
- * const arrays = readStoredNpz("acts.npz") ?? readNpz("acts.npz");
+ * const arrays = readStoredNpz("acts.npz"); // undefined for np.savez_compressed files
  * ```
  */
 export function readStoredNpz(path: string): Map<string, NpyArray> | undefined {
@@ -175,16 +175,16 @@ export function readStoredNpz(path: string): Map<string, NpyArray> | undefined {
 }
 
 /**
- * Reads an `.npz` file into arrays keyed by name, like {@link readNpz}
+ * Reads an `.npz` file into arrays keyed by name, like `readNpz` of npz.ts
  * (same names, same errors), reading stored entries straight into their
  * arrays.
  *
  * @example
  * ```ts
- * const arrays = readNpzDirect("acts.npz");
+ * const arrays = await readNpzDirect("acts.npz");
  * console.log([...arrays.keys()]); // ["dense_1", "dense_2", "output", "epochs"]
  * ```
  */
-export function readNpzDirect(path: string): Map<string, NpyArray> {
-  return readStoredNpz(path) ?? readNpz(path);
+export async function readNpzDirect(path: string): Promise<Map<string, NpyArray>> {
+  return readStoredNpz(path) ?? (await import("./npz.ts")).readNpz(path);
 }

@@ -1,0 +1,81 @@
+/**
+ * What mi-kde adds to the 12-bit information-plane protocol: the whole
+ * protocol (8000 epochs, 274 sampled epochs, 6 layers, N = 4096 probe rows)
+ * through the engine, plugins and store, once with [mi-binned, grad-snr]
+ * and once with [mi-binned, grad-snr, mi-kde] (KDE at every sampled epoch),
+ * same seeds. Goal: the second costs at most twice the first (KDE adds at
+ * most as much time again).
+ *
+ *   deno run -A bench/mi_kde_protocol.ts [--seeds 5] [--epochs 8000]
+ *
+ * Prints JSON lines: each run's wall time and plugin times, then the ratio.
+ */
+import { parseArgs } from "node:util";
+import { runExperiment } from "../core/engine.ts";
+import { createRegistry } from "../core/registry.ts";
+import { openStore } from "../core/store.ts";
+import type { RunConfig } from "../core/types.ts";
+import { builtinPlugins } from "../plugins/builtin.ts";
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "5" },
+    epochs: { type: "string", default: "8000" },
+  },
+});
+const seeds = Number(values.seeds), epochs = Number(values.epochs);
+
+async function protocol(plugins: string[]): Promise<Record<string, unknown>> {
+  const config: RunConfig = {
+    name: "bench-12bit-kde",
+    data: { name: "tishby12", split: "reference", trainFraction: 0.8 },
+    model: { type: "mlp", hidden: [10, 7, 5, 4, 3], activation: "tanh", init: "reference" },
+    training: { epochs, batchSize: 512, lr: 0.0004, optimizer: "adam", shuffle: false },
+    schedule: { type: "log", points: 400 },
+    seeds: Array.from({ length: seeds }, (_, i) => i),
+    backend: "wasm",
+    engine: "auto",
+    plugins: plugins.map((id) => ({ id, options: {} })),
+  };
+  const dir = await Deno.makeTempDir({ prefix: "mi_kde_protocol_" });
+  try {
+    const store = openStore(`${dir}/bench.db`);
+    const t0 = performance.now();
+    const outcome = await runExperiment({
+      config,
+      store,
+      registry: createRegistry(builtinPlugins()),
+    });
+    const wall = (performance.now() - t0) / 1000;
+    store.close();
+    const t = outcome.timings;
+    const plugin = (id: string) =>
+      t[`plugin:${id}_s`] === undefined ? undefined : +t[`plugin:${id}_s`].toFixed(2);
+    return {
+      bench: "mi_kde_protocol",
+      plugins: plugins.join(","),
+      seeds,
+      epochs,
+      wall_s: +wall.toFixed(2),
+      train_s: t.train_s === undefined ? undefined : +t.train_s.toFixed(2),
+      "mi-binned_s": plugin("mi-binned"),
+      "grad-snr_s": plugin("grad-snr"),
+      "mi-kde_s": plugin("mi-kde"),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const base = await protocol(["mi-binned", "grad-snr"]);
+console.log(JSON.stringify(base));
+const withKde = await protocol(["mi-binned", "grad-snr", "mi-kde"]);
+console.log(JSON.stringify(withKde));
+const ratio = (withKde.wall_s as number) / (base.wall_s as number);
+console.log(JSON.stringify({
+  bench: "mi_kde_protocol",
+  what: "ratio",
+  with_kde_over_without: +ratio.toFixed(3),
+  kde_added_over_protocol: +(ratio - 1).toFixed(3),
+  goal: "with_kde_over_without <= 2",
+}));
