@@ -17,12 +17,13 @@
  * Best of `--rounds` (shared cores: best, not mean).
  */
 import { parseArgs } from "node:util";
+import { configFromValue } from "../core/config.ts";
 import { tishby12Arrays } from "../core/data/tishby12.ts";
 import { runExperiment } from "../core/engine.ts";
 import { initDense } from "../core/model/init.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
-import type { ActivationCache, ActivationsEvent, Plugin, RunConfig } from "../core/types.ts";
+import type { ActivationCache, ActivationsEvent, Plugin } from "../core/types.ts";
 import { groupRows } from "../plugins/infoplane/distinct_rows.ts";
 import { kdeMi } from "../plugins/infoplane/kde_mi.ts";
 
@@ -148,17 +149,13 @@ async function protocolLayers(): Promise<
       },
     }),
   };
-  const config: RunConfig = {
+  // the config defaults are the 12-bit reference protocol
+  const config = configFromValue({
     name: "bench-kde-layers",
-    data: { name: "tishby12", split: "reference", trainFraction: 0.8 },
-    model: { type: "mlp", hidden: [10, 7, 5, 4, 3], activation: "tanh", init: "reference" },
-    training: { epochs: 8000, batchSize: 512, lr: 0.0004, optimizer: "adam", shuffle: false },
-    schedule: { type: "log", points: 400 },
     seeds: [0],
-    backend: "wasm",
-    engine: "auto",
     plugins: [{ id: capture.id, options: {} }],
-  };
+  }, "<bench>");
+
   const tmp = await Deno.makeTempDir({ prefix: "mi_kde_layers_" });
   try {
     const store = openStore(`${tmp}/bench.db`);

@@ -14,10 +14,10 @@
  * off the main thread is not in mi-kde_s), then the ratios.
  */
 import { parseArgs } from "node:util";
+import { configFromValue } from "../core/config.ts";
 import { runExperiment } from "../core/engine.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
-import type { RunConfig } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 
 const { values } = parseArgs({
@@ -33,17 +33,14 @@ async function protocol(
   plugins: string[],
   workers = 0,
 ): Promise<Record<string, unknown>> {
-  const config: RunConfig = {
+  // the config defaults are the 12-bit reference protocol
+  const config = configFromValue({
     name: "bench-12bit-kde",
-    data: { name: "tishby12", split: "reference", trainFraction: 0.8 },
-    model: { type: "mlp", hidden: [10, 7, 5, 4, 3], activation: "tanh", init: "reference" },
-    training: { epochs, batchSize: 512, lr: 0.0004, optimizer: "adam", shuffle: false },
-    schedule: { type: "log", points: 400 },
+    training: { epochs },
     seeds: Array.from({ length: seeds }, (_, i) => i),
-    backend: "wasm",
-    engine: "auto",
     plugins: plugins.map((id) => ({ id, options: id === "mi-kde" ? { workers } : {} })),
-  };
+  }, "<bench>");
+
   const dir = await Deno.makeTempDir({ prefix: "mi_kde_protocol_" });
   try {
     const store = openStore(`${dir}/bench.db`);

@@ -16,6 +16,9 @@ import { builtinPlugins } from "../plugins/builtin.ts";
 import { LIGHT_BUILTIN_LOADERS, loadLightBuiltins } from "../plugins/builtin_loaders.ts";
 import { CLI, lens, withDir } from "./cli_helpers.ts";
 
+/** `lens analyze` of the files {@link writeInputs} makes. */
+const ANALYZE = ["analyze", "--activations", "acts.npz", "--labels", "y.npy"];
+
 /** 2 snapshots of one 3-unit layer over 12 rows, and labels 0/1. */
 function writeInputs(dir: string) {
   const rows = 12, cols = 3;
@@ -29,7 +32,7 @@ function writeInputs(dir: string) {
 Deno.test("analyze --set: the run uses the option; bad overrides exit 2 with one line", async () => {
   await withDir(async (dir) => {
     const { h, y, rows, cols } = writeInputs(dir);
-    const base = ["analyze", "--activations", "acts.npz", "--labels", "y.npy", "--format", "json"];
+    const base = [...ANALYZE, "--format", "json"];
     const r = await lens([
       ...base,
       "--plugins",
@@ -41,31 +44,16 @@ Deno.test("analyze --set: the run uses the option; bad overrides exit 2 with one
     ], dir);
     assert.equal(r.code, 0, r.stderr);
     const recs = JSON.parse(r.stdout) as ResultRecord[];
+    const bounds = (epoch: number, s2: number) =>
+      kdeMi(h.subarray(epoch * rows * cols, (epoch + 1) * rows * cols), rows, cols, y, 2, s2, 64);
     for (const epoch of [0, 1]) {
-      const want = kdeMi(
-        h.subarray(epoch * rows * cols, (epoch + 1) * rows * cols),
-        rows,
-        cols,
-        y,
-        2,
-        0.02,
-        64,
-      );
+      const want = bounds(epoch, 0.02);
       const got = (m: string) =>
         recs.find((x) => x.plugin === "mi-kde" && x.epoch === epoch && x.metric === m)!.value;
       assert.equal(got("ixt_upper"), want.ixtUpper);
       assert.equal(got("ity_lower"), want.ityLower);
       // the default noise (0.1) gives other numbers: the override took effect
-      const dflt = kdeMi(
-        h.subarray(epoch * rows * cols, (epoch + 1) * rows * cols),
-        rows,
-        cols,
-        y,
-        2,
-        0.1,
-        64,
-      );
-      assert.notEqual(got("ixt_upper"), dflt.ixtUpper);
+      assert.notEqual(got("ixt_upper"), bounds(epoch, 0.1).ixtUpper);
     }
     assert.equal(recs.filter((x) => x.plugin === "mi-binned").length, 4, "2 epochs x (ixt, ity)");
 
@@ -104,11 +92,7 @@ Deno.test("analyze with array plugins loads no tfjs; with a tfjs plugin it does"
           "--config",
           fileURLToPath(new URL("../deno.json", import.meta.url)),
           join(dir, "probe.ts"),
-          "analyze",
-          "--activations",
-          "acts.npz",
-          "--labels",
-          "y.npy",
+          ...ANALYZE,
           "--plugins",
           plugins,
         ],

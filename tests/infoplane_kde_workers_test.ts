@@ -5,25 +5,15 @@
  * run_end.
  */
 import assert from "node:assert/strict";
+import { configFromValue } from "../core/config.ts";
 import { runExperiment } from "../core/engine.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
-import type { ActivationCache, PluginContext, ResultInput, RunConfig } from "../core/types.ts";
+import type { ActivationCache, ResultInput } from "../core/types.ts";
 import { createRng } from "../core/rng.ts";
 import { miKdePlugin } from "../plugins/infoplane/mi_kde_plugin.ts";
 import { liveKdeWorkers } from "../plugins/infoplane/kde_pool.ts";
-
-function fakeContext() {
-  const records: ResultInput[] = [];
-  const ctx: PluginContext = {
-    runId: "test",
-    emit: (rs) => records.push(...rs),
-    results: () => [],
-    log: () => {},
-    artifacts: new Map(),
-  };
-  return { ctx, records };
-}
+import { fakeContext } from "./plugin_context.ts";
 
 const key = (r: ResultInput) => `${r.seed} ${r.epoch} ${r.layer} ${r.metric}`;
 const sorted = (rs: ResultInput[]) =>
@@ -61,17 +51,15 @@ Deno.test("mi-kde workers: the main thread's records, by train_end; ended at run
 
 Deno.test("mi-kde workers in a 12-bit run: the same stored records as on the main thread", async () => {
   const run = async (workers: number) => {
-    const config: RunConfig = {
+    // the config defaults are the 12-bit reference protocol
+    const config = configFromValue({
       name: "kde-workers",
-      data: { name: "tishby12", split: "reference", trainFraction: 0.8 },
-      model: { type: "mlp", hidden: [10, 7, 5, 4, 3], activation: "tanh", init: "reference" },
-      training: { epochs: 12, batchSize: 512, lr: 0.0004, optimizer: "adam", shuffle: false },
+      training: { epochs: 12 },
       schedule: { type: "log", points: 4 },
       seeds: [0, 1],
-      backend: "wasm",
-      engine: "auto",
       plugins: [{ id: "mi-kde", options: { workers, layers: ["dense_5", "output"] } }],
-    };
+    }, "<test>");
+
     const store = openStore(":memory:");
     try {
       const out = await runExperiment({ config, store, registry: createRegistry([miKdePlugin]) });
