@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { startWorkers } from "../../core/worker_rpc.ts";
 import type { KdeMi } from "./kde_mi.ts";
 
 /** One layer's inputs to kdeMi; `data` and `labels` are handed over (transferred). */
@@ -31,11 +32,6 @@ export interface KdePool {
   terminate(): void;
 }
 
-interface Pending {
-  resolve(v: KdeMi): void;
-  reject(e: Error): void;
-}
-
 let live = 0;
 
 /** KDE workers started by this module and not yet terminated (for leak checks). */
@@ -55,45 +51,16 @@ export function liveKdeWorkers(): number {
  */
 export function createKdePool(size: number): KdePool {
   const url = new URL("./kde_worker.ts", import.meta.url).href;
-  const pending: Map<number, Pending>[] = [];
-  const workers: Worker[] = [];
+  const rpc = startWorkers<KdeJob, KdeMi>(url, size, "KDE");
+  live += size;
   const inFlight = new Set<Promise<unknown>>();
-  let nextId = 1;
   let closed = false;
-  const failAll = (w: number, e: Error) => {
-    for (const p of pending[w].values()) p.reject(e);
-    pending[w].clear();
-  };
-  for (let w = 0; w < size; w++) {
-    const worker = new Worker(url, { type: "module" });
-    live++;
-    pending.push(new Map());
-    worker.onmessage = (
-      e: MessageEvent<{ id: number; ok: boolean; result?: KdeMi; error?: string }>,
-    ) => {
-      const p = pending[w].get(e.data.id);
-      if (!p) return;
-      pending[w].delete(e.data.id);
-      if (e.data.ok) p.resolve(e.data.result!);
-      else p.reject(new Error(`KDE worker ${w}: ${e.data.error}`));
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      failAll(w, new Error(`KDE worker ${w} failed: ${e.message}`));
-    };
-    workers.push(worker);
-  }
   return {
     size,
     run(job) {
-      if (closed) return Promise.reject(new Error("KDE workers already terminated"));
       let w = 0;
-      for (let k = 1; k < size; k++) if (pending[k].size < pending[w].size) w = k;
-      const id = nextId++;
-      const p = new Promise<KdeMi>((resolve, reject) => {
-        pending[w].set(id, { resolve, reject });
-        workers[w].postMessage({ id, job }, [job.data.buffer, job.labels.buffer] as ArrayBuffer[]);
-      });
+      for (let k = 1; k < size; k++) if (rpc.owed(k) < rpc.owed(w)) w = k;
+      const p = rpc.call(w, job, [job.data.buffer, job.labels.buffer] as ArrayBuffer[]);
       const settled = p.then(() => {}, () => {}).finally(() => inFlight.delete(settled));
       inFlight.add(settled);
       return p;
@@ -104,11 +71,8 @@ export function createKdePool(size: number): KdePool {
     terminate() {
       if (closed) return;
       closed = true;
-      for (let w = 0; w < size; w++) {
-        workers[w].terminate();
-        live--;
-        failAll(w, new Error("KDE workers terminated"));
-      }
+      rpc.terminate();
+      live -= size;
     },
   };
 }

@@ -10,8 +10,8 @@ import { errorMessage } from "../../core/errors.ts";
 import { kdeMi } from "./kde_mi.ts";
 import type { KdeJob } from "./kde_pool.ts";
 
-self.onmessage = (e: MessageEvent<{ id: number; job: KdeJob }>) => {
-  const { id, job } = e.data;
+self.onmessage = (e: MessageEvent<{ id: number; req: KdeJob }>) => {
+  const { id, req: job } = e.data;
   try {
     const result = kdeMi(
       job.data,
