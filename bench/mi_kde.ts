@@ -6,15 +6,25 @@
  * hand-written log-sum-exp per row, class sub-matrices as in [Saxe]'s
  * code) in float64 and in float32.
  *
- *   deno run -A bench/mi_kde.ts [--seed 0] [--rounds 3] [--s2 0.1] [--block 64]
+ *   deno run -A bench/mi_kde.ts [--seed 0] [--rounds 3] [--s2 0.1] [--block 64] [--no-trained]
  *
  * Prints JSON lines: ours, the peer (both precisions), and the ratio with
  * the largest difference of the four bounds against the float64 peer.
+ * Then (unless `--no-trained`) the time per layer at the first and the last
+ * sampled epoch of one seed of the 12-bit protocol (8000 epochs, trained
+ * here first), with each layer's number of distinct rows: saturated layers
+ * repeat rows late in training, and kde_mi.ts weighs them instead.
  * Best of `--rounds` (shared cores: best, not mean).
  */
 import { parseArgs } from "node:util";
+import { configFromValue } from "../core/config.ts";
 import { tishby12Arrays } from "../core/data/tishby12.ts";
+import { runExperiment } from "../core/engine.ts";
 import { initDense } from "../core/model/init.ts";
+import { createRegistry } from "../core/registry.ts";
+import { openStore } from "../core/store.ts";
+import type { ActivationCache, ActivationsEvent, Plugin } from "../core/types.ts";
+import { groupRows } from "../plugins/infoplane/distinct_rows.ts";
 import { kdeMi } from "../plugins/infoplane/kde_mi.ts";
 
 const { values } = parseArgs({
@@ -23,6 +33,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "5" },
     s2: { type: "string", default: "0.1" },
     block: { type: "string", default: "64" },
+    "no-trained": { type: "boolean", default: false },
   },
 });
 const N = 4096, D = 10;
@@ -113,4 +124,68 @@ try {
   });
 } finally {
   await Deno.remove(dir, { recursive: true });
+}
+
+/** The activations of seed 0 at its first and last sampled epoch of the 12-bit protocol. */
+async function protocolLayers(): Promise<
+  { epoch: number; cache: ActivationCache; labels: Int32Array }[]
+> {
+  const kept: { epoch: number; cache: ActivationCache; labels: Int32Array }[] = [];
+  let last = -1;
+  const capture: Plugin = {
+    id: "capture-activations",
+    description: "keeps copies of the first and last sampled epoch (bench only)",
+    options: {},
+    consumes: ["activations"],
+    emits: [],
+    setup: () => ({
+      activations: (e: ActivationsEvent) => {
+        if (e.seed !== 0 || (kept.length && e.epoch <= last)) return;
+        last = e.epoch;
+        const cache: ActivationCache = new Map();
+        for (const [k, a] of e.cache) cache.set(k, { ...a, data: a.data.slice() });
+        if (kept.length === 2) kept.pop();
+        kept.push({ epoch: e.epoch, cache, labels: e.labels.slice() });
+      },
+    }),
+  };
+  // the config defaults are the 12-bit reference protocol
+  const config = configFromValue({
+    name: "bench-kde-layers",
+    seeds: [0],
+    plugins: [{ id: capture.id, options: {} }],
+  }, "<bench>");
+
+  const tmp = await Deno.makeTempDir({ prefix: "mi_kde_layers_" });
+  try {
+    const store = openStore(`${tmp}/bench.db`);
+    await runExperiment({ config, store, registry: createRegistry([capture]) });
+    store.close();
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+  return kept;
+}
+
+if (!values["no-trained"]) {
+  for (const { epoch, cache, labels } of await protocolLayers()) {
+    for (const [layer, a] of cache) {
+      let ms = Infinity;
+      for (let r = 0; r < rounds; r++) {
+        const t0 = performance.now();
+        kdeMi(a.data, a.rows, a.cols, labels, 2, s2, block);
+        ms = Math.min(ms, performance.now() - t0);
+      }
+      console.log(JSON.stringify({
+        bench: "mi_kde",
+        what: "layer",
+        epoch,
+        layer,
+        rows: a.rows,
+        dims: a.cols,
+        distinct_rows: groupRows(a.data, a.rows, a.cols, labels).count,
+        ms: +ms.toFixed(1),
+      }));
+    }
+  }
 }

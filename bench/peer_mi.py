@@ -15,6 +15,13 @@ Inputs are raw little-endian files written by the TS bench:
   --labels int32, rows labels
 Prints one JSON line: best wall time over --repeat runs and the values.
 
+make-npz / analyze (bench/analyze_process.ts, the whole `lens analyze`
+process against this whole script): make-npz writes an np.savez file of
+--snapshots snapshots of a 12-bit tanh net (inputs: the 4096 12-bit
+patterns; weights scaled up with the snapshot index, so later snapshots
+saturate like a trained net) and a labels .npy; analyze loads the file and
+prints the binned I(X;T), I(T;Y) of every layer at every snapshot.
+
     /usr/bin/python3 bench/peer_mi.py binned --acts a.f32 --labels y.i32 \
         --rows 4096 --widths 10,7,5,4,3,2 --repeat 5
     /usr/bin/python3 bench/peer_mi.py kde --acts a.f32 --labels y.i32 \
@@ -71,13 +78,46 @@ def kde_mi(h, y, s2):
     return (-up_all / ln2, -low_all / ln2, (up_cls - up_all) / ln2, (low_cls - low_all) / ln2)
 
 
+def make_npz(out, labels_out, snapshots, widths, seed):
+    rng = np.random.default_rng(seed)
+    x = ((np.arange(4096)[:, None] >> np.arange(12)[None, :]) & 1).astype(np.float64) * 2 - 1
+    y = (rng.random(4096) < 0.5).astype(np.int64)
+    sizes = [12] + widths
+    ws = [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(sizes[:-1], sizes[1:])]
+    layers = {f"layer_{k + 1}": np.empty((snapshots, 4096, w), np.float32)
+              for k, w in enumerate(widths)}
+    for s in range(snapshots):
+        h = x
+        for k, w in enumerate(ws):
+            h = np.tanh(h @ (w * (1 + 4 * s / max(1, snapshots - 1))))
+            layers[f"layer_{k + 1}"][s] = h
+    np.savez(out, epochs=np.arange(snapshots) * 10, **layers)
+    np.save(labels_out, y)
+
+
+def analyze(npz, labels, bins):
+    """The whole analysis of a saved file, as a numpy user would write it."""
+    y = np.load(labels)
+    edges = np.linspace(-1, 1, bins).astype(np.float32)
+    f = np.load(npz)
+    names = [k for k in f.files if k != "epochs"]
+    arrays = {k: f[k] for k in names}
+    out = []
+    for s in range(arrays[names[0]].shape[0]):
+        out.append([binned_mi(arrays[k][s], y, edges) for k in names])
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["binned", "kde"])
-    p.add_argument("--acts", required=True)
+    p.add_argument("mode", choices=["binned", "kde", "make-npz", "analyze"])
+    p.add_argument("--npz")
+    p.add_argument("--snapshots", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--acts")
     p.add_argument("--labels", required=True)
-    p.add_argument("--rows", type=int, required=True)
-    p.add_argument("--widths", required=True)
+    p.add_argument("--rows", type=int)
+    p.add_argument("--widths", default="10,7,5,4,3,2")
     p.add_argument("--bins", type=int, default=30)
     p.add_argument("--s2", type=float, default=0.1)
     p.add_argument("--repeat", type=int, default=5)
@@ -85,6 +125,15 @@ def main():
                    help="kde arithmetic precision")
     a = p.parse_args()
     widths = [int(w) for w in a.widths.split(",")]
+    if a.mode == "make-npz":
+        make_npz(a.npz, a.labels, a.snapshots, widths, a.seed)
+        return
+    if a.mode == "analyze":
+        vals = analyze(a.npz, a.labels, a.bins)
+        print(json.dumps({"peer": "numpy " + np.__version__, "mode": "analyze",
+                          "snapshots": len(vals), "ixt_last": [v[0] for v in vals[-1]],
+                          "ity_last": [v[1] for v in vals[-1]]}))
+        return
     flat = np.fromfile(a.acts, dtype="<f4")
     y = np.fromfile(a.labels, dtype="<i4").astype(np.int64)
     layers, off = [], 0

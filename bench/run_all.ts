@@ -95,6 +95,24 @@ const BENCHES: Bench[] = [
     }],
   },
   {
+    name: "mi_kde_protocol",
+    cmd: denoRun("./mi_kde_protocol.ts", "--epochs", epochs),
+    goals: [{
+      what: `12-bit protocol, 5 seeds (${epochs} epochs): with mi-kde / without`,
+      goal: "<= 2",
+      measured: (l) => `${num(find(l, "what", "ratio")?.with_kde_over_without)}`,
+    }],
+  },
+  {
+    name: "analyze_process",
+    cmd: denoRun("./analyze_process.ts"),
+    goals: [{
+      what: "lens analyze, 100 snapshots x 6 layers x 4096 rows, mi-binned (whole process)",
+      goal: "<= 0.25 x numpy script",
+      measured: (l) => `${num(find(l, "what", "ratio")?.ours_over_peer)} x numpy`,
+    }],
+  },
+  {
     name: "protocol_12bit",
     cmd: async () => [
       deno,

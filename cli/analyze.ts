@@ -9,12 +9,13 @@ import { classIndices, singleClassNote } from "../core/data/class_labels.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
 import type { NpyArray } from "../core/data/npy.ts";
 import { readNpy } from "../core/data/npy.ts";
-import { readNpz } from "../core/data/npz.ts";
+import { readNpzDirect } from "../core/data/npz_direct.ts";
+import { createRegistry, type Registry } from "../core/registry.ts";
 import type { ActivationCache, PluginUse } from "../core/types.ts";
+import { loadLightBuiltins } from "../plugins/builtin_loaders.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
 import { formatInfoTable } from "./info_table.ts";
 import { lazyStore } from "./lazy_store.ts";
-import { loadRegistry } from "./load_plugins.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { basename } from "node:path";
 
@@ -35,6 +36,8 @@ Options:
   --labels FILE        .npy of labels (required)
   --plugins LIST       comma-separated plugin ids (default mi-binned)
   --plugin FILE        load custom plugins from a .ts/.js file (repeatable)
+  --set P.OPT=VALUE    option OPT of plugin P (repeatable; P = * for every plugin
+                       with that option; VALUE is YAML), checked like a config's
   --name NAME          run name (default: the activation file's name)
   --db FILE            run database (default ./${DEFAULT_DB})
   --format F           table (default) or json (the tidy records)
@@ -42,7 +45,8 @@ Options:
 
 Example:
   # numpy: np.savez("acts.npz", dense_1=h1, dense_2=h2, output=p, epochs=np.array([0, 10, 100]))
-  deno task lens analyze --activations acts.npz --labels y.npy --plugins mi-binned,mi-kde
+  deno task lens analyze --activations acts.npz --labels y.npy --plugins mi-binned,mi-kde \\
+    --set mi-kde.noise_variance=0.05
 `;
 
 /** One layer's snapshots, checked. */
@@ -100,15 +104,15 @@ function snapshotEpochs(file: string, a: NpyArray | undefined, count: number): n
 }
 
 /** Reads and checks the activation and label files into snapshots. */
-export function readActivations(actFile: string, labelFile: string): {
+export async function readActivations(actFile: string, labelFile: string): Promise<{
   snapshots: { epoch: number; cache: ActivationCache }[];
   labels: Int32Array;
   numClasses: number;
   /** The original label of each class index (labels are mapped to 0..K-1 by value). */
   classes: number[];
   layers: string[];
-} {
-  const arrays = readNpz(actFile);
+}> {
+  const arrays = await readNpzDirect(actFile);
   const { y: labels, classes } = classIndices(
     toInt32Labels(readNpy(labelFile), labelFile, "labels"),
     labelFile,
@@ -164,6 +168,19 @@ export function readActivations(actFile: string, labelFile: string): {
   };
 }
 
+/**
+ * The registry for `ids`: only those built-ins and what they require when
+ * all of them load without tfjs and no custom plugin file is given (the
+ * common case, which then starts without the training engine); otherwise
+ * every built-in plus the files' plugins.
+ */
+async function analyzeRegistry(ids: string[], files: string[]): Promise<Registry> {
+  const light = files.length ? undefined : await loadLightBuiltins(ids);
+  if (light) return createRegistry(light);
+  const { loadRegistry } = await import("./load_plugins.ts");
+  return await loadRegistry(files);
+}
+
 /** Runs `lens analyze`. */
 export async function main(args: string[]): Promise<number> {
   const { values } = parseFlags("analyze", args, {
@@ -171,6 +188,7 @@ export async function main(args: string[]): Promise<number> {
     labels: { type: "string" },
     plugins: { type: "string" },
     plugin: { type: "string", multiple: true },
+    set: { type: "string", multiple: true },
     name: { type: "string" },
     db: { type: "string" },
     format: { type: "string" },
@@ -190,12 +208,18 @@ export async function main(args: string[]): Promise<number> {
   const ids = (typeof values.plugins === "string" ? values.plugins : "mi-binned")
     .split(",").map((s) => s.trim()).filter(Boolean);
   const plugins: PluginUse[] = ids.map((id) => ({ id, options: {} }));
-  const registry = await loadRegistry(listFlag(values.plugin));
+  const registry = await analyzeRegistry(ids, listFlag(values.plugin));
+  const sets = listFlag(values.set);
+  if (sets.length) {
+    // loaded only when used: it reads values as YAML
+    const { applyOverrides, parseOverride } = await import("./plugin_overrides.ts");
+    applyOverrides(plugins, sets.map((o) => parseOverride(o, "analyze")), registry, "analyze");
+  }
   registry.resolve(plugins, { field: "--plugins" });
-  const data = readActivations(actFile, labelFile);
+  const data = await readActivations(actFile, labelFile);
   const note = singleClassNote(data.classes, labelFile);
   if (note) console.error(`note: ${note}`);
-  const { analyzeActivations } = await import("../core/engine.ts");
+  const { analyzeActivations } = await import("../core/analyze_activations.ts");
   const db = dbPath(values.db);
   const store = lazyStore(db);
   try {

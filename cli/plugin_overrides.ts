@@ -74,11 +74,15 @@ export function applyOverrides(
 
 /** The usage error for an override that matches no plugin of `plugins`. */
 export function unmatched(o: PluginOverride, plugins: PluginUse[], command: string): Error {
+  // analyze takes its plugins from --plugins, the other commands from a config
+  const [list, has] = command === "analyze"
+    ? ["--plugins", "--plugins has"]
+    : ["the config", "the config has"];
   return usageError(
     command,
     o.plugin === "*"
-      ? `--set *.${o.option}: no plugin of the config has the option "${o.option}"`
-      : `--set ${o.plugin}.${o.option}: the config has no plugin "${o.plugin}" ` +
+      ? `--set *.${o.option}: no plugin of ${list} has the option "${o.option}"`
+      : `--set ${o.plugin}.${o.option}: ${has} no plugin "${o.plugin}" ` +
         `(it has ${plugins.map((p) => p.id).join(", ") || "none"})`,
   );
 }

@@ -12,7 +12,6 @@
  */
 import { aggregateSeeds } from "./aggregate.ts";
 import { initBackend, tfVersions } from "./backend.ts";
-import { singleClassNote } from "./data/class_labels.ts";
 import { loadDataset } from "./data/load.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import { createPluginHost, type PluginHost } from "./plugin_host.ts";
@@ -24,13 +23,15 @@ import type {
   Dataset,
   LayerInfo,
   ModelHandle,
-  PluginUse,
   RunConfig,
   RunStatus,
   Store,
   Trainer,
 } from "./types.ts";
 import { LAYERLENS_VERSION } from "./version.ts";
+
+// analysis of stored activations lives apart so that it loads without tfjs
+export { analyzeActivations, type AnalyzeOptions } from "./analyze_activations.ts";
 
 /** Progress of one seed at the end of an epoch. */
 export interface EpochProgress {
@@ -130,11 +131,6 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     datasets.set(seed, perSeed ? await loadDataset(config.data, seed) : shared!);
   }
   const tLoad = performance.now();
-  const oneClass = [...datasets.values()].find((d) => d.numClasses === 1);
-  if (oneClass) {
-    const classes = oneClass.info?.classes;
-    log(singleClassNote(Array.isArray(classes) ? classes : [0], oneClass.name)!);
-  }
 
   const runId = store.createRun({
     id: opts.runId,
@@ -145,14 +141,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     engine,
     versions: versions(),
   });
-  const host = await createPluginHost({
-    runId,
-    store,
-    resolved,
-    log,
-    timeoutS: config.pluginTimeoutS,
-    signal: opts.signal,
-  });
+  const host = await createPluginHost({ runId, store, resolved, log });
   const timings: Record<string, number> = { load_s: (tLoad - t0) / 1000 };
   const trainers: Trainer[] = [];
   let status: RunStatus = "completed";
@@ -362,124 +351,4 @@ async function trainGroup(
   }
   host.flush();
   return { trainS, captureS, aborted: false };
-}
-
-/** Options of {@link analyzeActivations}. */
-export interface AnalyzeOptions {
-  /** Name of the run to store. */
-  name: string;
-  /** One activation cache per snapshot, in epoch order. */
-  snapshots: { epoch: number; cache: ActivationCache }[];
-  /** Class label of each activation row (every snapshot has one row per label). */
-  labels: Int32Array;
-  /** Number of classes. */
-  numClasses: number;
-  /** Plugins to run (those needing training events are skipped). */
-  plugins: PluginUse[];
-  /** Where the run and its records are stored. */
-  store: Store;
-  /** Registry that resolves the plugins. */
-  registry: Registry;
-  /** Where the activations came from (files), recorded as the run's config. */
-  source: Record<string, unknown>;
-  /** Lines for the user. */
-  log?: (message: string) => void;
-  /** Seconds a plugin's setup or handler may take (default: one hour). */
-  pluginTimeoutS?: number;
-}
-
-/** Events an analysis of stored activations can offer. */
-const ANALYZE_EVENTS = new Set(["run_start", "activations", "run_end"]);
-
-/**
- * Runs the plugins over activations exported from any framework (no
- * training): each snapshot becomes an `activations` event of seed 0.
- * Plugins that need training events (e.g. `grad-snr`) are skipped with a
- * note, and so are plugins that require a skipped one.
- */
-export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutcome> {
-  const log = opts.log ?? (() => {});
-  const resolvedAll = opts.registry.resolve(opts.plugins, { field: "plugins" });
-  const skipped = new Set<string>();
-  const resolved = resolvedAll.filter(({ plugin }) => {
-    const usable = plugin.consumes.some((h) => ANALYZE_EVENTS.has(h)) &&
-      !(plugin.requires ?? []).some((r) => skipped.has(r));
-    if (!usable) {
-      skipped.add(plugin.id);
-      log(`skipping ${plugin.id}: it needs training events (${plugin.consumes.join(", ")})`);
-    }
-    return usable;
-  });
-  const first = opts.snapshots[0]?.cache;
-  if (!first) {
-    throw new LensError("no activation snapshots to analyze", { code: "data" });
-  }
-  for (const { epoch, cache } of opts.snapshots) {
-    for (const [name, a] of cache) {
-      if (a.rows !== opts.labels.length) {
-        throw new LensError(
-          `layer ${name} at epoch ${epoch} has ${a.rows} rows but there are ${opts.labels.length} labels`,
-          { code: "data", field: name, expected: "one row per label" },
-        );
-      }
-    }
-  }
-  const t0 = performance.now();
-  const runId = opts.store.createRun({
-    name: opts.name,
-    config: { name: opts.name, analyze: opts.source, plugins: opts.plugins },
-    seeds: [0],
-    backend: "none",
-    engine: "analyze",
-    versions: versions(),
-  });
-  const host = await createPluginHost({
-    runId,
-    store: opts.store,
-    resolved,
-    log,
-    timeoutS: opts.pluginTimeoutS,
-  });
-  try {
-    const layers: LayerInfo[] = [...first].map(([name, a], i, all) => ({
-      name,
-      kind: i === all.length - 1 ? "output" : "dense",
-      units: a.cols,
-      activation: "unknown",
-      hasWeights: false,
-    }));
-    const epochs = opts.snapshots.map((s) => s.epoch);
-    await host.dispatch("run_start", {
-      runId,
-      config: { name: opts.name } as unknown as RunConfig,
-      layers,
-      sampledEpochs: epochs,
-      dataset: {
-        name: opts.name,
-        numClasses: opts.numClasses,
-        nTrain: 0,
-        nTest: 0,
-        nProbe: opts.labels.length,
-      },
-    });
-    for (const { epoch, cache } of opts.snapshots) {
-      await host.dispatch("activations", {
-        seed: 0,
-        epoch,
-        cache,
-        labels: opts.labels,
-        numClasses: opts.numClasses,
-      });
-      host.flush();
-    }
-    await host.dispatch("run_end", { runId });
-    host.flush();
-    const timings = { ...host.timings(), total_s: (performance.now() - t0) / 1000 };
-    opts.store.finishRun(runId, "completed", timings);
-    return { runId, status: "completed", timings, pluginErrors: host.errors() };
-  } catch (e) {
-    host.flush();
-    opts.store.finishRun(runId, "failed", {}, errorMessage(e));
-    throw e;
-  }
 }

@@ -233,7 +233,7 @@ Deno.test("--help answers for every command: what it does, its flags, an example
     ],
     sweep: ["--db", "--seeds", "--epochs", "--quiet", "--format", "--variants", "--plugin"],
     demo: ["--db", "--epochs", "--seeds"],
-    analyze: ["--activations", "--labels", "--plugins", "--plugin", "--db", "--format"],
+    analyze: ["--activations", "--labels", "--plugins", "--plugin", "--set", "--db", "--format"],
     features: [
       "--train",
       "--test",

@@ -48,76 +48,64 @@ export interface NpyArray {
 
 interface DtypeInfo {
   size: number;
-  make: (buf: ArrayBuffer) => NpyData;
-  makeView: (buf: ArrayBuffer, offset: number, length: number) => NpyData;
+  make: (buf: ArrayBuffer, byteOffset?: number, length?: number) => NpyData;
   matches: (d: NpyData) => boolean;
 }
 
 const DTYPES: Record<string, DtypeInfo> = {
   f4: {
     size: 4,
-    make: (b) => new Float32Array(b),
-    makeView: (b, o, n) => new Float32Array(b, o, n),
+    make: (b, o, n) => new Float32Array(b, o, n),
     matches: (d) => d instanceof Float32Array,
   },
   f8: {
     size: 8,
-    make: (b) => new Float64Array(b),
-    makeView: (b, o, n) => new Float64Array(b, o, n),
+    make: (b, o, n) => new Float64Array(b, o, n),
     matches: (d) => d instanceof Float64Array,
   },
   i1: {
     size: 1,
-    make: (b) => new Int8Array(b),
-    makeView: (b, o, n) => new Int8Array(b, o, n),
+    make: (b, o, n) => new Int8Array(b, o, n),
     matches: (d) => d instanceof Int8Array,
   },
   u1: {
     size: 1,
-    make: (b) => new Uint8Array(b),
-    makeView: (b, o, n) => new Uint8Array(b, o, n),
+    make: (b, o, n) => new Uint8Array(b, o, n),
     matches: (d) => d instanceof Uint8Array,
   },
   b1: {
     size: 1,
-    make: (b) => new Uint8Array(b),
-    makeView: (b, o, n) => new Uint8Array(b, o, n),
+    make: (b, o, n) => new Uint8Array(b, o, n),
     matches: (d) => d instanceof Uint8Array,
   },
   i2: {
     size: 2,
-    make: (b) => new Int16Array(b),
-    makeView: (b, o, n) => new Int16Array(b, o, n),
+    make: (b, o, n) => new Int16Array(b, o, n),
     matches: (d) => d instanceof Int16Array,
   },
   u2: {
     size: 2,
-    make: (b) => new Uint16Array(b),
-    makeView: (b, o, n) => new Uint16Array(b, o, n),
+    make: (b, o, n) => new Uint16Array(b, o, n),
     matches: (d) => d instanceof Uint16Array,
   },
   i4: {
     size: 4,
-    make: (b) => new Int32Array(b),
-    makeView: (b, o, n) => new Int32Array(b, o, n),
+    make: (b, o, n) => new Int32Array(b, o, n),
     matches: (d) => d instanceof Int32Array,
   },
   u4: {
     size: 4,
-    make: (b) => new Uint32Array(b),
-    makeView: (b, o, n) => new Uint32Array(b, o, n),
+    make: (b, o, n) => new Uint32Array(b, o, n),
     matches: (d) => d instanceof Uint32Array,
   },
   i8: {
     size: 8,
-    make: (b) => new BigInt64Array(b),
-    makeView: (b, o, n) => new BigInt64Array(b, o, n),
+    make: (b, o, n) => new BigInt64Array(b, o, n),
     matches: (d) => d instanceof BigInt64Array,
   },
   u8: {
     size: 8,
-    make: (b) => new BigUint64Array(b),
-    makeView: (b, o, n) => new BigUint64Array(b, o, n),
+    make: (b, o, n) => new BigUint64Array(b, o, n),
     matches: (d) => d instanceof BigUint64Array,
   },
 };
@@ -336,8 +324,9 @@ function fortranToC(
 /**
  * Parses the bytes of a `.npy` file. `file` is only used in error messages.
  * The data is copied, so the result does not alias `bytes`, unless `adopt`
- * is true: then `bytes` (which must not be used afterwards) may become the
- * array's storage when its layout allows.
+ * is true: then `bytes` (which must not be used afterwards) becomes the
+ * array's storage when the data is aligned for its dtype, little-endian and
+ * C-ordered (no copy).
  *
  * @example
  * ```ts
@@ -369,13 +358,12 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>", adopt = false): Np
       "a complete file",
     );
   }
-  const ownsAll = adopt && bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer;
-  const inPlace = ownsAll && !header.fortran && header.bigEndian !== LITTLE_ENDIAN &&
-    offset % info.size === 0;
+  const inPlace = adopt && bytes.buffer instanceof ArrayBuffer && !header.fortran &&
+    header.bigEndian !== LITTLE_ENDIAN && (bytes.byteOffset + offset) % info.size === 0;
   let data: NpyData;
   if (inPlace) {
-    // the caller hands over a buffer of its own: a view of it, no copy
-    data = info.makeView(bytes.buffer as ArrayBuffer, offset, nbytes / info.size);
+    // the caller hands over bytes of its own: a view of them, no copy
+    data = info.make(bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, nbytes / info.size);
   } else {
     // copy (also fixes alignment), then fix byte order and layout
     let raw = bytes.slice(offset, offset + nbytes);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { startWorkers } from "../worker_rpc.ts";
 import type { BankInit, BankStats, BatchReport } from "./fused_mlp_bank.ts";
 
 /** What the trainer asks a worker's bank to do. */
@@ -42,11 +43,6 @@ export function liveWorkers(): number {
   return live;
 }
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-}
-
 /**
  * Starts `size` workers running fused_mlp_worker.ts.
  *
@@ -60,51 +56,17 @@ interface Pending {
  */
 export function createWorkerPool(size: number): WorkerPool {
   const url = new URL("./fused_mlp_worker.ts", import.meta.url).href;
-  const pending: Map<number, Pending>[] = [];
-  const workers: Worker[] = [];
-  let nextId = 1;
+  const rpc = startWorkers<BankRequest, unknown>(url, size, "fused MLP");
+  live += size;
   let closed = false;
-  const failAll = (w: number, e: Error) => {
-    for (const p of pending[w].values()) p.reject(e);
-    pending[w].clear();
-  };
-  for (let w = 0; w < size; w++) {
-    const worker = new Worker(url, { type: "module" });
-    live++;
-    pending.push(new Map());
-    worker.onmessage = (
-      e: MessageEvent<{ id: number; ok: boolean; result?: unknown; error?: string }>,
-    ) => {
-      const p = pending[w].get(e.data.id);
-      if (!p) return;
-      pending[w].delete(e.data.id);
-      if (e.data.ok) p.resolve(e.data.result);
-      else p.reject(new Error(`fused MLP worker ${w}: ${e.data.error}`));
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      failAll(w, new Error(`fused MLP worker ${w} failed: ${e.message}`));
-    };
-    workers.push(worker);
-  }
   return {
     size,
-    call(w, req) {
-      if (closed) return Promise.reject(new Error("fused MLP workers already terminated"));
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending[w].set(id, { resolve: resolve as (v: unknown) => void, reject });
-        workers[w].postMessage({ id, req });
-      });
-    },
+    call: (w, req) => rpc.call(w, req) as Promise<BankReplies[typeof req["op"]]>,
     terminate() {
       if (closed) return;
       closed = true;
-      for (let w = 0; w < size; w++) {
-        workers[w].terminate();
-        live--;
-        failAll(w, new Error("fused MLP workers terminated"));
-      }
+      rpc.terminate();
+      live -= size;
     },
   };
 }

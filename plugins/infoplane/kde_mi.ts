@@ -13,23 +13,32 @@
  *
  * Natural logs inside, bits out.
  *
- * Cost and memory: rows are visited grouped by class (a permutation, so
- * every class is a contiguous range and no pair tests labels). Distances
- * are made a block of rows at a time (`blockSize` rows x P doubles, never
- * the P x P matrix) and only for j > i: D is symmetric, so each pair is
- * computed once and its kernel term added to both rows. The log-sum-exp of
- * each row is streamed: its largest term is j = i (D_ii = 0 exactly, the
- * distances being sums of squared differences), so the shift is exactly 0
- * and the running sums of exp(-D_ij c) lie in [1, P]: nothing overflows
- * and nothing needs rescaling as terms arrive. Terms with D_ij / (8 s2) >
- * 40 (below e^-40 = 4e-18) are skipped; their total is below P e^-40
- * relative to a sum >= 1, i.e. under 2e-14 at P = 4096. One exp per pair
- * ({@link expNeg}, relative error < 1e-14) serves both bounds:
- * exp(-D/(2 s2)) = exp(-D/(8 s2))^4.
+ * Identical rows: rows equal bit for bit and with the same label are one
+ * weighted point (distinct_rows.ts): the mixture over P samples is the same
+ * mixture over the distinct rows weighted by their counts, so the sums below
+ * run over groups with weights (exact; saturated layers late in training
+ * hold few distinct rows, and the cost falls with the square of their
+ * number).
+ *
+ * Cost and memory: points are visited grouped by class (a permutation, so
+ * every class is a contiguous range and no pair tests labels). Each pair
+ * i < j is computed once (D is symmetric) and its kernel term added to both
+ * points' sums, by kde_pairs.ts: the WebAssembly SIMD kernel (float64, two
+ * pairs per instruction, distances a chunk of `blockSize` points at a
+ * time), or plain TypeScript without SIMD. Memory O(P d + P C). The
+ * log-sum-exp of each row needs no shift: its largest term is the point
+ * itself (D = 0 exactly, the distances being sums of squared differences),
+ * so the sums of exp(-D_ij c) lie in [1, P] and nothing overflows. Terms
+ * with D_ij / (8 s2) > 40 (below e^-40 = 4e-18) are skipped; their total is
+ * below P e^-40 relative to a sum >= 1, i.e. under 2e-14 at P = 4096. One
+ * exp per pair (relative error < 1e-14, as exp_neg.ts) serves both
+ * bounds: exp(-D/(2 s2)) = exp(-D/(8 s2))^4.
  *
  * @module
  */
-import { EXP_NEG_MAX, expNeg } from "./exp_neg.ts";
+import { groupRows } from "./distinct_rows.ts";
+import { EXP_NEG_MAX } from "./exp_neg.ts";
+import { type KdeKernel, pairWorkspace } from "./kde_pairs.ts";
 
 /** KDE bounds of one layer, in bits. */
 export interface KdeMi {
@@ -40,51 +49,11 @@ export interface KdeMi {
 }
 
 /**
- * Squared distances of row `i` to rows `i+1..P-1` into `out[from + j]`,
- * from a column-major copy `cm` (P values per column); columns are taken
- * four at a time to cut passes over `out`.
- */
-function distancesAfter(
-  cm: Float64Array,
-  P: number,
-  cols: number,
-  i: number,
-  out: Float64Array,
-  from: number,
-): void {
-  out.fill(0, from + i + 1, from + P);
-  let k = 0;
-  for (; k + 4 <= cols; k += 4) {
-    const c0 = k * P, c1 = c0 + P, c2 = c1 + P, c3 = c2 + P;
-    const a0 = cm[c0 + i], a1 = cm[c1 + i], a2 = cm[c2 + i], a3 = cm[c3 + i];
-    for (let j = i + 1; j < P; j++) {
-      const t0 = cm[c0 + j] - a0, t1 = cm[c1 + j] - a1;
-      const t2 = cm[c2 + j] - a2, t3 = cm[c3 + j] - a3;
-      out[from + j] += t0 * t0 + t1 * t1 + (t2 * t2 + t3 * t3);
-    }
-  }
-  for (; k + 2 <= cols; k += 2) {
-    const c0 = k * P, c1 = c0 + P;
-    const a0 = cm[c0 + i], a1 = cm[c1 + i];
-    for (let j = i + 1; j < P; j++) {
-      const t0 = cm[c0 + j] - a0, t1 = cm[c1 + j] - a1;
-      out[from + j] += t0 * t0 + t1 * t1;
-    }
-  }
-  for (; k < cols; k++) {
-    const c0 = k * P;
-    const a0 = cm[c0 + i];
-    for (let j = i + 1; j < P; j++) {
-      const t0 = cm[c0 + j] - a0;
-      out[from + j] += t0 * t0;
-    }
-  }
-}
-
-/**
  * KDE upper and lower bounds of I(X;T) and I(T;Y) in bits for activations
  * `data` (`rows x cols`, row-major), labels in `[0, numClasses)`, noise
- * variance `noiseVariance` (> 0), distance blocks of `blockSize` rows.
+ * variance `noiseVariance` (> 0), distance chunks of `blockSize` points;
+ * `kernel` picks the pair sums (kde_pairs.ts; the result is the same to
+ * rounding).
  *
  * @example
  * ```ts
@@ -101,70 +70,58 @@ export function kdeMi(
   numClasses: number,
   noiseVariance: number,
   blockSize: number,
+  kernel: KdeKernel = "auto",
 ): KdeMi {
-  const P = rows;
   const C = numClasses;
   const c8 = 1 / (8 * noiseVariance);
   const limit = EXP_NEG_MAX / c8; // D beyond this contributes nothing
-  // class ranges after a stable sort of the rows by label
+  const groups = groupRows(data, rows, cols, labels);
+  const P = groups.count; // weighted points from here on
+  // class ranges after a stable sort of the groups by label
   const start = new Int32Array(C + 1);
-  for (let i = 0; i < P; i++) start[labels[i] + 1]++;
+  const classSize = new Float64Array(C);
+  for (let g = 0; g < P; g++) {
+    start[groups.label[g] + 1]++;
+    classSize[groups.label[g]] += groups.size[g];
+  }
   for (let c = 0; c < C; c++) start[c + 1] += start[c];
   const order = new Int32Array(P);
   const fill = start.slice(0, C);
-  for (let i = 0; i < P; i++) order[fill[labels[i]]++] = i;
-  // column-major float64 copy in class order
-  const cm = new Float64Array(P * cols);
+  for (let g = 0; g < P; g++) order[fill[groups.label[g]]++] = g;
+  // column-major float64 copy of the representative points in class order, and their weights
+  const ws = pairWorkspace(P, cols, C, blockSize, c8, limit, kernel);
+  const m = ws.mem;
   for (let r = 0; r < P; r++) {
-    const src = order[r] * cols;
-    for (let k = 0; k < cols; k++) cm[k * P + r] = data[src + k];
+    const g = order[r];
+    const src = groups.first[g] * cols;
+    for (let k = 0; k < cols; k++) m[ws.cm + k * P + r] = data[src + k];
+    m[ws.w + r] = groups.size[g];
   }
-  // colSum[c][j]: terms of pairs (i, j), i < j, i in class c; rowSum the same for i > j
-  const col2: Float64Array[] = [], col8: Float64Array[] = [];
-  for (let c = 0; c < C; c++) {
-    col2.push(new Float64Array(P));
-    col8.push(new Float64Array(P));
-  }
+  // row sums: pairs (i, j), j > i, j in class c; column sums (in ws): the same seen from j
   const row2 = new Float64Array(P * C), row8 = new Float64Array(P * C);
-  const bs = Math.max(1, Math.min(Math.floor(blockSize), P));
-  const dist = new Float64Array(bs * P);
   let cls = 0;
-  for (let i0 = 0; i0 < P; i0 += bs) {
-    const i1 = Math.min(P, i0 + bs);
-    for (let i = i0; i < i1; i++) distancesAfter(cm, P, cols, i, dist, (i - i0) * P);
-    for (let i = i0; i < i1; i++) {
-      while (i >= start[cls + 1]) cls++;
-      const from = (i - i0) * P;
-      const c2 = col2[cls], c8s = col8[cls];
-      for (let c = cls; c < C; c++) {
-        const jEnd = start[c + 1];
-        let acc2 = 0, acc8 = 0;
-        for (let j = Math.max(i + 1, start[c]); j < jEnd; j++) {
-          const d = dist[from + j];
-          if (d > limit) continue;
-          const e8 = expNeg(d * c8);
-          const sq = e8 * e8;
-          const e2 = sq * sq;
-          acc8 += e8;
-          acc2 += e2;
-          c8s[j] += e8;
-          c2[j] += e2;
-        }
-        row2[i * C + c] += acc2;
-        row8[i * C + c] += acc8;
-      }
+  for (let i = 0; i < P; i++) {
+    while (i >= start[cls + 1]) cls++;
+    const wi = m[ws.w + i];
+    for (let c = cls; c < C; c++) {
+      const j0 = Math.max(i + 1, start[c]), j1 = start[c + 1];
+      if (j0 >= j1) continue;
+      ws.run(i, j0, j1, cls, wi);
+      row2[i * C + c] = m[ws.out];
+      row8[i * C + c] = m[ws.out + 1];
     }
   }
-  const lnP = Math.log(P);
+  const lnP = Math.log(rows);
   let up = 0, low = 0, upCls = 0, lowCls = 0;
   cls = 0;
   for (let i = 0; i < P; i++) {
     while (i >= start[cls + 1]) cls++;
-    let all2 = 1, all8 = 1; // the j = i term, exp(0)
-    let own2 = 1, own8 = 1;
+    const wi = m[ws.w + i];
+    let all2 = wi, all8 = wi; // the group's own rows, at distance 0
+    let own2 = wi, own8 = wi;
     for (let c = 0; c < C; c++) {
-      const t2 = row2[i * C + c] + col2[c][i];
-      const t8 = row8[i * C + c] + col8[c][i];
+      const t2 = row2[i * C + c] + m[ws.col2(c) + i];
+      const t8 = row8[i * C + c] + m[ws.col8(c) + i];
       all2 += t2;
       all8 += t8;
       if (c === cls) {
@@ -174,13 +131,13 @@ export function kdeMi(
     }
     const lnAll2 = Math.log(all2) - lnP;
     const lnAll8 = Math.log(all8) - lnP;
-    const lnCls = Math.log(start[cls + 1] - start[cls]);
-    up += lnAll2;
-    low += lnAll8;
-    upCls += Math.log(own2) - lnCls - lnAll2;
-    lowCls += Math.log(own8) - lnCls - lnAll8;
+    const lnCls = Math.log(classSize[cls]);
+    up += wi * lnAll2;
+    low += wi * lnAll8;
+    upCls += wi * (Math.log(own2) - lnCls - lnAll2);
+    lowCls += wi * (Math.log(own8) - lnCls - lnAll8);
   }
-  const toBits = 1 / (P * Math.LN2);
+  const toBits = 1 / (rows * Math.LN2);
   return {
     ixtUpper: -up * toBits,
     ixtLower: -low * toBits,
