@@ -43,6 +43,8 @@ Options:
   --y FILE               .npy, [N, d] or [N]; 1-D integer = discrete (required)
   --estimator E          ksg (default), binned, kde, noisy
   --k N                  ksg: neighbours (default 3)
+  --ranks                ksg: replace each column by its ranks first (the estimate is then
+                         exactly unchanged by monotone maps of the coordinates)
   --bins N               binned: edges per array (default 30)
   --noise-variance S2    kde, noisy: variance of the noise added to X (default 0.1)
   --samples N            noisy: Monte Carlo draws (default N, one per row)
@@ -114,6 +116,7 @@ export function main(args: string[]): Promise<number> {
     "noise-variance": { type: "string" },
     samples: { type: "string" },
     seed: { type: "string" },
+    ranks: { type: "boolean" },
     format: { type: "string" },
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("mi", "format", values.format, ["text", "json"], "text");
@@ -149,7 +152,15 @@ export function main(args: string[]): Promise<number> {
   }
   let result: MiResult;
   try {
-    result = mutualInformation(x, y, { estimator, k, bins, noiseVariance, samples, seed });
+    result = mutualInformation(x, y, {
+      estimator,
+      k,
+      ranks: values.ranks === true,
+      bins,
+      noiseVariance,
+      samples,
+      seed,
+    });
   } catch (e) {
     if (e instanceof RangeError) {
       throw new LensError(e.message, { code: "data", file: yFile, expected: "smaller inputs" });

@@ -4,7 +4,8 @@
  * files and prints). Pure: typed arrays in, numbers out.
  *
  * - `ksg`: KSG estimator 1 (ksg_mi.ts) for two continuous tables; Ross's
- *   mixed estimator (ross_mi.ts) when Y is discrete.
+ *   mixed estimator (ross_mi.ts) when Y is discrete. With `ranks`, every
+ *   continuous column is replaced by its ranks first (rank_transform.ts).
  * - `binned`: each table binned on `bins` equal edges over its own
  *   [min, max] (numpy digitize semantics, as mi-binned's `range: layer`),
  *   each row of codes one symbol; I = H(X) + H(Y) - H(X, Y). A discrete Y
@@ -26,6 +27,7 @@ import { linspaceF32 } from "./grid_edges.ts";
 import { kdeMi } from "./kde_mi.ts";
 import { ksgMi } from "./ksg_mi.ts";
 import { noisyMi } from "./noisy_mi.ts";
+import { rankColumns } from "./rank_transform.ts";
 import { rossMi } from "./ross_mi.ts";
 import { rowSymbols } from "./row_symbols.ts";
 
@@ -52,6 +54,8 @@ export interface MiOptions {
   estimator: MiEstimator;
   /** Neighbours for `ksg` (default 3). */
   k?: number;
+  /** `ksg`: replace each continuous column by its ranks first (exactly invariant to monotone maps). */
+  ranks?: boolean;
   /** Bin edges per table for `binned` (default 30). */
   bins?: number;
   /** Noise variance s2 for `kde` and `noisy` (default 0.1). */
@@ -147,9 +151,11 @@ export function mutualInformation(
   switch (estimator) {
     case "ksg": {
       const k = options.k ?? 3;
+      const ranks = options.ranks ?? false;
+      const xs = ranks ? rankColumns(x.data, n, x.cols) : x.data;
       const r = isLabels(y)
-        ? rossMi(x.data, x.cols, y.labels, n, k)
-        : ksgMi(x.data, x.cols, y.data, y.cols, n, k);
+        ? rossMi(xs, x.cols, y.labels, n, k)
+        : ksgMi(xs, x.cols, ranks ? rankColumns(y.data, n, y.cols) : y.data, y.cols, n, k);
       return {
         estimator,
         bits: r.bits,
@@ -158,6 +164,7 @@ export function mutualInformation(
         nats: r.nats,
         k,
         ties: r.ties,
+        ranks: String(ranks),
       };
     }
     case "binned": {
