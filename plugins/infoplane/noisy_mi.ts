@@ -26,7 +26,7 @@
  * formula, slightly conservative under stratification).
  *
  * Each per-draw log-average is shifted by its smallest distance, so no
- * term underflows for small s2. Cost O(M P d) time, O(P d) memory.
+ * term underflows for small s2. Cost O(M P d) time, O(P d + M) memory.
  *
  * @module
  */
@@ -70,7 +70,7 @@ export function noisyMi(
   const tm = Float64Array.from(data as ArrayLike<number>);
   const s = new Float64Array(d);
   const dist = new Float64Array(P);
-  const sum = new Float64Array(G), sumSq = new Float64Array(G);
+  const terms = groups.map(() => new Float64Array(samples));
   const lists = groups.map((g) => groupLists(g, P));
   const order = samples < P ? permutation(rng, P) : undefined;
   for (let m = 0; m < samples; m++) {
@@ -109,14 +109,16 @@ export function noisyMi(
         if (e <= EXP_NEG_MAX) part += expNeg(e);
       }
       const term = Math.log(part / (a1 - a0)) - gMin * c - lnAll;
-      sum[k] += term;
-      sumSq[k] += term * term;
+      terms[k][m] = term;
     }
   }
-  return Array.from({ length: G }, (_, k) => {
-    const mean = sum[k] / samples;
-    const variance = Math.max(0, (sumSq[k] - samples * mean * mean) / (samples - 1));
-    return { bits: mean / Math.LN2, se: Math.sqrt(variance / samples) / Math.LN2 };
+  return terms.map((t) => {
+    let mean = 0;
+    for (let m = 0; m < samples; m++) mean += t[m];
+    mean /= samples;
+    let ss = 0; // two passes: no cancellation when the terms barely vary
+    for (let m = 0; m < samples; m++) ss += (t[m] - mean) ** 2;
+    return { bits: mean / Math.LN2, se: Math.sqrt(ss / (samples - 1) / samples) / Math.LN2 };
   });
 }
 
