@@ -99,7 +99,7 @@ Deno.test("lens mi: user errors exit 2 with one line naming the file or flag", a
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-      assert.doesNotMatch(r.stderr, /    at /);
+      assert.doesNotMatch(r.stderr, / {4}at /);
     }
   }, "layerlens-mi-");
 });
