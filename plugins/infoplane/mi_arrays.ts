@@ -73,7 +73,7 @@ export interface MiResult {
   bits: number;
   /** Rows used. */
   n: number;
-  [field: string]: number | string;
+  [field: string]: number | string | boolean;
 }
 
 /** Whether Y is a discrete variable given by labels. */
@@ -164,7 +164,7 @@ export function mutualInformation(
         nats: r.nats,
         k,
         ties: r.ties,
-        ranks: String(ranks),
+        ranks,
       };
     }
     case "binned": {
