@@ -33,13 +33,17 @@ import { rowSymbols } from "./row_symbols.ts";
 
 /** Rows of a continuous variable: `rows x cols`, row-major. */
 export interface MiTable {
+  /** The values, row-major. */
   data: Float32Array | Float64Array;
+  /** Number of rows (samples). */
   rows: number;
+  /** Number of columns (dimensions). */
   cols: number;
 }
 
 /** A discrete variable: one integer label per row. */
 export interface MiLabels {
+  /** One label per row (any integers). */
   labels: Int32Array;
 }
 
@@ -51,6 +55,7 @@ export type MiEstimator = typeof MI_ESTIMATORS[number];
 
 /** Options of {@link mutualInformation}; each estimator reads its own. */
 export interface MiOptions {
+  /** Which estimator. */
   estimator: MiEstimator;
   /** Neighbours for `ksg` (default 3). */
   k?: number;
@@ -68,11 +73,13 @@ export interface MiOptions {
 
 /** An estimate: the estimator, the value in bits, the rows used, and the estimator's own fields. */
 export interface MiResult {
+  /** The estimator that ran. */
   estimator: MiEstimator;
   /** The estimate in bits (for `kde`, the upper bound). */
   bits: number;
   /** Rows used. */
   n: number;
+  /** The estimator's own fields (`nats`, `k`, `ties`; `upper`, `lower`; `se`, ...). */
   [field: string]: number | string | boolean;
 }
 
