@@ -186,8 +186,6 @@ for (const series of SERIES) {
 await Deno.mkdir(values.out!, { recursive: true });
 const tableFile = `${values.out}/estimator_study.md`;
 await Deno.writeTextFile(tableFile, lines.join("\n") + "\n");
-// the repository's formatter aligns the table, so a regenerated file passes `deno fmt --check`
-await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", tableFile] }).output();
 
 // ---- the plot: bias with a +-1 sd band against log N, one panel per case
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
@@ -209,7 +207,8 @@ cases.forEach((target, ci) => {
   const lo = Math.min(0, ...mine.map((r) => r.bias - r.sd));
   const hi = Math.max(0, ...mine.map((r) => r.bias + r.sd));
   const pad = 0.05 * (hi - lo || 1);
-  const y = (v: number) => M.t + ((hi + pad - v) / (hi - lo + 2 * pad)) * (H - M.t - M.b);
+  const y = (v: number) =>
+    Math.round(10 * (M.t + ((hi + pad - v) / (hi - lo + 2 * pad)) * (H - M.t - M.b))) / 10;
   svg.push(
     `<text x="${ox + W / 2}" y="16" text-anchor="middle" font-weight="bold">${target}</text>`,
   );
@@ -261,5 +260,11 @@ cases.forEach((target, ci) => {
   legendY = H + 10;
 });
 svg.push("</svg>");
-await Deno.writeTextFile(`${values.out}/estimator_study.svg`, svg.join("\n") + "\n");
+const svgFile = `${values.out}/estimator_study.svg`;
+await Deno.writeTextFile(
+  svgFile,
+  svg.join("\n").replace(/\d+\.\d{2,}/g, (v) => (+v).toFixed(1)) + "\n",
+);
+// the repository's formatter lays out both files, so regenerated ones pass `deno fmt --check`
+await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", tableFile, svgFile] }).output();
 console.log(lines.join("\n"));
