@@ -13,25 +13,14 @@ import { LensError } from "../core/errors.ts";
 import { createRegistry } from "../core/registry.ts";
 import { createRng } from "../core/rng.ts";
 import { openStore } from "../core/store.ts";
-import type { ActivationsEvent, PluginContext, ResultInput } from "../core/types.ts";
+import type { ActivationsEvent, ResultInput } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { kdeMi } from "../plugins/infoplane/kde_mi.ts";
 import { miKsgPlugin } from "../plugins/infoplane/mi_ksg_plugin.ts";
 import { miNoisyPlugin } from "../plugins/infoplane/mi_noisy_plugin.ts";
 import { noisyMi } from "../plugins/infoplane/noisy_mi.ts";
 import { withDir } from "./cli_helpers.ts";
-
-function fakeContext() {
-  const records: ResultInput[] = [];
-  const ctx: PluginContext = {
-    runId: "test",
-    emit: (rs) => records.push(...rs),
-    results: () => [],
-    log: () => {},
-    artifacts: new Map(),
-  };
-  return { ctx, records };
-}
+import { fakeContext } from "./plugin_context.ts";
 
 const value = (records: ResultInput[], layer: string, metric: string) =>
   records.find((r) => r.layer === layer && r.metric === metric)?.value;

@@ -10,12 +10,12 @@ import type {
   Activation,
   ActivationCache,
   ModelHandle,
-  PluginContext,
   PluginInstance,
   ResultInput,
 } from "../core/types.ts";
 import { miBinnedPlugin } from "../plugins/infoplane/mi_binned_plugin.ts";
 import { miKdePlugin } from "../plugins/infoplane/mi_kde_plugin.ts";
+import { fakeContext } from "./plugin_context.ts";
 
 const { x: X, y: Y } = tishby12Arrays();
 const N = 4096;
@@ -23,18 +23,6 @@ const H_Y = (() => {
   const p = 2118 / N;
   return -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p));
 })();
-
-function fakeContext() {
-  const records: ResultInput[] = [];
-  const ctx: PluginContext = {
-    runId: "test",
-    emit: (rs) => records.push(...rs),
-    results: () => [],
-    log: () => {},
-    artifacts: new Map(),
-  };
-  return { ctx, records };
-}
 
 const act = (data: Float32Array, cols: number): Activation => ({
   data,

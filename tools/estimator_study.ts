@@ -22,7 +22,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { mutualInformation } from "../plugins/infoplane/mi_arrays.ts";
+import { type MiOptions, mutualInformation } from "../plugins/infoplane/mi_arrays.ts";
 import { classClusters, clusterMiBits, correlatedGaussians, gaussianMiBits } from "./known_mi.ts";
 
 const { values } = parseArgs({
@@ -47,98 +47,52 @@ interface Series {
 
 const table = (data: Float64Array, rows: number, cols: number) => ({ data, rows, cols });
 
-const gauss = (n: number, seed: number) => correlatedGaussians(n, 2, 0.6, seed);
-const clusters = (n: number, seed: number) => classClusters(n, 1, [0.5, 0.5], [-1, 1], 1, seed);
+const GAUSS = gaussianMiBits(2, 0.6);
+const CLUSTERS = clusterMiBits([0.5, 0.5], [-1, 1], 1);
+const NOISY_CLUSTERS = clusterMiBits([0.5, 0.5], [-1, 1], Math.sqrt(1 + S2));
+
+/** A series on the Gaussian pairs. */
+function onGauss(name: string, options: MiOptions, panel?: string): Series {
+  return {
+    name,
+    target: "gauss",
+    panel,
+    exact: GAUSS,
+    estimate: (n, seed) => {
+      const p = correlatedGaussians(n, 2, 0.6, seed);
+      return mutualInformation(table(p.x, n, 2), table(p.y, n, 2), options).bits;
+    },
+  };
+}
+
+/** A series on the class clusters (their noisy version for kde and noisy); `field` is the number reported. */
+function onClusters(name: string, options: MiOptions, field = "bits"): Series {
+  const noisy = options.estimator === "kde" || options.estimator === "noisy";
+  return {
+    name,
+    target: noisy ? "noisy clusters" : "clusters",
+    exact: noisy ? NOISY_CLUSTERS : CLUSTERS,
+    estimate: (n, seed) => {
+      const c = classClusters(n, 1, [0.5, 0.5], [-1, 1], 1, seed);
+      const r = mutualInformation(table(c.x, n, 1), { labels: c.labels }, { ...options, seed });
+      return r[field] as number;
+    },
+  };
+}
 
 const SERIES: Series[] = [
-  {
-    name: "KSG (k = 3)",
-    target: "gauss",
-    exact: gaussianMiBits(2, 0.6),
-    estimate: (n, s) => {
-      const p = gauss(n, s);
-      return mutualInformation(table(p.x, n, 2), table(p.y, n, 2), { estimator: "ksg" }).bits;
-    },
-  },
-  {
-    name: "KSG on ranks",
-    target: "gauss",
-    exact: gaussianMiBits(2, 0.6),
-    estimate: (n, s) => {
-      const p = gauss(n, s);
-      return mutualInformation(table(p.x, n, 2), table(p.y, n, 2), {
-        estimator: "ksg",
-        ranks: true,
-      }).bits;
-    },
-  },
-  {
-    name: "binned, 8 edges (gauss)",
-    target: "gauss",
-    panel: "gauss, binned (other scale)",
-    exact: gaussianMiBits(2, 0.6),
-    estimate: (n, s) => {
-      const p = gauss(n, s);
-      return mutualInformation(table(p.x, n, 2), table(p.y, n, 2), { estimator: "binned", bins: 8 })
-        .bits;
-    },
-  },
-  {
-    name: "Ross (k = 3)",
-    target: "clusters",
-    exact: clusterMiBits([0.5, 0.5], [-1, 1], 1),
-    estimate: (n, s) => {
-      const c = clusters(n, s);
-      return mutualInformation(table(c.x, n, 1), { labels: c.labels }, { estimator: "ksg" }).bits;
-    },
-  },
-  {
-    name: "binned, 30 edges (clusters)",
-    target: "clusters",
-    exact: clusterMiBits([0.5, 0.5], [-1, 1], 1),
-    estimate: (n, s) => {
-      const c = clusters(n, s);
-      return mutualInformation(table(c.x, n, 1), { labels: c.labels }, { estimator: "binned" })
-        .bits;
-    },
-  },
-  {
-    name: "noisy, Monte Carlo (M = N)",
-    target: "noisy clusters",
-    exact: clusterMiBits([0.5, 0.5], [-1, 1], Math.sqrt(1 + S2)),
-    estimate: (n, s) => {
-      const c = clusters(n, s);
-      return mutualInformation(table(c.x, n, 1), { labels: c.labels }, {
-        estimator: "noisy",
-        noiseVariance: S2,
-        seed: s,
-      }).bits;
-    },
-  },
-  {
-    name: "KDE upper",
-    target: "noisy clusters",
-    exact: clusterMiBits([0.5, 0.5], [-1, 1], Math.sqrt(1 + S2)),
-    estimate: (n, s) => {
-      const c = clusters(n, s);
-      return mutualInformation(table(c.x, n, 1), { labels: c.labels }, {
-        estimator: "kde",
-        noiseVariance: S2,
-      }).upper as number;
-    },
-  },
-  {
-    name: "KDE lower",
-    target: "noisy clusters",
-    exact: clusterMiBits([0.5, 0.5], [-1, 1], Math.sqrt(1 + S2)),
-    estimate: (n, s) => {
-      const c = clusters(n, s);
-      return mutualInformation(table(c.x, n, 1), { labels: c.labels }, {
-        estimator: "kde",
-        noiseVariance: S2,
-      }).lower as number;
-    },
-  },
+  onGauss("KSG (k = 3)", { estimator: "ksg" }),
+  onGauss("KSG on ranks", { estimator: "ksg", ranks: true }),
+  onGauss(
+    "binned, 8 edges (gauss)",
+    { estimator: "binned", bins: 8 },
+    "gauss, binned (other scale)",
+  ),
+  onClusters("Ross (k = 3)", { estimator: "ksg" }),
+  onClusters("binned, 30 edges (clusters)", { estimator: "binned" }),
+  onClusters("noisy, Monte Carlo (M = N)", { estimator: "noisy", noiseVariance: S2 }),
+  onClusters("KDE upper", { estimator: "kde", noiseVariance: S2 }, "upper"),
+  onClusters("KDE lower", { estimator: "kde", noiseVariance: S2 }, "lower"),
 ];
 
 interface Row {

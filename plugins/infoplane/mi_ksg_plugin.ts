@@ -27,7 +27,8 @@
  */
 import { createRng } from "../../core/rng.ts";
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
-import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
+import { checkedLayers } from "./check_inputs.ts";
+import { infoPlaneChart, LAYERS_OPTION, maxRowsOption } from "./plugin_parts.ts";
 import { readOptions } from "./read_options.ts";
 import { rossMi } from "./ross_mi.ts";
 import { subsampleRows } from "./subsample_rows.ts";
@@ -53,18 +54,8 @@ export const MI_KSG_OPTIONS: Record<string, OptionSpec> = {
       "Few copies bias ixt low in many dimensions (a 10-unit tanh layer, s2 0.1, 512 rows: " +
       "1.36 bits with 4, 2.88 with 16, 3.38 with 64, against 3.71 +- 0.11 by mi-noisy)",
   },
-  max_rows: {
-    type: "integer",
-    default: 512,
-    min: 0,
-    description: "Rows used, a fixed seeded subset per seed (bounds the cost; ixt is then at " +
-      "most log2 max_rows); 0 = all",
-  },
-  layers: {
-    type: "string[]",
-    default: [],
-    description: "Hook points to analyse (e.g. [dense_1, output]); empty = all",
-  },
+  max_rows: maxRowsOption(512),
+  layers: LAYERS_OPTION,
 };
 
 /** The `mi-ksg` plugin. */
@@ -80,28 +71,14 @@ export const miKsgPlugin: Plugin = {
     { name: "ity", unit: "bits", description: "Ross estimate of I(T+Z; Y)" },
     { name: "ties", description: "points whose k-th same-label neighbour is at distance 0 (ity)" },
   ],
-  charts: [{
-    id: "infoplane-ksg",
-    title: "Information plane (KSG / Ross)",
-    type: "scatter",
-    x: { metric: "ixt", label: "I(X;T) (bits)" },
-    y: { metrics: ["ity"], label: "I(T;Y) (bits)" },
-    groupBy: "layer",
-    colorBy: "epoch",
-  }],
+  charts: [infoPlaneChart("infoplane-ksg", "Information plane (KSG / Ross)", "I(X;T)", "I(T;Y)")],
   setup(ctx: PluginContext, raw: Record<string, unknown>) {
     const o = readOptions(raw, ID, MI_KSG_OPTIONS);
     const k = o.k as number, s2 = o.noise_variance as number, repeats = o.repeats as number;
     const maxRows = o.max_rows as number, wanted = o.layers as string[];
     return {
       activations: (e: ActivationsEvent) => {
-        const layers = selectLayers(e.cache, wanted, ID);
-        for (const [layer, a] of layers) {
-          const at = { plugin: ID, layer, epoch: e.epoch, seed: e.seed };
-          assertLabels(a, e.labels, e.numClasses, at);
-          assertFinite(a, at);
-        }
-        for (const [layer, full] of layers) {
+        for (const [layer, full] of checkedLayers(e, wanted, ID)) {
           const { a, labels } = subsampleRows(full, e.labels, maxRows, e.seed);
           const rec = { layer, epoch: e.epoch, seed: e.seed };
           if (s2 === 0) {

@@ -10,7 +10,9 @@
  */
 import { createRng } from "../../core/rng.ts";
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
-import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
+import { checkedLayers } from "./check_inputs.ts";
+import { MI_KDE_OPTIONS } from "./mi_kde_plugin.ts";
+import { infoPlaneChart, LAYERS_OPTION, maxRowsOption } from "./plugin_parts.ts";
 import { noisyMi } from "./noisy_mi.ts";
 import { readOptions } from "./read_options.ts";
 import { subsampleRows } from "./subsample_rows.ts";
@@ -20,9 +22,7 @@ const ID = "mi-noisy";
 /** Declared options of `mi-noisy`. */
 export const MI_NOISY_OPTIONS: Record<string, OptionSpec> = {
   noise_variance: {
-    type: "number",
-    default: 0.1,
-    min: 1e-12,
+    ...MI_KDE_OPTIONS.noise_variance,
     description: "Variance s2 of the Gaussian noise added to the layer (as mi-kde's; 0.1 there " +
       "too by default, so the two compare)",
   },
@@ -33,18 +33,8 @@ export const MI_NOISY_OPTIONS: Record<string, OptionSpec> = {
     description: "Monte Carlo draws per layer and epoch; 0 = one per row used. The standard " +
       "error falls as 1/sqrt(samples)",
   },
-  max_rows: {
-    type: "integer",
-    default: 0,
-    min: 0,
-    description: "Rows used, a fixed seeded subset per seed (bounds the cost; ixt is then at " +
-      "most log2 max_rows); 0 = all",
-  },
-  layers: {
-    type: "string[]",
-    default: [],
-    description: "Hook points to analyse (e.g. [dense_1, output]); empty = all",
-  },
+  max_rows: maxRowsOption(0),
+  layers: LAYERS_OPTION,
 };
 
 /** The `mi-noisy` plugin. */
@@ -60,35 +50,29 @@ export const miNoisyPlugin: Plugin = {
     { name: "ixt_se", unit: "bits", description: "Monte Carlo standard error of ixt" },
     { name: "ity_se", unit: "bits", description: "Monte Carlo standard error of ity" },
   ],
-  charts: [{
-    id: "infoplane-noisy",
-    title: "Information plane (noisy network, Monte Carlo)",
-    type: "scatter",
-    x: { metric: "ixt", label: "I(X;T+Z) (bits)" },
-    y: { metrics: ["ity"], label: "I(T+Z;Y) (bits)" },
-    groupBy: "layer",
-    colorBy: "epoch",
-  }, {
-    id: "noisy-se",
-    title: "Monte Carlo standard errors (noisy network)",
-    type: "line",
-    x: { field: "epoch", label: "epoch", log: true },
-    y: { metrics: ["ixt_se", "ity_se"], label: "standard error (bits)" },
-    groupBy: "layer",
-  }],
+  charts: [
+    infoPlaneChart(
+      "infoplane-noisy",
+      "Information plane (noisy network, Monte Carlo)",
+      "I(X;T+Z)",
+      "I(T+Z;Y)",
+    ),
+    {
+      id: "noisy-se",
+      title: "Monte Carlo standard errors (noisy network)",
+      type: "line",
+      x: { field: "epoch", label: "epoch", log: true },
+      y: { metrics: ["ixt_se", "ity_se"], label: "standard error (bits)" },
+      groupBy: "layer",
+    },
+  ],
   setup(ctx: PluginContext, raw: Record<string, unknown>) {
     const o = readOptions(raw, ID, MI_NOISY_OPTIONS);
     const s2 = o.noise_variance as number, samples = o.samples as number;
     const maxRows = o.max_rows as number, wanted = o.layers as string[];
     return {
       activations: (e: ActivationsEvent) => {
-        const layers = selectLayers(e.cache, wanted, ID);
-        for (const [layer, a] of layers) {
-          const at = { plugin: ID, layer, epoch: e.epoch, seed: e.seed };
-          assertLabels(a, e.labels, e.numClasses, at);
-          assertFinite(a, at);
-        }
-        for (const [layer, full] of layers) {
+        for (const [layer, full] of checkedLayers(e, wanted, ID)) {
           const { a, labels } = subsampleRows(full, e.labels, maxRows, e.seed);
           const inputs = new Int32Array(a.rows);
           for (let i = 0; i < a.rows; i++) inputs[i] = i;
