@@ -19,7 +19,7 @@ import {
 import { choiceFlag, intFlag, parseFlags, usageError } from "./args.ts";
 
 /** Help text of `lens mi`. */
-export const HELP = `lens mi --x X.npy --y Y.npy [--estimator ksg|binned|kde|noisy] [options]
+export const HELP = `lens mi --x X.npy --y Y.npy [--estimator ksg|binned|kde|noisy|renyi] [options]
 
 Mutual information I(X;Y) in bits between two arrays with one row per
 sample: [N, d] (or [N], one column). A 1-D array of an integer dtype for Y
@@ -37,18 +37,24 @@ Estimators:
   noisy   I(Y; X + Z) by Monte Carlo over the Gaussian mixture (Goldfeld et
           al. 2019); Y discrete as for kde. Fields: se (Monte Carlo standard
           error), samples, seed
+  renyi   matrix-based Renyi alpha-order quantity (Sanchez Giraldo et al.
+          2014) of Gaussian Gram matrices on a seeded subsample of rows: NOT
+          Shannon information. Fields: alpha, sigma_x, h_x, h_y
 
 Options:
   --x FILE               .npy, [N, d] or [N] (required)
   --y FILE               .npy, [N, d] or [N]; 1-D integer = discrete (required)
-  --estimator E          ksg (default), binned, kde, noisy
+  --estimator E          ksg (default), binned, kde, noisy, renyi
   --k N                  ksg: neighbours (default 3)
   --ranks                ksg: replace each column by its ranks first (the estimate is then
                          exactly unchanged by monotone maps of the coordinates)
   --bins N               binned: edges per array (default 30)
   --noise-variance S2    kde, noisy: variance of the noise added to X (default 0.1)
   --samples N            noisy: Monte Carlo draws (default N, one per row)
-  --seed N               noisy: seed of the draws (default 0)
+  --seed N               noisy: seed of the draws; renyi: of the subsample (default 0)
+  --alpha A              renyi: order alpha > 0, not 1 (default 1.01)
+  --sigma S              renyi: kernel width (default: Silverman's rule)
+  --max-rows N           renyi: rows used (default 256; cost grows as N^3)
   --format F             text (default) or json
   -h, --help             this help
 
@@ -90,6 +96,16 @@ function readSide(file: string, discreteIfInteger: boolean): MiTable | MiLabels 
   return { data: wide, rows, cols };
 }
 
+/** A flag that must be a finite number > 0 (undefined when absent). */
+function positiveFlag(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!(typeof value === "string" && value.trim() !== "" && Number.isFinite(v) && v > 0)) {
+    throw usageError("mi", `--${name} must be a number > 0, got ${JSON.stringify(value)}`);
+  }
+  return v;
+}
+
 function intOption(name: string, value: unknown, min: number, def: number): number {
   return intFlag("mi", name, value, min) ?? def;
 }
@@ -117,6 +133,9 @@ export function main(args: string[]): Promise<number> {
     samples: { type: "string" },
     seed: { type: "string" },
     ranks: { type: "boolean" },
+    alpha: { type: "string" },
+    sigma: { type: "string" },
+    "max-rows": { type: "string" },
     format: { type: "string" },
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("mi", "format", values.format, ["text", "json"], "text");
@@ -131,16 +150,11 @@ export function main(args: string[]): Promise<number> {
   const bins = intOption("bins", values.bins, 2, 30);
   const samples = intFlag("mi", "samples", values.samples, 2);
   const seed = intOption("seed", values.seed, 0, 0);
-  let noiseVariance = 0.1;
-  if (values["noise-variance"] !== undefined) {
-    noiseVariance = Number(values["noise-variance"]);
-    if (!(Number.isFinite(noiseVariance) && noiseVariance > 0)) {
-      throw usageError(
-        "mi",
-        `--noise-variance must be a number > 0, got ${JSON.stringify(values["noise-variance"])}`,
-      );
-    }
-  }
+  const noiseVariance = positiveFlag("noise-variance", values["noise-variance"]) ?? 0.1;
+  const alpha = positiveFlag("alpha", values.alpha);
+  if (alpha === 1) throw usageError("mi", "--alpha must not be 1 (the Renyi order 1 is a limit)");
+  const sigma = positiveFlag("sigma", values.sigma);
+  const maxRows = intFlag("mi", "max-rows", values["max-rows"], 2);
   const x = readSide(xFile, false) as MiTable;
   const y = readSide(yFile, true);
   const yRows = isLabels(y) ? y.labels.length : y.rows;
@@ -156,6 +170,9 @@ export function main(args: string[]): Promise<number> {
       estimator,
       k,
       ranks: values.ranks === true,
+      alpha,
+      sigma,
+      maxRows,
       bins,
       noiseVariance,
       samples,

@@ -59,6 +59,12 @@ Deno.test("lens mi: ksg (both kinds), binned, kde, noisy in JSON; text output", 
     const nz = JSON.parse(noisy.stdout);
     assert.ok(Math.abs(nz.bits - 1) < 1e-9 && nz.se < 1e-9 && nz.samples === 300 && nz.seed === 4);
 
+    const renyi = JSON.parse(
+      (await lens([...args, "--estimator", "renyi", "--sigma", "1"])).stdout,
+    );
+    assert.ok(Math.abs(renyi.bits - 1) < 1e-3, `renyi ${renyi.bits}`); // 2 separated classes
+    assert.equal(renyi.n, 256); // the default subsample
+    assert.equal(renyi.alpha, 1.01);
     const text = await lens(["mi", "--x", `${dir}/x2.npy`, "--y", `${dir}/lab.npy`]);
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^I\(X;Y\) = \d\.\d{6} bits {2}\(ksg, n = 600\)/);
@@ -86,7 +92,7 @@ Deno.test("lens mi: user errors exit 2 with one line naming the file or flag", a
       [["--x", `${dir}/a.npy`], /missing --y/],
       [
         ["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--estimator", "mine"],
-        /--estimator must be one of ksg, binned, kde, noisy/,
+        /--estimator must be one of ksg, binned, kde, noisy, renyi/,
       ],
       [["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--k", "5"], /--k 5 needs more than 5 rows/],
       [

@@ -18,9 +18,12 @@
  * distinct row is one atom (e.g. the inputs of the network whose layer is
  * X).
  *
+ * - `renyi`: the matrix-based Rényi alpha-order quantity of Sanchez Giraldo
+ *   et al. (renyi_mi.ts) on a seeded subsample; not Shannon information.
+ *
  * @module
  */
-import { createRng } from "../../core/rng.ts";
+import { createRng, permutation } from "../../core/rng.ts";
 import { binCodes } from "./bin_codes.ts";
 import { entropyBits } from "./entropy.ts";
 import { linspaceF32 } from "./grid_edges.ts";
@@ -28,6 +31,7 @@ import { kdeMi } from "./kde_mi.ts";
 import { ksgMi } from "./ksg_mi.ts";
 import { noisyMi } from "./noisy_mi.ts";
 import { rankColumns } from "./rank_transform.ts";
+import { gaussianGram, labelGram, renyiMi } from "./renyi_mi.ts";
 import { rossMi } from "./ross_mi.ts";
 import { rowSymbols } from "./row_symbols.ts";
 
@@ -48,7 +52,7 @@ export interface MiLabels {
 }
 
 /** The estimators of {@link mutualInformation}. */
-export const MI_ESTIMATORS = ["ksg", "binned", "kde", "noisy"] as const;
+export const MI_ESTIMATORS = ["ksg", "binned", "kde", "noisy", "renyi"] as const;
 
 /** One of {@link MI_ESTIMATORS}. */
 export type MiEstimator = typeof MI_ESTIMATORS[number];
@@ -67,8 +71,14 @@ export interface MiOptions {
   noiseVariance?: number;
   /** Monte Carlo draws for `noisy` (default: the number of rows). */
   samples?: number;
-  /** Seed of the Monte Carlo draws for `noisy` (default 0). */
+  /** Seed of the Monte Carlo draws for `noisy` and of the subsample for `renyi` (default 0). */
   seed?: number;
+  /** Order alpha for `renyi` (default 1.01). */
+  alpha?: number;
+  /** Kernel width for `renyi` (default: Silverman's rule on the subsample). */
+  sigma?: number;
+  /** Rows for `renyi`, a seeded subsample (default 256; its cost grows as rows^3). */
+  maxRows?: number;
 }
 
 /** An estimate: the estimator, the value in bits, the rows used, and the estimator's own fields. */
@@ -132,6 +142,20 @@ function symbolEntropy(ids: Int32Array, count: number): number {
   return entropyBits(c, 0, 1, count, ids.length);
 }
 
+/** Silverman's rule for a Gaussian kernel: mean column sd x (4 / ((d + 2) n))^(1 / (d + 4)). */
+function silverman(x: Float64Array, n: number, d: number): number {
+  let sd = 0;
+  for (let q = 0; q < d; q++) {
+    let m = 0, v = 0;
+    for (let i = 0; i < n; i++) m += x[i * d + q];
+    m /= n;
+    for (let i = 0; i < n; i++) v += (x[i * d + q] - m) ** 2;
+    sd += Math.sqrt(v / Math.max(1, n - 1));
+  }
+  const w = (sd / d) * (4 / ((d + 2) * n)) ** (1 / (d + 4));
+  return w > 0 ? w : 1;
+}
+
 /** The largest number of atoms x rows the KDE path allocates (two float64 tables of that size). */
 const KDE_CELLS = 1 << 25;
 
@@ -188,6 +212,25 @@ export function mutualInformation(
       const hx = symbolEntropy(sx.ids, sx.count), hy = symbolEntropy(sy.ids, sy.count);
       const bits = Math.max(0, hx + hy - symbolEntropy(joint, nj));
       return { estimator, bits, n, bins, h_x: hx, h_y: hy };
+    }
+    case "renyi": {
+      const alpha = options.alpha ?? 1.01, seed = options.seed ?? 0;
+      const m = Math.min(n, options.maxRows ?? 256);
+      const rows = permutation(createRng(seed, "renyi"), n).subarray(0, m).sort();
+      const gram = (t: MiTable, sigma?: number) => {
+        const sub = new Float64Array(m * t.cols);
+        for (let r = 0; r < m; r++) {
+          for (let q = 0; q < t.cols; q++) sub[r * t.cols + q] = t.data[rows[r] * t.cols + q];
+        }
+        const width = sigma ?? silverman(sub, m, t.cols);
+        return { k: gaussianGram(sub, m, t.cols, width), width };
+      };
+      const gx = gram(x, options.sigma);
+      const ky = isLabels(y)
+        ? labelGram(Int32Array.from(rows, (r) => y.labels[r]), m)
+        : gram(y, options.sigma).k;
+      const r = renyiMi(gx.k, ky, m, alpha);
+      return { estimator, bits: r.bits, n: m, alpha, sigma_x: gx.width, h_x: r.hX, h_y: r.hY };
     }
     case "kde":
     case "noisy": {
