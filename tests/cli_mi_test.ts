@@ -99,6 +99,8 @@ Deno.test("lens mi: user errors exit 2 with one line naming the file or flag", a
         ["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--noise-variance=-1"],
         /--noise-variance must be a number > 0/,
       ],
+      [["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--alpha", "1"], /--alpha must not be 1/],
+      [["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--max-rows", "1"], /--max-rows must be/],
     ];
     for (const [args, pattern] of cases) {
       const r = await lens(["mi", ...args]);
