@@ -184,6 +184,13 @@ export function main(args: string[]): Promise<number> {
     }
     throw e;
   }
+  if (result.method === "ross" && result.n < 2) {
+    throw dataError(
+      yFile,
+      "no label occurs more than once",
+      "labels that repeat (Ross's estimator)",
+    );
+  }
   console.log(format === "json" ? JSON.stringify(result) : formatText(result, xFile, yFile));
   return Promise.resolve(0);
 }

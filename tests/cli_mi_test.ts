@@ -83,6 +83,7 @@ Deno.test("lens mi: user errors exit 2 with one line naming the file or flag", a
     });
     writeNpy(`${dir}/cube.npy`, { dtype: "f4", shape: [2, 2, 2], data: new Float32Array(8) });
     await Deno.writeTextFile(`${dir}/junk.npy`, "not numpy");
+    writeNpy(`${dir}/ids.npy`, { dtype: "i4", shape: [5], data: new Int32Array([0, 1, 2, 3, 4]) });
     const cases: [string[], RegExp][] = [
       [["--x", `${dir}/a.npy`, "--y", `${dir}/b.npy`], /b\.npy: has 4 rows but .*a\.npy has 5/],
       [["--x", `${dir}/a.npy`, "--y", `${dir}/nan.npy`], /nan\.npy: array: element 2 is NaN/],
@@ -100,6 +101,10 @@ Deno.test("lens mi: user errors exit 2 with one line naming the file or flag", a
         /--noise-variance must be a number > 0/,
       ],
       [["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--alpha", "1"], /--alpha must not be 1/],
+      [
+        ["--x", `${dir}/a.npy`, "--y", `${dir}/ids.npy`],
+        /ids\.npy: no label occurs more than once/,
+      ],
       [["--x", `${dir}/a.npy`, "--y", `${dir}/a.npy`, "--max-rows", "1"], /--max-rows must be/],
     ];
     for (const [args, pattern] of cases) {
