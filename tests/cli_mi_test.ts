@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { writeNpy } from "../core/data/npy.ts";
+import { writeNpz } from "../core/data/npz.ts";
+import { createRng } from "../core/rng.ts";
 import { ksgMi } from "../plugins/infoplane/ksg_mi.ts";
 import { correlatedGaussians, gaussianMiBits } from "../tools/known_mi.ts";
 import { lens, withDir } from "./cli_helpers.ts";
@@ -113,6 +115,72 @@ Deno.test("lens mi: user errors exit 2 with one line naming the file or flag", a
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
       assert.doesNotMatch(r.stderr, / {4}at /);
+    }
+  }, "layerlens-mi-");
+});
+
+Deno.test("lens mi --help names every flag; lens plugins lists mi-ksg and mi-noisy; analyze runs them", async () => {
+  const help = await lens(["mi", "--help"]);
+  assert.equal(help.code, 0);
+  for (
+    const flag of [
+      "--x",
+      "--y",
+      "--estimator",
+      "--k",
+      "--ranks",
+      "--bins",
+      "--noise-variance",
+      "--samples",
+      "--seed",
+      "--alpha",
+      "--sigma",
+      "--max-rows",
+      "--format",
+    ]
+  ) {
+    assert.ok(help.stdout.includes(flag), flag);
+  }
+  const top = await lens(["--help"]);
+  assert.match(top.stdout, /\n {2}mi {7}mutual information/);
+  const plugins = await lens(["plugins"]);
+  assert.match(plugins.stdout, /^mi-ksg$/m);
+  assert.match(plugins.stdout, /^mi-noisy$/m);
+  await withDir(async (dir) => {
+    const n = 64, d = 3, rng = createRng(2, "acts");
+    const acts = new Float32Array(2 * n * d).map(() => Math.tanh(rng.normal()));
+    const y = new Int32Array(n).map((_, i) => i % 2);
+    writeNpz(`${dir}/acts.npz`, { dense_1: { dtype: "f4", shape: [2, n, d], data: acts } });
+    writeNpy(`${dir}/y.npy`, { dtype: "i4", shape: [n], data: y });
+    const r = await lens([
+      "analyze",
+      "--activations",
+      `${dir}/acts.npz`,
+      "--labels",
+      `${dir}/y.npy`,
+      "--plugins",
+      "mi-ksg,mi-noisy",
+      "--db",
+      `${dir}/runs.db`,
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const records = JSON.parse(r.stdout).records ?? JSON.parse(r.stdout);
+    const metrics = new Set(
+      (records as { plugin: string; metric: string }[]).map((x) => `${x.plugin}:${x.metric}`),
+    );
+    for (
+      const m of [
+        "mi-ksg:ixt",
+        "mi-ksg:ity",
+        "mi-noisy:ixt",
+        "mi-noisy:ity",
+        "mi-noisy:ixt_se",
+        "mi-noisy:ity_se",
+      ]
+    ) {
+      assert.ok(metrics.has(m), `${m} in ${[...metrics].join(" ")}`);
     }
   }, "layerlens-mi-");
 });
