@@ -15,56 +15,12 @@
  * product A o B / tr(A o B), and I_alpha = S(A) + S(B) - S(A o B). For
  * alpha = 2 the sum of squared eigenvalues is the squared Frobenius norm,
  * so no eigen decomposition is needed; otherwise the eigenvalues come from
- * cyclic Jacobi rotations (O(n^3) per sweep, so keep n to a few hundred:
- * `lens mi` subsamples).
+ * the project's Jacobi solver (small_linalg.ts; O(n^3) per sweep, so keep n
+ * to a few hundred: `lens mi` subsamples).
  *
  * @module
  */
-
-/**
- * Eigenvalues of the symmetric matrix `m` (`n x n`, row-major; destroyed)
- * by cyclic Jacobi rotations, until the off-diagonal mass is below
- * 1e-22 of the total (or 100 sweeps).
- *
- * @example
- * ```ts
- * symmetricEigenvalues(new Float64Array([2, 1, 1, 2]), 2); // [1, 3] in some order
- * ```
- */
-export function symmetricEigenvalues(m: Float64Array, n: number): Float64Array {
-  let total = 0;
-  for (let i = 0; i < n * n; i++) total += m[i] * m[i];
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) off += 2 * m[p * n + q] * m[p * n + q];
-    }
-    if (off <= 1e-22 * total || off === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q];
-        if (apq === 0) continue;
-        const app = m[p * n + p], aqq = m[q * n + q];
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = m[k * n + p], akq = m[k * n + q];
-          m[k * n + p] = c * akp - s * akq;
-          m[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = m[p * n + k], aqk = m[q * n + k];
-          m[p * n + k] = c * apk - s * aqk;
-          m[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = m[i * n + i];
-  return out;
-}
+import { symmetricEigen } from "../complexity/small_linalg.ts";
 
 /**
  * S_alpha of the Gram matrix `k` (`n x n`, symmetric, positive
@@ -85,7 +41,7 @@ export function renyiEntropy(k: Float64Array, n: number, alpha: number): number 
   } else {
     const a = new Float64Array(n * n);
     for (let i = 0; i < n * n; i++) a[i] = k[i] / tr;
-    for (const l of symmetricEigenvalues(a, n)) if (l > 0) sum += l ** alpha;
+    for (const l of symmetricEigen(a, n).values) if (l > 0) sum += l ** alpha;
   }
   return Math.log2(sum) / (1 - alpha);
 }
