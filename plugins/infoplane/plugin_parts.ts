@@ -25,8 +25,8 @@ export function maxRowsOption(def: number): OptionSpec {
 }
 
 /**
- * A scatter of `ity` against `ixt` per layer, coloured by epoch (how the
- * dashboard draws an information plane).
+ * A scatter of `ity` against `ixt` per layer, coloured by epoch, with the
+ * IB bound overlaid (how the dashboard draws an information plane).
  *
  * @example
  * ```ts
@@ -47,5 +47,7 @@ export function infoPlaneChart(
     y: { metrics: ["ity"], label: `${yLabel} (bits)` },
     groupBy: "layer",
     colorBy: "epoch",
+    // the IB curve, drawn when the run also has ib-bound results (as on mi-binned's plane)
+    overlay: { plugin: "ib-bound", x: "ib_ixt", y: "ib_ity", label: "IB bound" },
   };
 }
