@@ -73,5 +73,17 @@ export {
   type StoredLayerInput,
   type StoredLayerResult,
 } from "./plugins/complexity/stored_layer.ts";
+export {
+  MI_ESTIMATORS,
+  type MiEstimator,
+  type MiLabels,
+  type MiOptions,
+  type MiResult,
+  type MiTable,
+  mutualInformation,
+} from "./plugins/infoplane/mi_arrays.ts";
+export { ksgMi, type NeighbourMi } from "./plugins/infoplane/ksg_mi.ts";
+export { rossMi } from "./plugins/infoplane/ross_mi.ts";
+export { type NoisyEstimate, noisyMi } from "./plugins/infoplane/noisy_mi.ts";
 export { restoreModel, type StoredNetwork, storedSeeds } from "./core/stored_model.ts";
 export { LAYERLENS_VERSION } from "./core/version.ts";

@@ -113,6 +113,18 @@ const BENCHES: Bench[] = [
     }],
   },
   {
+    name: "ksg",
+    cmd: denoRun("./ksg.ts"),
+    goals: [{
+      what: "lens mi --estimator ksg, N = 20 000, d = 10 + 10 (whole process)",
+      goal: "< 20 s",
+      measured: (l) => {
+        const k = find(l, "what", "ksg");
+        return `${num(k?.wall_s, 1)} s wall, ${num(k?.cpu_s, 1)} s CPU`;
+      },
+    }],
+  },
+  {
     name: "protocol_12bit",
     cmd: async () => [
       deno,

@@ -36,6 +36,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: "feature complexity of a feature saved elsewhere (.npy / .npz)",
     load: () => import("./features.ts"),
   },
+  mi: {
+    summary: "mutual information between two .npy arrays (ksg, binned, kde, noisy)",
+    load: () => import("./mi.ts"),
+  },
   plugins: {
     summary: "list plugins, their metrics and options",
     load: () => import("./plugins.ts"),

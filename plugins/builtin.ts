@@ -16,6 +16,8 @@ import { phasesPlugin } from "./ib/phases_plugin.ts";
 import { gradSnrPlugin } from "./infoplane/grad_snr_plugin.ts";
 import { miBinnedPlugin } from "./infoplane/mi_binned_plugin.ts";
 import { miKdePlugin } from "./infoplane/mi_kde_plugin.ts";
+import { miKsgPlugin } from "./infoplane/mi_ksg_plugin.ts";
+import { miNoisyPlugin } from "./infoplane/mi_noisy_plugin.ts";
 import type { Plugin } from "../core/types.ts";
 
 /** Every built-in plugin, in no particular order (the registry orders by dependency). */
@@ -29,6 +31,8 @@ export function builtinPlugins(): Plugin[] {
     kdCompressionPlugin,
     miBinnedPlugin,
     miKdePlugin,
+    miKsgPlugin,
+    miNoisyPlugin,
     gradSnrPlugin,
     ibBoundPlugin,
     ibConsistencyPlugin,

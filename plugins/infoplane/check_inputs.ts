@@ -121,3 +121,32 @@ export function selectLayers(
     return [name, a];
   });
 }
+
+/**
+ * The hook points to analyse ({@link selectLayers}), each checked with
+ * {@link assertLabels} and {@link assertFinite} before any is estimated.
+ *
+ * @example
+ * ```ts
+ * for (const [layer, a] of checkedLayers(e, [], "mi-noisy")) estimate(layer, a);
+ * ```
+ */
+export function checkedLayers(
+  e: {
+    cache: ActivationCache;
+    labels: Int32Array;
+    numClasses: number;
+    epoch: number;
+    seed: number;
+  },
+  wanted: readonly string[],
+  plugin: string,
+): [string, Activation][] {
+  const layers = selectLayers(e.cache, wanted, plugin);
+  for (const [layer, a] of layers) {
+    const at = { plugin, layer, epoch: e.epoch, seed: e.seed };
+    assertLabels(a, e.labels, e.numClasses, at);
+    assertFinite(a, at);
+  }
+  return layers;
+}
