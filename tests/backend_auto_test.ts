@@ -1,0 +1,109 @@
+/**
+ * `backend: auto` (core/webgpu/adapter_info.ts, choose.ts, backend.ts):
+ * software adapters are recognised from what real adapters report
+ * (lavapipe's info as Deno 2.9.5 gives it, a fallback flag), a real GPU
+ * is taken only for steps of at least WEBGPU_MIN_MACS multiply-adds, the
+ * work of a step is counted by hand for an MLP and a CNN, and a run on
+ * this machine records which backend auto chose and why.
+ */
+import assert from "node:assert/strict";
+import { initBackend, tfVersions, webGpuAdapter } from "../core/backend.ts";
+import { parseConfig } from "../core/config.ts";
+import { summarizeAdapter } from "../core/webgpu/adapter_info.ts";
+import type { ModelSpec } from "../core/types.ts";
+import { decideBackend, stepMacs, WEBGPU_MIN_MACS } from "../core/webgpu/choose.ts";
+
+const LAVAPIPE = {
+  info: {
+    vendor: "65541",
+    architecture: "",
+    device: "0",
+    description: "llvmpipe (LLVM 15.0.6, 256 bits)",
+    isFallbackAdapter: true,
+  },
+};
+const H200 = {
+  info: { vendor: "nvidia", architecture: "hopper", device: "0x2335", description: "NVIDIA H200" },
+};
+
+Deno.test("summarizeAdapter: software adapters from their flag, name or Mesa's vendor id", () => {
+  const lp = summarizeAdapter(LAVAPIPE);
+  assert.equal(lp.software, true);
+  assert.match(lp.softwareReason, /fallback/);
+  // without the flag the name still gives it away, and so does the vendor id 0x10005
+  assert.match(
+    summarizeAdapter({ info: { ...LAVAPIPE.info, isFallbackAdapter: false } }).softwareReason,
+    /llvmpipe/,
+  );
+  assert.match(
+    summarizeAdapter({ info: { vendor: "65541", description: "" } }).softwareReason,
+    /Mesa/,
+  );
+  assert.equal(
+    summarizeAdapter({ info: { description: "SwiftShader Device (Subzero)" } }).software,
+    true,
+  );
+  const gpu = summarizeAdapter(H200);
+  assert.deepEqual(
+    [gpu.software, gpu.vendor, gpu.architecture, gpu.description],
+    [false, "nvidia", "hopper", "NVIDIA H200"],
+  );
+  // a Mesa hardware driver reports the PCI vendor (AMD 0x1002), not 0x10005
+  assert.equal(
+    summarizeAdapter({ info: { vendor: "4098", description: "AMD Radeon (RADV NAVI21)" } })
+      .software,
+    false,
+  );
+});
+
+Deno.test("decideBackend: webgpu only on a real GPU and a large enough step", () => {
+  const gpu = summarizeAdapter(H200);
+  assert.equal(decideBackend(null, 1e12).backend, "wasm");
+  assert.equal(decideBackend(summarizeAdapter(LAVAPIPE), 1e12).backend, "wasm");
+  assert.match(decideBackend(summarizeAdapter(LAVAPIPE), 1e12).reason, /CPU adapter/);
+  assert.equal(decideBackend(gpu, WEBGPU_MIN_MACS - 1).backend, "wasm");
+  assert.equal(decideBackend(gpu, undefined).backend, "wasm");
+  const big = decideBackend(gpu, WEBGPU_MIN_MACS);
+  assert.equal(big.backend, "webgpu");
+  assert.match(big.reason, /NVIDIA H200.*multiply-adds/);
+});
+
+Deno.test("stepMacs counts multiply-adds of a batch: MLP and CNN by hand", () => {
+  // 12-10-7-5-4-3-2: 120 + 70 + 35 + 20 + 12 + 6 = 263 per sample
+  const mlp: ModelSpec = {
+    type: "mlp",
+    hidden: [10, 7, 5, 4, 3],
+    activation: "tanh",
+    init: "reference",
+  };
+  assert.equal(stepMacs(mlp, [12], 2, 512), 263 * 512);
+  // 28x28x1, conv 5x5x8 -> 24x24x8 (25*8 per position), pool -> 12x12x8 = 1152, dense 32, output 10
+  const cnn: ModelSpec = {
+    type: "cnn",
+    conv: [{ filters: 8, kernel: 5 }],
+    dense: [32],
+    activation: "relu",
+    init: "tfjs",
+  };
+  assert.equal(stepMacs(cnn, [28, 28, 1], 10, 2), 2 * (25 * 8 * 24 * 24 + 1152 * 32 + 320));
+});
+
+Deno.test("config: backend auto is accepted; initBackend('auto') records its choice", async () => {
+  assert.equal(parseConfig("backend: auto\n", "x.yaml").backend, "auto");
+  assert.throws(() => parseConfig("backend: gpu\n", "x.yaml"), /auto/);
+  try {
+    const adapter = await webGpuAdapter();
+    // this machine has no GPU: lavapipe at most, so auto picks wasm even for a huge step
+    assert.ok(!adapter || adapter.software, "this test expects no real GPU here");
+    assert.equal(await initBackend("auto", { macsPerStep: 1e12 }), "wasm");
+    const v = tfVersions();
+    assert.match(v.backendChoice, adapter ? /CPU adapter/ : /no WebGPU adapter/);
+    // an explicit choice afterwards drops the auto reason only when the backend changes
+    assert.equal(await initBackend("wasm"), "wasm");
+    assert.ok(tfVersions().backendChoice);
+    await initBackend("cpu");
+    assert.equal(tfVersions().backendChoice, undefined);
+  } finally {
+    await initBackend("wasm");
+  }
+});
