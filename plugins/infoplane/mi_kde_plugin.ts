@@ -11,6 +11,7 @@
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
 import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
 import { kdeMi } from "./kde_mi.ts";
+import { kdeMiWebGpu } from "./kde_webgpu.ts";
 import { readOptions } from "./read_options.ts";
 
 const ID = "mi-kde";
@@ -37,6 +38,13 @@ export const MI_KDE_OPTIONS: Record<string, OptionSpec> = {
     type: "string[]",
     default: [],
     description: "Hook points to analyse (e.g. [dense_1, output]); empty = all",
+  },
+  device: {
+    type: "enum",
+    choices: ["wasm", "webgpu"],
+    default: "wasm",
+    description: "Where the pairwise sums run: wasm (float64 on the CPU) or webgpu (our WGSL " +
+      "kernel, float32 with compensated sums: bits agree to about 1e-7 relative; kde_webgpu.ts)",
   },
 };
 
@@ -66,8 +74,9 @@ export const miKdePlugin: Plugin = {
     const s2 = o.noise_variance as number;
     const block = o.block_size as number;
     const wanted = o.layers as string[];
+    const onGpu = o.device === "webgpu";
     return {
-      activations: (e: ActivationsEvent) => {
+      activations: async (e: ActivationsEvent) => {
         const layers = selectLayers(e.cache, wanted, ID);
         for (const [layer, a] of layers) {
           const at = { plugin: ID, layer, epoch: e.epoch, seed: e.seed };
@@ -75,7 +84,9 @@ export const miKdePlugin: Plugin = {
           assertFinite(a, at);
         }
         for (const [layer, a] of layers) {
-          const r = kdeMi(a.data, a.rows, a.cols, e.labels, e.numClasses, s2, block);
+          const r = onGpu
+            ? await kdeMiWebGpu(a.data, a.rows, a.cols, e.labels, e.numClasses, s2)
+            : kdeMi(a.data, a.rows, a.cols, e.labels, e.numClasses, s2, block);
           const rec = { layer, epoch: e.epoch, seed: e.seed };
           ctx.emit([
             { ...rec, metric: "ixt_upper", value: r.ixtUpper },
