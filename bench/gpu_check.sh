@@ -18,7 +18,7 @@
 #   bash bench/gpu_check.sh
 # Where node_modules/ is missing the script unpacks the carry: the Vulkan loader (dpkg -x into /,
 # ldconfig) when none is installed, deno into /tmp/gpu-deno/ when deno 2.9.5 is not on PATH, and
-# node_modules/. It points the Vulkan loader at NVIDIA's ICD file when that file exists and
+# node_modules/ with the npm registry metadata as a fresh DENO_DIR (/tmp/gpu-deno/dir). It points the Vulkan loader at NVIDIA's ICD file when that file exists and
 # VK_DRIVER_FILES is unset. With $OUT set the whole log also goes to $OUT/gpu_check.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,11 @@ if [ -d .gpu_carry ]; then
     chmod +x /tmp/gpu-deno/deno
     export PATH="/tmp/gpu-deno:$PATH"
   fi
-  [ -d node_modules/.deno ] || tar -xJf .gpu_carry/node_modules.tar.xz
+  if [ ! -d node_modules/.deno ]; then
+    tar -xJf .gpu_carry/node_modules.tar.xz
+    mkdir -p /tmp/gpu-deno/dir && tar -C /tmp/gpu-deno/dir -xJf .gpu_carry/deno_dir.tar.xz
+    export DENO_DIR=/tmp/gpu-deno/dir
+  fi
 fi
 nv_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nv_icd" ]; then export VK_DRIVER_FILES="$nv_icd"; fi

@@ -35,6 +35,7 @@ import {
 } from "../plugins/complexity/conv_disentangler_net.ts";
 import { fitBatches } from "../plugins/complexity/fit.ts";
 import { ensureGradients } from "../plugins/complexity/tf_gradients.ts";
+import { projectionTarget } from "./projection_target.ts";
 
 const { values } = parseArgs({
   options: {
@@ -139,15 +140,7 @@ if (parts.has("cnn")) {
 if (parts.has("disentangler")) {
   const n = Number(values["conv-samples"]), dim = 64;
   const data = loadMnist({ name: "mnist", subset: n, testSubset: 100, probeSize: 0 }, 0);
-  const proj = createRng(0, "bench-conv");
-  const w = Float32Array.from({ length: 784 * dim }, () => proj.normal() / 28);
-  const f = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 784; k++) {
-      const v = data.xTrain[i * 784 + k];
-      if (v) { for (let j = 0; j < dim; j++) f[i * dim + j] += v * w[k * dim + j]; }
-    }
-  }
+  const f = projectionTarget(data.xTrain, n, dim, createRng(0, "bench-conv"));
   const out: Record<string, { s: number; mse: number }> = {};
   for (const b of BACKENDS) {
     await initBackend(b);
