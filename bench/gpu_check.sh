@@ -52,7 +52,7 @@ if [ "$quick" = 1 ]; then
   widths=64,256
 else
   compare=(--epochs 300 --mnist 5000 --conv-samples 2000)
-  widths=64,256,1024,2048
+  widths=64,256,512,1024
 fi
 
 failed=()
