@@ -10,7 +10,7 @@
  */
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
 import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
-import { kdeMi } from "./kde_mi.ts";
+import { type KdeMi, kdeMi } from "./kde_mi.ts";
 import { kdeMiWebGpu } from "./kde_webgpu.ts";
 import { readOptions } from "./read_options.ts";
 
@@ -76,17 +76,14 @@ export const miKdePlugin: Plugin = {
     const wanted = o.layers as string[];
     const onGpu = o.device === "webgpu";
     return {
-      activations: async (e: ActivationsEvent) => {
+      activations: (e: ActivationsEvent) => {
         const layers = selectLayers(e.cache, wanted, ID);
         for (const [layer, a] of layers) {
           const at = { plugin: ID, layer, epoch: e.epoch, seed: e.seed };
           assertLabels(a, e.labels, e.numClasses, at);
           assertFinite(a, at);
         }
-        for (const [layer, a] of layers) {
-          const r = onGpu
-            ? await kdeMiWebGpu(a.data, a.rows, a.cols, e.labels, e.numClasses, s2)
-            : kdeMi(a.data, a.rows, a.cols, e.labels, e.numClasses, s2, block);
+        const emit = (layer: string, r: KdeMi) => {
           const rec = { layer, epoch: e.epoch, seed: e.seed };
           ctx.emit([
             { ...rec, metric: "ixt_upper", value: r.ixtUpper },
@@ -94,6 +91,16 @@ export const miKdePlugin: Plugin = {
             { ...rec, metric: "ity_upper", value: r.ityUpper },
             { ...rec, metric: "ity_lower", value: r.ityLower },
           ]);
+        };
+        if (onGpu) {
+          return (async () => {
+            for (const [layer, a] of layers) {
+              emit(layer, await kdeMiWebGpu(a.data, a.rows, a.cols, e.labels, e.numClasses, s2));
+            }
+          })();
+        }
+        for (const [layer, a] of layers) {
+          emit(layer, kdeMi(a.data, a.rows, a.cols, e.labels, e.numClasses, s2, block));
         }
       },
     };
