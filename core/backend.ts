@@ -266,14 +266,18 @@ export function tfVersions(): Record<string, string> {
     backend,
   };
   if (webgpuVersion) out["tfjs-backend-webgpu"] = webgpuVersion;
-  if (backend === "webgpu" && adapterSeen) {
+  const auto = lastDecision !== null && lastDecision.backend === backend;
+  // the adapter is recorded when it ran, and when auto weighed it (and chose wasm)
+  if ((backend === "webgpu" || auto) && adapterSeen) {
     out.webgpuAdapter = describeAdapter(adapterSeen);
     out.webgpuVendor = adapterSeen.vendor;
     out.webgpuArchitecture = adapterSeen.architecture;
     const req = lastCleanedRequest;
-    if (req?.droppedFeatures.length) out.webgpuDroppedFeatures = req.droppedFeatures.join(",");
+    if (backend === "webgpu" && req?.droppedFeatures.length) {
+      out.webgpuDroppedFeatures = req.droppedFeatures.join(",");
+    }
   }
-  if (lastDecision && lastDecision.backend === backend) out.backendChoice = lastDecision.reason;
+  if (auto) out.backendChoice = lastDecision!.reason;
   if (backend === "wasm") {
     const flags = tf.env().getFlags();
     if ("WASM_HAS_SIMD_SUPPORT" in flags) out.wasmSimd = String(flags.WASM_HAS_SIMD_SUPPORT);

@@ -9,6 +9,10 @@
 import assert from "node:assert/strict";
 import { initBackend, tfVersions, webGpuAdapter } from "../core/backend.ts";
 import { parseConfig } from "../core/config.ts";
+import { runExperiment } from "../core/engine.ts";
+import { createRegistry } from "../core/registry.ts";
+import { openStore } from "../core/store.ts";
+import { builtinPlugins } from "../plugins/builtin.ts";
 import { summarizeAdapter } from "../core/webgpu/adapter_info.ts";
 import type { ModelSpec } from "../core/types.ts";
 import { decideBackend, stepMacs, WEBGPU_MIN_MACS } from "../core/webgpu/choose.ts";
@@ -115,5 +119,44 @@ Deno.test("config: backend auto is accepted; initBackend('auto') records its cho
     assert.equal(tfVersions().backendChoice, undefined);
   } finally {
     await initBackend("wasm");
+  }
+});
+
+Deno.test("a run with backend: auto records the backend, the adapter and why", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = openStore(`${dir}/runs.db`);
+  try {
+    const config = parseConfig(
+      `
+name: auto
+data: { name: tishby12 }
+model: { type: mlp, hidden: [10, 7], activation: tanh }
+training: { epochs: 2, batch_size: 512 }
+schedule: { type: every, every: 1 }
+seeds: [0]
+engine: tfjs
+backend: auto
+plugins: [mi-binned]
+`,
+      "auto.yaml",
+    );
+    const registry = createRegistry(builtinPlugins());
+    const { runId, status } = await runExperiment({ config, store, registry });
+    assert.equal(status, "completed");
+    const run = store.getRun(runId)!;
+    const adapter = await webGpuAdapter();
+    // 512 x (12*10 + 10*7 + 7*2) multiply-adds: small, so wasm whatever the adapter
+    assert.equal(run.backend, "wasm");
+    assert.match(
+      run.versions.backendChoice,
+      !adapter ? /no WebGPU adapter/ : adapter.software ? /CPU adapter/ : /1\.0e5 multiply-adds/,
+    );
+    // the adapter auto weighed is recorded even though wasm ran
+    assert.equal(run.versions.webgpuVendor, adapter?.vendor);
+    assert.equal(run.versions.webgpuArchitecture, adapter?.architecture);
+  } finally {
+    store.close();
+    await initBackend("wasm");
+    await Deno.remove(dir, { recursive: true });
   }
 });
