@@ -52,7 +52,7 @@ export {
 export { logSpacedEpochs, sampledEpochs } from "./core/schedule.ts";
 export { createRng, permutation, type Rng, truncatedNormal } from "./core/rng.ts";
 export { type DenseParams, initDense, type InitScheme } from "./core/model/init.ts";
-export { initBackend } from "./core/backend.ts";
+export { type BackendHint, initBackend } from "./core/backend.ts";
 export { chooseEngine, createTrainer } from "./core/train/create_trainer.ts";
 export { aggregateSeeds } from "./core/aggregate.ts";
 export { loadDataset } from "./core/data/load.ts";

@@ -27,6 +27,7 @@ import {
 } from "../plugins/complexity/conv_disentangler_net.ts";
 import { fitBatches } from "../plugins/complexity/fit.ts";
 import { ensureGradients } from "../plugins/complexity/tf_gradients.ts";
+import { projectionTarget } from "./projection_target.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,14 +49,7 @@ await ensureGradients();
 const data = loadMnist({ name: "mnist", subset: n, testSubset: 100, probeSize: 0 }, 0);
 const dim = 64;
 const rng = createRng(0, "bench-conv");
-const proj = Float32Array.from({ length: 784 * dim }, () => rng.normal() / 28);
-const f = new Float32Array(n * dim);
-for (let i = 0; i < n; i++) {
-  for (let k = 0; k < 784; k++) {
-    const v = data.xTrain[i * 784 + k];
-    if (v) { for (let j = 0; j < dim; j++) f[i * dim + j] += v * proj[k * dim + j]; }
-  }
-}
+const f = projectionTarget(data.xTrain, n, dim, rng);
 
 const msPerStep: Record<string, number> = {};
 for (const order of orders) {

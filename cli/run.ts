@@ -38,7 +38,7 @@ Options:
   --subset N         override data.subset (mnist: class-balanced training images, 0 = all)
   --set P.OPT=VALUE  override option OPT of plugin P (repeatable; P = * for every plugin
                      of the config that has OPT; VALUE is YAML)
-  --backend B        override backend: wasm, cpu or webgpu
+  --backend B        override backend: wasm, cpu, webgpu or auto
   --format F         what to print at the end: summary (default) or json (the tidy records)
   --quiet            no progress bar or info lines
   -h, --help         this help
@@ -82,7 +82,7 @@ export async function main(args: string[]): Promise<number> {
       "run",
       "backend",
       values.backend,
-      ["wasm", "cpu", "webgpu"],
+      ["wasm", "cpu", "webgpu", "auto"],
       "wasm",
     );
   }

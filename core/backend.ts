@@ -14,7 +14,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths, version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import { LensError } from "./errors.ts";
-import type { BackendName } from "./types.ts";
+import type { BackendName, BackendSetting } from "./types.ts";
+import { type AdapterSummary, describeAdapter, summarizeAdapter } from "./webgpu/adapter_info.ts";
+import { type BackendDecision, decideBackend } from "./webgpu/choose.ts";
+import { installGpuShim, lastCleanedRequest } from "./webgpu/shim.ts";
 
 /** Where the wasm binaries of @tensorflow/tfjs-backend-wasm live, relative to this module. */
 const WASM_DIR = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
@@ -24,11 +27,12 @@ const WEBGPU_HOWTO = "a WebGPU adapter: on Debian/Ubuntu without a GPU install M
   "(`apt-get install -y mesa-vulkan-drivers`) and set XDG_RUNTIME_DIR (e.g. " +
   "`export XDG_RUNTIME_DIR=$(mktemp -d)`); or use backend wasm or cpu";
 
-const BACKENDS: readonly BackendName[] = ["wasm", "cpu", "webgpu"];
+const BACKENDS: readonly BackendSetting[] = ["wasm", "cpu", "webgpu", "auto"];
 
 let wasmPathsSet = false;
-let adapterProbe: Promise<GpuAdapterSummary | null> | undefined;
-let adapterSeen: GpuAdapterSummary | null = null;
+let adapterProbe: Promise<AdapterSummary | null> | undefined;
+let adapterSeen: AdapterSummary | null = null;
+let lastDecision: BackendDecision | null = null;
 let webgpuVersion: string | undefined;
 const WEBGPU_PACKAGE = new URL(
   "../node_modules/@tensorflow/tfjs-backend-webgpu/package.json",
@@ -36,18 +40,8 @@ const WEBGPU_PACKAGE = new URL(
 );
 let pending: Promise<string> = Promise.resolve("");
 
-/** What the WebGPU adapter says about itself. */
-interface GpuAdapterSummary {
-  vendor: string;
-  architecture: string;
-  description: string;
-}
-
-interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
-}
 interface GpuLike {
-  requestAdapter(): Promise<GpuAdapterLike | null>;
+  requestAdapter(): Promise<Parameters<typeof summarizeAdapter>[0] | null>;
 }
 
 function ensureXdgRuntimeDir(): void {
@@ -59,22 +53,30 @@ function ensureXdgRuntimeDir(): void {
   }
 }
 
-function probeAdapter(): Promise<GpuAdapterSummary | null> {
+function probeAdapter(): Promise<AdapterSummary | null> {
   adapterProbe ??= (async () => {
     const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
     if (!gpu) return null;
     ensureXdgRuntimeDir();
     const adapter = await gpu.requestAdapter();
     if (!adapter) return null;
-    const info = adapter.info ?? {};
-    adapterSeen = {
-      vendor: String(info.vendor ?? ""),
-      architecture: String(info.architecture ?? ""),
-      description: String(info.description ?? info.device ?? ""),
-    };
+    adapterSeen = summarizeAdapter(adapter);
     return adapterSeen;
   })();
   return adapterProbe;
+}
+
+/**
+ * The WebGPU adapter's identity and whether it is a software (CPU)
+ * adapter, or null when there is none (probed once).
+ *
+ * @example
+ * ```ts
+ * (await webGpuAdapter())?.software; // true on Mesa's lavapipe
+ * ```
+ */
+export async function webGpuAdapter(): Promise<AdapterSummary | null> {
+  return await probeAdapter().catch(() => null);
 }
 
 /**
@@ -97,11 +99,6 @@ export async function hasWebGpuAdapter(): Promise<boolean> {
 export async function webGpuAdapterDescription(): Promise<string | null> {
   const a = await probeAdapter().catch(() => null);
   return a ? describeAdapter(a) : null;
-}
-
-function describeAdapter(a: GpuAdapterSummary): string {
-  return [a.description, a.vendor && `vendor ${a.vendor}`, a.architecture].filter(Boolean)
-    .join(", ");
 }
 
 /** The cpu backend prints a "install tfjs-node" banner on its first write; it does not apply. */
@@ -136,6 +133,8 @@ async function activate(name: BackendName): Promise<string> {
         expected: WEBGPU_HOWTO,
       });
     }
+    // tfjs asks the adapter for features and limits it may not grant; see webgpu/shim.ts
+    installGpuShim();
     if (!tf.engine().registryFactory["webgpu"]) {
       await import("@tensorflow/tfjs-backend-webgpu");
       try {
@@ -163,16 +162,37 @@ async function activate(name: BackendName): Promise<string> {
   return tf.getBackend();
 }
 
+/** What `backend: auto` weighs besides the adapter. */
+export interface BackendHint {
+  /** Multiply-adds of one training step (forward pass over a batch); see webgpu/choose.ts. */
+  macsPerStep?: number;
+}
+
+/**
+ * The backend `auto` resolves to here for a step of `hint.macsPerStep`
+ * multiply-adds, and why (see core/webgpu/choose.ts).
+ *
+ * @example
+ * ```ts
+ * (await chooseAutoBackend({ macsPerStep: 1e6 })).backend; // "wasm"
+ * ```
+ */
+export async function chooseAutoBackend(hint: BackendHint = {}): Promise<BackendDecision> {
+  return decideBackend(await webGpuAdapter(), hint.macsPerStep);
+}
+
 /**
  * Makes `name` the active tfjs backend (idempotent; calls are serialised)
- * and returns the backend actually active.
+ * and returns the backend actually active. `auto` picks webgpu on a real
+ * GPU for steps of at least `hint.macsPerStep` multiply-adds, else wasm;
+ * the choice and its reason go into {@link tfVersions}.
  *
  * @example
  * ```ts
  * await initBackend("wasm"); // "wasm"
  * ```
  */
-export function initBackend(name: BackendName = "wasm"): Promise<string> {
+export function initBackend(name: BackendSetting = "wasm", hint?: BackendHint): Promise<string> {
   if (!BACKENDS.includes(name)) {
     return Promise.reject(
       new LensError(`unknown backend "${name}"`, {
@@ -182,7 +202,17 @@ export function initBackend(name: BackendName = "wasm"): Promise<string> {
       }),
     );
   }
-  const next = pending.catch(() => "").then(() => activate(name));
+  const next = pending.catch(() => "").then(async () => {
+    if (name !== "auto") {
+      const active = await activate(name);
+      if (lastDecision?.backend !== active) lastDecision = null;
+      return active;
+    }
+    const decision = await chooseAutoBackend(hint);
+    const active = await activate(decision.backend);
+    lastDecision = decision;
+    return active;
+  });
   pending = next;
   return next;
 }
@@ -236,7 +266,18 @@ export function tfVersions(): Record<string, string> {
     backend,
   };
   if (webgpuVersion) out["tfjs-backend-webgpu"] = webgpuVersion;
-  if (backend === "webgpu" && adapterSeen) out.webgpuAdapter = describeAdapter(adapterSeen);
+  const auto = lastDecision !== null && lastDecision.backend === backend;
+  // the adapter is recorded when it ran, and when auto weighed it (and chose wasm)
+  if ((backend === "webgpu" || auto) && adapterSeen) {
+    out.webgpuAdapter = describeAdapter(adapterSeen);
+    out.webgpuVendor = adapterSeen.vendor;
+    out.webgpuArchitecture = adapterSeen.architecture;
+    const req = lastCleanedRequest;
+    if (backend === "webgpu" && req?.droppedFeatures.length) {
+      out.webgpuDroppedFeatures = req.droppedFeatures.join(",");
+    }
+  }
+  if (auto) out.backendChoice = lastDecision!.reason;
   if (backend === "wasm") {
     const flags = tf.env().getFlags();
     if ("WASM_HAS_SIMD_SUPPORT" in flags) out.wasmSimd = String(flags.WASM_HAS_SIMD_SUPPORT);

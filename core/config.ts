@@ -47,7 +47,7 @@ import { Document, isScalar, isSeq, LineCounter, parseDocument, visit } from "ya
 import { errorMessage, LensError } from "./errors.ts";
 import { nearest } from "./registry.ts";
 import type {
-  BackendName,
+  BackendSetting,
   DataSpec,
   EngineKind,
   ModelSpec,
@@ -576,7 +576,12 @@ function readConfig(r: Reader, root: unknown): RunConfig {
     training: readTraining(r, raw.training),
     schedule: readSchedule(r, raw.schedule),
     seeds: readSeeds(r, raw.seeds),
-    backend: r.choice<BackendName>(raw.backend, ["backend"], "wasm", ["wasm", "cpu", "webgpu"]),
+    backend: r.choice<BackendSetting>(raw.backend, ["backend"], "wasm", [
+      "wasm",
+      "cpu",
+      "webgpu",
+      "auto",
+    ]),
     engine: r.choice<EngineKind>(raw.engine, ["engine"], "auto", ["auto", "fused", "tfjs"]),
     plugins: readPlugins(r, raw.plugins),
   };

@@ -18,6 +18,7 @@ import { createPluginHost, type PluginHost } from "./plugin_host.ts";
 import type { Registry } from "./registry.ts";
 import { sampledEpochs } from "./schedule.ts";
 import { chooseEngine, createTrainer } from "./train/create_trainer.ts";
+import { stepMacs } from "./webgpu/choose.ts";
 import type {
   ActivationCache,
   Dataset,
@@ -121,7 +122,6 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
   const resolved = registry.resolve(config.plugins, { field: "plugins" });
   const t0 = performance.now();
   const engine = chooseEngine(config);
-  const backend = await initBackend(config.backend);
 
   const datasets = new Map<number, Dataset>();
   const perSeed = datasetDependsOnSeed(config);
@@ -131,6 +131,20 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     datasets.set(seed, perSeed ? await loadDataset(config.data, seed) : shared!);
   }
   const tLoad = performance.now();
+  const first0 = datasets.get(config.seeds[0])!;
+  const backend = await initBackend(
+    config.backend,
+    config.backend === "auto" && engine === "tfjs"
+      ? {
+        macsPerStep: stepMacs(
+          config.model,
+          first0.inputShape,
+          first0.numClasses,
+          config.training.batchSize,
+        ),
+      }
+      : undefined,
+  );
 
   const runId = store.createRun({
     id: opts.runId,

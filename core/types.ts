@@ -194,6 +194,9 @@ export type EngineKind = "auto" | "fused" | "tfjs";
 /** tfjs backend. */
 export type BackendName = "wasm" | "cpu" | "webgpu";
 
+/** A config's backend: one of {@link BackendName}, or `auto` (webgpu on a real GPU for big enough models, else wasm). */
+export type BackendSetting = BackendName | "auto";
+
 /** A validated experiment. */
 export interface RunConfig {
   /** Name of the experiment (stored as the run's name). */
@@ -209,7 +212,7 @@ export interface RunConfig {
   /** Seeds, each an independent initialisation (and split / batching order). */
   seeds: number[];
   /** tfjs backend (used by the `tfjs` engine; the fused kernel runs in plain JS / WebAssembly). */
-  backend: BackendName;
+  backend: BackendSetting;
   /** Which executor trains the model. */
   engine: EngineKind;
   /** Plugins to run; the registry adds the ones they require and runs those first. */
@@ -273,8 +276,8 @@ export interface TrainerOptions {
   datasets: Dataset[];
   /** Seeds to train, one per entry of `datasets`. */
   seeds: number[];
-  /** tfjs backend to use (ignored by the fused kernel). */
-  backend: BackendName;
+  /** tfjs backend to use (ignored by the fused kernel); `auto` decides from the model's size. */
+  backend: BackendSetting;
   /**
    * Parameters to start from instead of the seeded initialisation, one
    * list per seed (every hook point with weights, in hook order), e.g. a

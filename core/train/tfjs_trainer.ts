@@ -27,6 +27,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ensureGradients, initBackend } from "../backend.ts";
 import { LensError } from "../errors.ts";
 import { hookIndex, planModel } from "../model/architecture.ts";
+import { stepMacs } from "../webgpu/choose.ts";
 import { buildTfModel, createTfModel, type TfModel } from "../model/tf_model.ts";
 import { createRng, permutation } from "../rng.ts";
 import type {
@@ -141,7 +142,17 @@ function hits(logits: tf.Tensor2D, yInt: tf.Tensor1D): tf.Scalar {
  */
 export async function createTfjsTrainer(opts: TrainerOptions): Promise<Trainer> {
   validate(opts);
-  const backend = await initBackend(opts.backend);
+  const hint = opts.backend === "auto"
+    ? {
+      macsPerStep: stepMacs(
+        opts.model,
+        opts.datasets[0].inputShape,
+        opts.datasets[0].numClasses,
+        opts.training.batchSize,
+      ),
+    }
+    : undefined;
+  const backend = await initBackend(opts.backend, hint);
   await ensureGradients();
   const { training, seeds } = opts;
   const first = opts.datasets[0];

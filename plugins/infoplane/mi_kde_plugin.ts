@@ -12,6 +12,7 @@ import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../
 import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
 import { type KdeMi, kdeMi } from "./kde_mi.ts";
 import { createKdePool, type KdePool } from "./kde_pool.ts";
+import { kdeMiWebGpu } from "./kde_webgpu.ts";
 import { readOptions } from "./read_options.ts";
 
 const ID = "mi-kde";
@@ -47,6 +48,13 @@ export const MI_KDE_OPTIONS: Record<string, OptionSpec> = {
     type: "string[]",
     default: [],
     description: "Hook points to analyse (e.g. [dense_1, output]); empty = all",
+  },
+  device: {
+    type: "enum",
+    choices: ["wasm", "webgpu"],
+    default: "wasm",
+    description: "Where the pairwise sums run: wasm (float64 on the CPU) or webgpu (our WGSL " +
+      "kernel, float32 with compensated sums: bits agree to about 1e-7 relative; kde_webgpu.ts)",
   },
 };
 
@@ -107,6 +115,7 @@ export const miKdePlugin: Plugin = {
         throw e;
       }
     };
+    const onGpu = o.device === "webgpu";
     return {
       activations: (e: ActivationsEvent) => {
         const layers = selectLayers(e.cache, wanted, ID);
@@ -114,6 +123,14 @@ export const miKdePlugin: Plugin = {
           const at = { plugin: ID, layer, epoch: e.epoch, seed: e.seed };
           assertLabels(a, e.labels, e.numClasses, at);
           assertFinite(a, at);
+        }
+        if (onGpu) {
+          return (async () => {
+            for (const [layer, a] of layers) {
+              const r = await kdeMiWebGpu(a.data, a.rows, a.cols, e.labels, e.numClasses, s2);
+              emit(layer, e.epoch, e.seed, r);
+            }
+          })();
         }
         if (size === 0) {
           for (const [layer, a] of layers) {
