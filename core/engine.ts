@@ -12,6 +12,7 @@
  */
 import { aggregateSeeds } from "./aggregate.ts";
 import { initBackend, tfVersions } from "./backend.ts";
+import { singleClassNote } from "./data/class_labels.ts";
 import { loadDataset } from "./data/load.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import { createPluginHost, type PluginHost } from "./plugin_host.ts";
@@ -131,6 +132,11 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     datasets.set(seed, perSeed ? await loadDataset(config.data, seed) : shared!);
   }
   const tLoad = performance.now();
+  const oneClass = [...datasets.values()].find((d) => d.numClasses === 1);
+  if (oneClass) {
+    const classes = oneClass.info?.classes;
+    log(singleClassNote(Array.isArray(classes) ? classes : [0], oneClass.name)!);
+  }
   const first0 = datasets.get(config.seeds[0])!;
   const backend = await initBackend(
     config.backend,
@@ -155,7 +161,14 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
     engine,
     versions: versions(),
   });
-  const host = await createPluginHost({ runId, store, resolved, log });
+  const host = await createPluginHost({
+    runId,
+    store,
+    resolved,
+    log,
+    timeoutS: config.pluginTimeoutS,
+    signal: opts.signal,
+  });
   const timings: Record<string, number> = { load_s: (tLoad - t0) / 1000 };
   const trainers: Trainer[] = [];
   let status: RunStatus = "completed";

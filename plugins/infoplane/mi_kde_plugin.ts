@@ -12,7 +12,6 @@ import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../
 import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
 import { type KdeMi, kdeMi } from "./kde_mi.ts";
 import { createKdePool, type KdePool } from "./kde_pool.ts";
-import { kdeMiWebGpu } from "./kde_webgpu.ts";
 import { readOptions } from "./read_options.ts";
 
 const ID = "mi-kde";
@@ -126,6 +125,8 @@ export const miKdePlugin: Plugin = {
         }
         if (onGpu) {
           return (async () => {
+            // loaded only when used: it brings the webgpu device code (and tfjs's backend module)
+            const { kdeMiWebGpu } = await import("./kde_webgpu.ts");
             for (const [layer, a] of layers) {
               const r = await kdeMiWebGpu(a.data, a.rows, a.cols, e.labels, e.numClasses, s2);
               emit(layer, e.epoch, e.seed, r);
