@@ -40,6 +40,7 @@ import {
 import { fitScale, standardize, unstandardize } from "./feature_scale.ts";
 import { netGradients } from "./disentangler_grads.ts";
 import { fitBatches } from "./fit.ts";
+import { orderBudget } from "./options.ts";
 import { ensureGradients } from "./tf_gradients.ts";
 
 /** Inputs and the feature to mimic, row-major. */
@@ -60,6 +61,12 @@ export interface DisentangleInput {
   nTest?: number;
   /** Shape of one input image, `[H, W, C]` (or `[H, W]`); needed by `net: "conv"`. */
   imageShape?: number[];
+  /**
+   * Rows to train on when they are not `x` (e.g. the whole training set
+   * while the statistics are taken on the target's rows `x`): inputs
+   * `n` by `inDim` and f on them, `n` by `dim`.
+   */
+  fit?: { x: Float32Array; f: Float32Array; n: number };
 }
 
 /** Which disentangler family: MLPs on the flattened input, or conv nets on the image. */
@@ -79,6 +86,12 @@ export interface DisentangleOptions {
   epochs: number;
   /** Mini-batch size. */
   batchSize: number;
+  /** Mini-batch size per order (order l takes entry l - 1, the last beyond); overrides `batchSize`. */
+  batchSizes?: number[];
+  /** Mini-batches per order, independent of n (0 or absent: by `epochs`). */
+  steps?: number;
+  /** Rows drawn with replacement per epoch (0 or absent: a permutation of all rows). */
+  draw?: number;
   /** Seed of the initial weights and the batch order. */
   seed: number;
   /** Learning rate of each order's first epoch (default 1e-3). */
@@ -142,6 +155,10 @@ export async function disentangle(
   expect("x", input.x.length, n * inDim);
   expect("f", input.f.length, n * dim);
   if (input.xTest && input.nTest) expect("xTest", input.xTest.length, input.nTest * inDim);
+  if (input.fit) {
+    expect("fit.x", input.fit.x.length, input.fit.n * inDim);
+    expect("fit.f", input.fit.f.length, input.fit.n * dim);
+  }
   return opts.net === "conv"
     ? await runFamily(convFamily(input, opts, dim), input, opts)
     : await runFamily(mlpFamily(inDim, opts.width, dim), input, opts);
@@ -154,8 +171,9 @@ async function runFamily<N>(
   opts: DisentangleOptions,
 ): Promise<DisentangleResult> {
   const { n, inDim, dim } = input;
-  const scale = fitScale(input.f, n, dim);
-  const z = standardize(input.f, scale);
+  const fit = input.fit ?? { x: input.x, f: input.f, n };
+  const scale = fitScale(fit.f, fit.n, dim);
+  const z = standardize(fit.f, scale);
   const rng = createRng(opts.seed, "disentangle");
   const phiTrain: Float32Array[] = [];
   const phiTest: Float32Array[] = [];
@@ -163,16 +181,10 @@ async function runFamily<N>(
   await runOrders(family, rng, async (cur, l) => {
     fitBatches(
       family.variables(cur),
-      [{ data: input.x, cols: inDim }, { data: z, cols: dim }],
-      n,
+      [{ data: fit.x, cols: inDim }, { data: z, cols: dim }],
+      fit.n,
       family.objective(cur),
-      {
-        epochs: opts.epochs,
-        batchSize: opts.batchSize,
-        lrStart: opts.lrStart,
-        lrEnd: opts.lrEnd,
-        rng,
-      },
+      { ...orderBudget(opts, l), rng },
     );
     const fwd = (xb: tf.Tensor2D) => family.forward(cur, xb);
     const rows = (x: Float32Array, m: number) => mapRows(x, m, inDim, dim, fwd, family.chunk);
