@@ -7,7 +7,10 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { parseConfig } from "../core/config.ts";
+import { fileURLToPath } from "node:url";
+import { loadConfig, parseConfig } from "../core/config.ts";
+import { createRegistry } from "../core/registry.ts";
+import { builtinPlugins } from "../plugins/builtin.ts";
 import { planModel } from "../core/model/architecture.ts";
 import { resnetBlocks, resnetInitialParams } from "../core/model/resnet.ts";
 import { createRng } from "../core/rng.ts";
@@ -191,5 +194,20 @@ Deno.test("ResNet-8 trains through the tfjs trainer: the loss falls", async () =
     assert.ok(t.layers.some((l) => l.name === "block_3" && l.kind === "conv"));
   } finally {
     t.dispose();
+  }
+});
+
+Deno.test("the CIFAR-10 and budget example configs load and their plugin options resolve", async () => {
+  const registry = createRegistry(builtinPlugins());
+  for (const name of ["complexity_cifar10_resnet", "complexity_budget_mnist"]) {
+    const path = fileURLToPath(new URL(`../examples/${name}.yaml`, import.meta.url));
+    const c = await loadConfig(path);
+    registry.resolve(c.plugins, { file: path });
+    if (name === "complexity_cifar10_resnet") {
+      assert.deepEqual(c.model, spec(20, 16));
+      assert.equal(c.data.name, "cifar10");
+      const d = c.plugins.find((p) => p.id === "disentangle")!.options;
+      assert.deepEqual([d.layer, d.schedule, d.pool], ["block_9", "ren2021", "all"]);
+    }
   }
 });
