@@ -80,6 +80,8 @@ export interface LayerInfo {
   activation: string;
   /** Whether this layer has a weight matrix whose gradient is reported. */
   hasWeights: boolean;
+  /** Shape of one sample's value, `[h, w, c]` for a map, where the model says (ResNets). */
+  shape?: number[];
 }
 
 // ---------------------------------------------------------------------------

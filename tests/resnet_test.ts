@@ -207,7 +207,12 @@ Deno.test("the CIFAR-10 and budget example configs load and their plugin options
       assert.deepEqual(c.model, spec(20, 16));
       assert.equal(c.data.name, "cifar10");
       const d = c.plugins.find((p) => p.id === "disentangle")!.options;
-      assert.deepEqual([d.layer, d.schedule, d.pool], ["block_9", "ren2021", "all"]);
+      assert.deepEqual([d.layer, d.net, d.schedule, d.pool], [
+        "block_9",
+        "resnet",
+        "ren2021",
+        "all",
+      ]);
     }
   }
 });

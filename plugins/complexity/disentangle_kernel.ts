@@ -38,6 +38,15 @@ import {
   imageShapeOf,
 } from "./conv_disentangler_net.ts";
 import { fitScale, standardize, unstandardize } from "./feature_scale.ts";
+import {
+  createResnetNet,
+  disposeResnetNet,
+  featureChannelsOf,
+  forwardResnetNet,
+  growResnetNet,
+  type ResnetDisentanglerNet,
+  resnetNetVariables,
+} from "./resnet_disentangler_net.ts";
 import { netGradients } from "./disentangler_grads.ts";
 import { fitBatches } from "./fit.ts";
 import { orderBudget } from "./options.ts";
@@ -67,10 +76,15 @@ export interface DisentangleInput {
    * `n` by `inDim` and f on them, `n` by `dim`.
    */
   fit?: { x: Float32Array; f: Float32Array; n: number };
+  /** Shape of one sample of f when it is a map (`net: "resnet"` mimics maps with a 1x1 conv head). */
+  featureShape?: number[];
 }
 
-/** Which disentangler family: MLPs on the flattened input, or conv nets on the image. */
-export type DisentanglerKind = "mlp" | "conv";
+/**
+ * Which disentangler family: MLPs on the flattened input, conv nets on the
+ * image, or residual conv nets (the authors' family; resnet_disentangler_net.ts).
+ */
+export type DisentanglerKind = "mlp" | "conv" | "resnet";
 
 /** How to disentangle. */
 export interface DisentangleOptions {
@@ -159,6 +173,7 @@ export async function disentangle(
     expect("fit.x", input.fit.x.length, input.fit.n * inDim);
     expect("fit.f", input.fit.f.length, input.fit.n * dim);
   }
+  if (opts.net === "resnet") return await runFamily(resnetFamily(input, opts, dim), input, opts);
   return opts.net === "conv"
     ? await runFamily(convFamily(input, opts, dim), input, opts)
     : await runFamily(mlpFamily(inDim, opts.width, dim), input, opts);
@@ -202,7 +217,7 @@ async function runFamily<N>(
 /** How one family of disentanglers is built, grown, trained and run. */
 interface Family<N> {
   create(rng: Rng): N;
-  grow(prev: N): N;
+  grow(prev: N, rng: Rng): N;
   variables(net: N): tf.Variable[];
   objective(net: N): Parameters<typeof fitBatches>[3];
   forward(net: N, x: tf.Tensor2D): tf.Tensor2D;
@@ -251,6 +266,34 @@ function convFamily(
   };
 }
 
+function resnetFamily(
+  input: DisentangleInput,
+  opts: DisentangleOptions,
+  dim: number,
+): Family<ResnetDisentanglerNet> {
+  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
+  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
+    throw new LensError(
+      `the resnet disentangler needs image inputs of ${input.inDim} values, got shape ` +
+        `[${input.imageShape ?? []}]`,
+      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
+    );
+  }
+  const width = opts.channels ?? 16;
+  const featureChannels = featureChannelsOf(image, input.featureShape, dim);
+  return {
+    create: (rng) => createResnetNet(image, width, dim, featureChannels, rng),
+    grow: growResnetNet,
+    variables: resnetNetVariables,
+    objective: (net) => ([xb, zb]) =>
+      tf.losses.meanSquaredError(zb, forwardResnetNet(net, xb)) as tf.Scalar,
+    forward: forwardResnetNet,
+    dispose: disposeResnetNet,
+    // A few maps of rows x H x W x 4 width floats at once: chunk to ~64 MB each.
+    chunk: Math.max(8, Math.floor((1 << 24) / (image[0] * image[1] * width * 4))),
+  };
+}
+
 /**
  * Orders 1..`orders` of `family`: creates order 1, then grows each order
  * from the last (freeing it); `train(net, l)` trains and reads out order
@@ -265,7 +308,7 @@ async function runOrders<N>(
   let net: N | undefined;
   try {
     for (let l = 1; l <= orders; l++) {
-      const next: N = net === undefined ? family.create(rng) : family.grow(net);
+      const next: N = net === undefined ? family.create(rng) : family.grow(net, rng);
       if (net !== undefined) family.dispose(net);
       net = next;
       await train(net, l);

@@ -79,6 +79,8 @@ export interface FeatureData {
   imageShape?: number[];
   /** Rows the disentanglers train on when not `x` (`pool: all`): inputs and f on them. */
   fit?: { x: Float32Array; f: Float32Array; n: number };
+  /** Shape of one sample of f when the model gives it (maps of a ResNet). */
+  featureShape?: number[];
 }
 
 /** Result of {@link decomposeFeature}. */
@@ -110,6 +112,7 @@ export async function decomposeFeature(
       nTest: data.nTest,
       imageShape: data.imageShape,
       fit: data.fit,
+      featureShape: data.featureShape,
     },
     {
       ...o,
@@ -196,6 +199,7 @@ export async function disentangleModel(
     const f = await captureLayer(e.model, info.name, pool.xTrain, pool.nTrain, inDim);
     data.fit = { x: pool.xTrain, f: f.data, n: pool.nTrain };
   }
+  data.featureShape = info.shape;
   return decomposeFeature(data, { ...o, net, channels }, info.name, e.seed, log);
 }
 

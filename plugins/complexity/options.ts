@@ -153,17 +153,20 @@ export function orderBudget(
 export const DISENTANGLER_NET_OPTIONS: Record<string, OptionSpec> = {
   net: {
     type: "enum",
-    choices: ["auto", "mlp", "conv"],
+    choices: ["auto", "mlp", "conv", "resnet"],
     default: "auto",
     description: "disentangler family: mlp (ReLU dense layers of `width` units on the " +
       "flattened input), conv (ReLU 3x3 'same' conv layers of `channels` channels on the " +
-      "image, flatten + linear head), auto (conv for a CNN on image inputs, else mlp)",
+      "image, flatten + linear head), resnet (the authors' residual conv nets: 3 stages of " +
+      "2^(l-1) blocks of `channels`, 2x, 4x channels; 1x1 conv head for a map feature), " +
+      "auto (conv for a CNN on image inputs, else mlp)",
   },
   channels: {
     type: "integer",
     default: 16,
     min: 1,
-    description: "channels per conv layer of the conv disentanglers (net: conv)",
+    description: "channels per conv layer of the conv disentanglers (net: conv); first-stage " +
+      "channels of the resnet disentanglers (net: resnet; the authors used 128)",
   },
 };
 
@@ -189,7 +192,7 @@ export function chooseNet(
   const choice = String(net ?? "auto");
   const image = imageShapeOf(inputShape) !== undefined;
   if (choice === "mlp") return "mlp";
-  if (choice === "conv") {
+  if (choice === "conv" || choice === "resnet") {
     if (!image) {
       throw new LensError(`the conv disentangler needs image inputs, got shape [${inputShape}]`, {
         code: "plugin",
@@ -197,13 +200,13 @@ export function chooseNet(
         expected: "an input shape [H, W, C], or net: mlp",
       });
     }
-    return "conv";
+    return choice;
   }
   if (choice !== "auto") {
     throw new LensError(`unknown disentangler family "${choice}"`, {
       code: "plugin",
       field,
-      expected: "one of auto, mlp, conv",
+      expected: "one of auto, mlp, conv, resnet",
     });
   }
   return image && layers.some((l) => l.kind === "conv") ? "conv" : "mlp";
