@@ -15,9 +15,8 @@
  * @module
  */
 import { LensError } from "../errors.ts";
-import { createRng } from "../rng.ts";
 import type { Dataset } from "../types.ts";
-import { balancedSubset } from "./balanced_subset.ts";
+import { keptRows, probeCount } from "./balanced_subset.ts";
 
 /** Bytes of one record: a label and 32 x 32 x 3 pixels. */
 export const CIFAR10_RECORD = 1 + 32 * 32 * 3;
@@ -166,28 +165,10 @@ function cifarToNhwc(
 export function loadCifar10(spec: Cifar10Spec, seed: number): Dataset {
   const train = readRecords(spec.path, CIFAR10_TRAIN_FILES);
   const test = readRecords(spec.path, [CIFAR10_TEST_FILE]);
-  const trainRows = spec.subset > 0
-    ? balancedSubset(train.labels, 10, spec.subset, createRng(seed, "subset"), "data.subset")
-    : undefined;
-  const testRows = spec.testSubset > 0
-    ? balancedSubset(
-      test.labels,
-      10,
-      spec.testSubset,
-      createRng(seed, "test-subset"),
-      "data.test_subset",
-    )
-    : undefined;
-  const tr = cifarToNhwc(train, trainRows);
-  const te = cifarToNhwc(test, testRows);
-  const probeN = spec.probeSize > 0 ? spec.probeSize : te.n;
-  if (!Number.isInteger(probeN) || probeN > te.n || probeN < 0) {
-    throw new LensError(`probe_size ${spec.probeSize} exceeds the ${te.n} kept test images`, {
-      code: "config",
-      field: "data.probe_size",
-      expected: `an integer from 0 to ${te.n} (0 = all kept test images)`,
-    });
-  }
+  const rows = keptRows(train.labels, test.labels, 10, spec, seed);
+  const tr = cifarToNhwc(train, rows.train);
+  const te = cifarToNhwc(test, rows.test);
+  const probeN = probeCount(spec.probeSize, te.n);
   return {
     name: "cifar10",
     inputShape: [32, 32, 3],
