@@ -238,19 +238,25 @@ function mlpFamily(inDim: number, width: number, dim: number): Family<Disentangl
   };
 }
 
+/** The image shape of `input` for the `net` family; a LensError when the input is no image. */
+function imageOf(input: DisentangleInput, net: string): [number, number, number] {
+  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
+  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
+    throw new LensError(
+      `the ${net} disentangler needs image inputs of ${input.inDim} values, got shape ` +
+        `[${input.imageShape ?? []}]`,
+      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
+    );
+  }
+  return image;
+}
+
 function convFamily(
   input: DisentangleInput,
   opts: DisentangleOptions,
   dim: number,
 ): Family<ConvDisentanglerNet> {
-  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
-  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
-    throw new LensError(
-      `the conv disentangler needs image inputs of ${input.inDim} values, got shape ` +
-        `[${input.imageShape ?? []}]`,
-      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
-    );
-  }
+  const image = imageOf(input, "conv");
   const channels = opts.channels ?? 16;
   // ~ 4 maps of rows x H x W x channels floats alive at once: chunk to ~64 MB each.
   const chunk = Math.max(16, Math.floor((1 << 24) / (image[0] * image[1] * channels)));
@@ -271,14 +277,7 @@ function resnetFamily(
   opts: DisentangleOptions,
   dim: number,
 ): Family<ResnetDisentanglerNet> {
-  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
-  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
-    throw new LensError(
-      `the resnet disentangler needs image inputs of ${input.inDim} values, got shape ` +
-        `[${input.imageShape ?? []}]`,
-      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
-    );
-  }
+  const image = imageOf(input, "resnet");
   const width = opts.channels ?? 16;
   const featureChannels = featureChannelsOf(image, input.featureShape, dim);
   return {
