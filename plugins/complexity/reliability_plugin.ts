@@ -200,7 +200,14 @@ export const reliabilityPlugin: Plugin = {
         },
         run_end: async () => {
           const target = seen[0];
-          if (!config?.model || !target) return;
+          if (!target) return; // no seed finished training (interrupted): nothing to compare
+          if (!config?.model) {
+            throw new LensError("peers: full needs the run's model and training settings", {
+              code: "config",
+              field: "reliability.peers",
+              expected: "a training run (lens run), or peers: seeds",
+            });
+          }
           const full = await loadFullTraining(config.data, target.seed, target.dataset);
           const seeds = Array.from({ length: want - 1 }, (_, k) => target.seed + 1 + k);
           const refs = await trainReferenceNetworks(
