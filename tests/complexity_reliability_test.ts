@@ -247,6 +247,20 @@ Deno.test("reliability plugin, peers: full: reference networks trained here on t
     ctx.records.find((r) => r.metric === metric && r.index === index)!;
   assert.equal(get("networks", 0).value, 3);
   assert.ok(ctx.records.every((r) => r.seed === 4));
+  // Without the run's config (an analysis of stored data) it says what it needs.
+  const stub = await reliabilityPlugin.setup(fakeContext(), options);
+  await stub.run_start!({
+    runId: "t",
+    config: { name: "stub" } as typeof config,
+    layers: task.model.layers,
+    sampledEpochs: [],
+    dataset: { name: "synthetic", numClasses: 3, nTrain: 400, nTest: 50, nProbe: 50 },
+  });
+  await stub.train_end!({ seed: 4, epochs: 40, model: task.model, dataset: task.dataset });
+  await assert.rejects(
+    () => Promise.resolve(stub.run_end!({ runId: "t" })),
+    /peers: full needs the run's model/,
+  );
   // Independent networks share part of the target's feature, not all of it.
   for (const l of [1, 2]) {
     const r = get("rho_reli", l).value;
