@@ -78,6 +78,7 @@ export const ACTIVATIONS: readonly string[] = [
 export const CONFIG_DEFAULTS = {
   tishby12: { split: "reference", trainFraction: 0.8 },
   mnist: { subset: 0, testSubset: 0, probeSize: 1000 },
+  cifar10: { subset: 0, testSubset: 0, probeSize: 1000 },
   file: { trainFraction: 0.8 },
   mlp: { hidden: [10, 7, 5, 4, 3], activation: "tanh", init: "reference" },
   cnn: {
@@ -86,6 +87,7 @@ export const CONFIG_DEFAULTS = {
     activation: "relu",
     init: "tfjs",
   },
+  resnet: { depth: 20, width: 16, activation: "relu", init: "tfjs" },
   training: { epochs: 8000, batchSize: 512, lr: 0.0004, optimizer: "adam", shuffle: false },
   schedule: { log: 400, every: 1 },
   seeds: [0],
@@ -323,13 +325,19 @@ const TOP_KEYS = CONFIG_KEYS;
 const DATA_KEYS = {
   tishby12: ["name", "split", "train_fraction"],
   mnist: ["name", "subset", "test_subset", "probe_size"],
+  cifar10: ["name", "path", "subset", "test_subset", "probe_size"],
   file: ["name", "path", "labels", "train_fraction"],
 } as const;
 
 function readData(r: Reader, v: unknown): DataSpec {
   const all = [...new Set(Object.values(DATA_KEYS).flat())];
   const raw = r.mapping(v, ["data"], all) ?? {};
-  const name = r.choice(raw.name, ["data", "name"], "tishby12", ["tishby12", "mnist", "file"]);
+  const name = r.choice(raw.name, ["data", "name"], "tishby12", [
+    "tishby12",
+    "mnist",
+    "cifar10",
+    "file",
+  ]);
   r.mapping(raw, ["data"], DATA_KEYS[name], ` for data.name ${name}`);
   const d = CONFIG_DEFAULTS;
   switch (name) {
@@ -352,6 +360,20 @@ function readData(r: Reader, v: unknown): DataSpec {
         subset: r.int(raw.subset, ["data", "subset"], d.mnist.subset, 0, 60000),
         testSubset: r.int(raw.test_subset, ["data", "test_subset"], d.mnist.testSubset, 0, 10000),
         probeSize: r.int(raw.probe_size, ["data", "probe_size"], d.mnist.probeSize, 0, 10000),
+      };
+    case "cifar10":
+      return {
+        name,
+        path: r.str(raw.path, ["data", "path"]),
+        subset: r.int(raw.subset, ["data", "subset"], d.cifar10.subset, 0, 50000),
+        testSubset: r.int(
+          raw.test_subset,
+          ["data", "test_subset"],
+          d.cifar10.testSubset,
+          0,
+          10000,
+        ),
+        probeSize: r.int(raw.probe_size, ["data", "probe_size"], d.cifar10.probeSize, 0, 10000),
       };
     case "file": {
       const spec: DataSpec = {
@@ -392,9 +414,10 @@ function readModel(r: Reader, v: unknown): ModelSpec {
   const keys = {
     mlp: ["type", "hidden", "activation", "init"],
     cnn: ["type", "conv", "dense", "activation", "init"],
+    resnet: ["type", "depth", "width", "activation", "init"],
   } as const;
-  const raw = r.mapping(v, ["model"], [...new Set([...keys.mlp, ...keys.cnn])]) ?? {};
-  const type = r.choice(raw.type, ["model", "type"], "mlp", ["mlp", "cnn"]);
+  const raw = r.mapping(v, ["model"], [...new Set(Object.values(keys).flat())]) ?? {};
+  const type = r.choice(raw.type, ["model", "type"], "mlp", ["mlp", "cnn", "resnet"]);
   r.mapping(raw, ["model"], keys[type], ` for model.type ${type}`);
   const d = CONFIG_DEFAULTS[type];
   const activation = r.choice(raw.activation, ["model", "activation"], d.activation, ACTIVATIONS);
@@ -414,6 +437,19 @@ function readModel(r: Reader, v: unknown): ModelSpec {
     );
     checkHiddenWeights(r, ["model", "hidden"], hidden);
     return { type, hidden, activation, init };
+  }
+  if (type === "resnet") {
+    const depth = r.int(raw.depth, ["model", "depth"], CONFIG_DEFAULTS.resnet.depth, 8);
+    if ((depth - 2) % 6 !== 0) {
+      r.fail(["model", "depth"], `depth ${depth} is not 6n + 2`, "8, 14, 20, 32, 44, ...");
+    }
+    return {
+      type,
+      depth,
+      width: r.int(raw.width, ["model", "width"], CONFIG_DEFAULTS.resnet.width, 1),
+      activation,
+      init,
+    };
   }
   let conv: { filters: number; kernel: number }[] = CONFIG_DEFAULTS.cnn.conv.map((c) => ({ ...c }));
   if (raw.conv !== undefined && raw.conv !== null) {
@@ -710,6 +746,14 @@ export function configToObject(config: RunConfig): Record<string, unknown> {
     ? { name: d.name, split: d.split, train_fraction: d.trainFraction }
     : d.name === "mnist"
     ? { name: d.name, subset: d.subset, test_subset: d.testSubset, probe_size: d.probeSize }
+    : d.name === "cifar10"
+    ? {
+      name: d.name,
+      path: d.path,
+      subset: d.subset,
+      test_subset: d.testSubset,
+      probe_size: d.probeSize,
+    }
     : {
       name: d.name,
       path: d.path,

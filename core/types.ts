@@ -80,6 +80,8 @@ export interface LayerInfo {
   activation: string;
   /** Whether this layer has a weight matrix whose gradient is reported. */
   hasWeights: boolean;
+  /** Shape of one sample's value, `[h, w, c]` for a map, where the model says (ResNets). */
+  shape?: number[];
 }
 
 // ---------------------------------------------------------------------------
@@ -132,6 +134,17 @@ export type DataSpec =
     probeSize: number;
   }
   | {
+    name: "cifar10";
+    /** Folder of the binary archive's data_batch_1..5.bin and test_batch.bin. */
+    path: string;
+    /** Class-balanced training subset of this many images; 0 = all 50000. */
+    subset: number;
+    /** Test images to keep; 0 = all 10000. */
+    testSubset: number;
+    /** Test images to capture activations on. */
+    probeSize: number;
+  }
+  | {
     name: "file";
     /** `.npy`, `.npz` (arrays `x` and `y`) or `.csv` (last column the label). */
     path: string;
@@ -156,6 +169,16 @@ export type ModelSpec =
     /** Conv layers: filters and square kernel size; each followed by 2x2 max pool. */
     conv: { filters: number; kernel: number }[];
     dense: number[];
+    activation: string;
+    init: "reference" | "tfjs";
+  }
+  | {
+    /** The CIFAR residual network of He et al. (core/model/resnet.ts). */
+    type: "resnet";
+    /** 6n + 2 layers with weights (8, 14, 20, 32, ...): n basic blocks per stage. */
+    depth: number;
+    /** Channels of the first stage (16); the next stages double it. */
+    width: number;
     activation: string;
     init: "reference" | "tfjs";
   };

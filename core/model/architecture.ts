@@ -8,6 +8,9 @@
  *   max pool, stride 2, remainder rows / columns dropped), `flatten`,
  *   `dense_1` .. `dense_k`, `output`.
  *
+ * - ResNet: `conv_1`, `block_1` .. `block_3n`, `pool`, `output` (see
+ *   resnet.ts).
+ *
  * Conv and pool hook points hold NHWC feature maps; flattened, a sample's
  * row is in (y, x, channel) order.
  *
@@ -16,6 +19,7 @@
 import { LensError } from "../errors.ts";
 import type { LayerInfo, ModelSpec } from "../types.ts";
 import { checkActivation } from "./activation.ts";
+import { planResnet } from "./resnet.ts";
 
 /** One hook point of a planned model. */
 export interface HookPlan {
@@ -28,7 +32,7 @@ export interface HookPlan {
 
 /** A model's hook points, input to output. */
 export interface ModelPlan {
-  type: "mlp" | "cnn";
+  type: "mlp" | "cnn" | "resnet";
   activation: string;
   /** Shape of one input sample (`[h, w, c]` for CNNs). */
   inputShape: number[];
@@ -102,6 +106,7 @@ export function planModel(spec: ModelSpec, inputShape: number[], numClasses: num
     dense(spec.hidden, "model.hidden", inputUnits);
     return { type: "mlp", activation: act, inputShape, inputUnits, numClasses, hooks };
   }
+  if (spec.type === "resnet") return planResnet(spec, inputShape, numClasses);
   if (inputShape.length !== 2 && inputShape.length !== 3) {
     fail(
       `a CNN needs image inputs, got input shape [${inputShape}]`,

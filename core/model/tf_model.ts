@@ -16,6 +16,7 @@ import { hookIndex, type ModelPlan, planModel } from "./architecture.ts";
 import { conv2dValid } from "./conv.ts";
 import type { InitScheme } from "./init.ts";
 import { initialParams, type LayerParams } from "./params.ts";
+import { resnetInitialParams, resnetStages } from "./resnet.ts";
 
 /** A model's variables and passes. */
 export interface TfModel {
@@ -61,7 +62,8 @@ export function buildTfModel(
   seed: number,
 ): TfModel {
   const plan = planModel(spec, inputShape, numClasses);
-  return createTfModel(plan, initialParams(plan, seed, spec.init as InitScheme));
+  const init = plan.type === "resnet" ? resnetInitialParams : initialParams;
+  return createTfModel(plan, init(plan, seed, spec.init as InitScheme));
 }
 
 /** A model of `plan` holding copies of `params` (one entry per weighted hook point). */
@@ -120,8 +122,12 @@ export function createTfModel(plan: ModelPlan, params: LayerParams[]): TfModel {
         return (t) => tf.reshape(t, [t.shape[0], -1]);
     }
   });
+  // A ResNet's blocks (shortcuts, two convs each) are stages of their own (resnet.ts).
+  if (plan.type === "resnet") {
+    stages.splice(0, stages.length, ...resnetStages(plan, kernels, biases));
+  }
   const asInput = (x: tf.Tensor2D): tf.Tensor =>
-    plan.type === "cnn" ? tf.reshape(x, [x.shape[0], ...plan.inputShape]) : x;
+    plan.type !== "mlp" ? tf.reshape(x, [x.shape[0], ...plan.inputShape]) : x;
   const flat = (t: tf.Tensor) =>
     (t.rank === 2 ? t : tf.reshape(t, [t.shape[0], -1])) as tf.Tensor2D;
   const runFrom = (start: number, t: tf.Tensor): tf.Tensor2D => {

@@ -38,8 +38,18 @@ import {
   imageShapeOf,
 } from "./conv_disentangler_net.ts";
 import { fitScale, standardize, unstandardize } from "./feature_scale.ts";
+import {
+  createResnetNet,
+  disposeResnetNet,
+  featureChannelsOf,
+  forwardResnetNet,
+  growResnetNet,
+  type ResnetDisentanglerNet,
+  resnetNetVariables,
+} from "./resnet_disentangler_net.ts";
 import { netGradients } from "./disentangler_grads.ts";
 import { fitBatches } from "./fit.ts";
+import { orderBudget } from "./options.ts";
 import { ensureGradients } from "./tf_gradients.ts";
 
 /** Inputs and the feature to mimic, row-major. */
@@ -60,10 +70,21 @@ export interface DisentangleInput {
   nTest?: number;
   /** Shape of one input image, `[H, W, C]` (or `[H, W]`); needed by `net: "conv"`. */
   imageShape?: number[];
+  /**
+   * Rows to train on when they are not `x` (e.g. the whole training set
+   * while the statistics are taken on the target's rows `x`): inputs
+   * `n` by `inDim` and f on them, `n` by `dim`.
+   */
+  fit?: { x: Float32Array; f: Float32Array; n: number };
+  /** Shape of one sample of f when it is a map (`net: "resnet"` mimics maps with a 1x1 conv head). */
+  featureShape?: number[];
 }
 
-/** Which disentangler family: MLPs on the flattened input, or conv nets on the image. */
-export type DisentanglerKind = "mlp" | "conv";
+/**
+ * Which disentangler family: MLPs on the flattened input, conv nets on the
+ * image, or residual conv nets (the authors' family; resnet_disentangler_net.ts).
+ */
+export type DisentanglerKind = "mlp" | "conv" | "resnet";
 
 /** How to disentangle. */
 export interface DisentangleOptions {
@@ -79,6 +100,12 @@ export interface DisentangleOptions {
   epochs: number;
   /** Mini-batch size. */
   batchSize: number;
+  /** Mini-batch size per order (order l takes entry l - 1, the last beyond); overrides `batchSize`. */
+  batchSizes?: number[];
+  /** Mini-batches per order, independent of n (0 or absent: by `epochs`). */
+  steps?: number;
+  /** Rows drawn with replacement per epoch (0 or absent: a permutation of all rows). */
+  draw?: number;
   /** Seed of the initial weights and the batch order. */
   seed: number;
   /** Learning rate of each order's first epoch (default 1e-3). */
@@ -142,6 +169,11 @@ export async function disentangle(
   expect("x", input.x.length, n * inDim);
   expect("f", input.f.length, n * dim);
   if (input.xTest && input.nTest) expect("xTest", input.xTest.length, input.nTest * inDim);
+  if (input.fit) {
+    expect("fit.x", input.fit.x.length, input.fit.n * inDim);
+    expect("fit.f", input.fit.f.length, input.fit.n * dim);
+  }
+  if (opts.net === "resnet") return await runFamily(resnetFamily(input, opts, dim), input, opts);
   return opts.net === "conv"
     ? await runFamily(convFamily(input, opts, dim), input, opts)
     : await runFamily(mlpFamily(inDim, opts.width, dim), input, opts);
@@ -154,8 +186,9 @@ async function runFamily<N>(
   opts: DisentangleOptions,
 ): Promise<DisentangleResult> {
   const { n, inDim, dim } = input;
-  const scale = fitScale(input.f, n, dim);
-  const z = standardize(input.f, scale);
+  const fit = input.fit ?? { x: input.x, f: input.f, n };
+  const scale = fitScale(fit.f, fit.n, dim);
+  const z = standardize(fit.f, scale);
   const rng = createRng(opts.seed, "disentangle");
   const phiTrain: Float32Array[] = [];
   const phiTest: Float32Array[] = [];
@@ -163,16 +196,10 @@ async function runFamily<N>(
   await runOrders(family, rng, async (cur, l) => {
     fitBatches(
       family.variables(cur),
-      [{ data: input.x, cols: inDim }, { data: z, cols: dim }],
-      n,
+      [{ data: fit.x, cols: inDim }, { data: z, cols: dim }],
+      fit.n,
       family.objective(cur),
-      {
-        epochs: opts.epochs,
-        batchSize: opts.batchSize,
-        lrStart: opts.lrStart,
-        lrEnd: opts.lrEnd,
-        rng,
-      },
+      { ...orderBudget(opts, l), rng },
     );
     const fwd = (xb: tf.Tensor2D) => family.forward(cur, xb);
     const rows = (x: Float32Array, m: number) => mapRows(x, m, inDim, dim, fwd, family.chunk);
@@ -190,7 +217,7 @@ async function runFamily<N>(
 /** How one family of disentanglers is built, grown, trained and run. */
 interface Family<N> {
   create(rng: Rng): N;
-  grow(prev: N): N;
+  grow(prev: N, rng: Rng): N;
   variables(net: N): tf.Variable[];
   objective(net: N): Parameters<typeof fitBatches>[3];
   forward(net: N, x: tf.Tensor2D): tf.Tensor2D;
@@ -211,19 +238,25 @@ function mlpFamily(inDim: number, width: number, dim: number): Family<Disentangl
   };
 }
 
+/** The image shape of `input` for the `net` family; a LensError when the input is no image. */
+function imageOf(input: DisentangleInput, net: string): [number, number, number] {
+  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
+  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
+    throw new LensError(
+      `the ${net} disentangler needs image inputs of ${input.inDim} values, got shape ` +
+        `[${input.imageShape ?? []}]`,
+      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
+    );
+  }
+  return image;
+}
+
 function convFamily(
   input: DisentangleInput,
   opts: DisentangleOptions,
   dim: number,
 ): Family<ConvDisentanglerNet> {
-  const image = input.imageShape ? imageShapeOf(input.imageShape) : undefined;
-  if (!image || image[0] * image[1] * image[2] !== input.inDim) {
-    throw new LensError(
-      `the conv disentangler needs image inputs of ${input.inDim} values, got shape ` +
-        `[${input.imageShape ?? []}]`,
-      { code: "plugin", field: "net", expected: "an input shape [H, W, C], or net: mlp" },
-    );
-  }
+  const image = imageOf(input, "conv");
   const channels = opts.channels ?? 16;
   // ~ 4 maps of rows x H x W x channels floats alive at once: chunk to ~64 MB each.
   const chunk = Math.max(16, Math.floor((1 << 24) / (image[0] * image[1] * channels)));
@@ -236,6 +269,27 @@ function convFamily(
     forward: forwardConvNet,
     dispose: disposeConvNet,
     chunk,
+  };
+}
+
+function resnetFamily(
+  input: DisentangleInput,
+  opts: DisentangleOptions,
+  dim: number,
+): Family<ResnetDisentanglerNet> {
+  const image = imageOf(input, "resnet");
+  const width = opts.channels ?? 16;
+  const featureChannels = featureChannelsOf(image, input.featureShape, dim);
+  return {
+    create: (rng) => createResnetNet(image, width, dim, featureChannels, rng),
+    grow: growResnetNet,
+    variables: resnetNetVariables,
+    objective: (net) => ([xb, zb]) =>
+      tf.losses.meanSquaredError(zb, forwardResnetNet(net, xb)) as tf.Scalar,
+    forward: forwardResnetNet,
+    dispose: disposeResnetNet,
+    // A few maps of rows x H x W x 4 width floats at once: chunk to ~64 MB each.
+    chunk: Math.max(8, Math.floor((1 << 24) / (image[0] * image[1] * width * 4))),
   };
 }
 
@@ -253,7 +307,7 @@ async function runOrders<N>(
   let net: N | undefined;
   try {
     for (let l = 1; l <= orders; l++) {
-      const next: N = net === undefined ? family.create(rng) : family.grow(net);
+      const next: N = net === undefined ? family.create(rng) : family.grow(net, rng);
       if (net !== undefined) family.dispose(net);
       net = next;
       await train(net, l);

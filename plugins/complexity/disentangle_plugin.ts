@@ -20,6 +20,12 @@
  * `disentangle:<seed>` ({@link DisentangleArtifact}) for the Shapley,
  * boost plugins.
  *
+ * Budget: `epochs` (default 100) passes over the rows, `steps` mini-batches
+ * whatever the number of rows, or `schedule: ren2021`, the authors' loop
+ * (`REN2021_SCHEDULE` in options.ts). `pool: all` trains the disentanglers on the
+ * data set's whole training set (its `subset` switched off) instead of the
+ * target's rows; the statistics are taken on the target's rows either way.
+ *
  * `net` picks the disentanglers ({@link chooseNet}): `mlp`, dense layers of
  * `width` units on the flattened input; `conv`, 3x3 'same' conv layers of
  * `channels` channels on the image with a flatten + dense head
@@ -28,7 +34,9 @@
  *
  * @module
  */
-import type { Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import { LensError } from "../../core/errors.ts";
+import type { Dataset, DataSpec, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import { loadFullTraining } from "./full_training_set.ts";
 import { type DisentangleArtifact, disentangleKey } from "./artifact.ts";
 import { type ComplexityStats, complexityStats, componentsFromPhis } from "./components.ts";
 import { disentangle, type DisentangleOptions } from "./disentangle_kernel.ts";
@@ -69,6 +77,10 @@ export interface FeatureData {
   dim: number;
   /** Shape of one input (the data set's `inputShape`); the conv disentanglers need an image. */
   imageShape?: number[];
+  /** Rows the disentanglers train on when not `x` (`pool: all`): inputs and f on them. */
+  fit?: { x: Float32Array; f: Float32Array; n: number };
+  /** Shape of one sample of f when the model gives it (maps of a ResNet). */
+  featureShape?: number[];
 }
 
 /** Result of {@link decomposeFeature}. */
@@ -99,6 +111,8 @@ export async function decomposeFeature(
       xTest: data.xTest,
       nTest: data.nTest,
       imageShape: data.imageShape,
+      fit: data.fit,
+      featureShape: data.featureShape,
     },
     {
       ...o,
@@ -166,12 +180,26 @@ export async function disentangleModel(
   options: Record<string, unknown>,
   plugin: string,
   log?: (m: string) => void,
+  pool?: Dataset,
 ): Promise<Decomposition> {
   const o = disentanglerOptions(options, e.seed);
   const info = resolveLayer(e.model.layers, o.layer, plugin);
   const net = chooseNet(options.net, e.dataset.inputShape, e.model.layers, `${plugin}.net`);
   const channels = Number(options.channels ?? DISENTANGLER_NET_OPTIONS.channels.default);
   const data = await captureFeature(e, info.name, o.samples, o.seed);
+  if (pool) {
+    const inDim = data.inDim;
+    if (inputSize(pool.inputShape) !== inDim) {
+      throw new LensError(`the full training set has inputs of shape [${pool.inputShape}]`, {
+        code: "plugin",
+        field: `${plugin}.pool`,
+        expected: `inputs of ${inDim} values, as the target's`,
+      });
+    }
+    const f = await captureLayer(e.model, info.name, pool.xTrain, pool.nTrain, inDim);
+    data.fit = { x: pool.xTrain, f: f.data, n: pool.nTrain };
+  }
+  data.featureShape = info.shape;
   return decomposeFeature(data, { ...o, net, channels }, info.name, e.seed, log);
 }
 
@@ -196,8 +224,20 @@ export const disentanglePlugin: Plugin = {
   id: "disentangle",
   description: "Feature components of increasing complexity (Ren et al. 2021): " +
     "disentanglers Phi^(l) mimic a hidden feature; significance rho^(l) per order",
-  options: { ...DISENTANGLER_OPTIONS, ...DISENTANGLER_NET_OPTIONS },
-  consumes: ["train_end"],
+  options: {
+    ...DISENTANGLER_OPTIONS,
+    ...DISENTANGLER_NET_OPTIONS,
+    pool: {
+      type: "enum",
+      choices: ["target", "all"],
+      default: "target",
+      description: "rows the disentanglers train on: target (the `samples` rows of the " +
+        "network's own training set, on which the statistics are taken too) or all (every " +
+        "row of the data set's full training set, subset switched off, as the authors did; " +
+        "the statistics stay on the target's rows)",
+    },
+  },
+  consumes: ["run_start", "train_end"],
   emits: [
     { name: "loss", description: "distillation MSE of Phi^(l) on the training samples" },
     { name: "rho", description: "Var[c^(l)] / Var[f]: significance of the order-l component" },
@@ -232,9 +272,15 @@ export const disentanglePlugin: Plugin = {
     },
   ],
   setup(ctx, options) {
+    let spec: DataSpec | undefined;
+    let pool: Promise<Dataset> | undefined;
     return {
+      run_start: (e) => {
+        spec = e.config.data;
+      },
       train_end: async (e) => {
-        const dec = await disentangleModel(e, options, "disentangle", ctx.log);
+        if (options.pool === "all") pool ??= loadFullTraining(spec, e.seed, e.dataset);
+        const dec = await disentangleModel(e, options, "disentangle", ctx.log, await pool);
         ctx.artifacts.set(disentangleKey(e.seed), dec.artifact);
         ctx.emit(disentangleRecords(dec, e.epochs));
       },

@@ -65,6 +65,7 @@ import {
 import { fitScale, standardize } from "./feature_scale.ts";
 import { linearMap } from "./dense_op.ts";
 import { fitBatches } from "./fit.ts";
+import { orderBudget } from "./options.ts";
 import { ensureGradients } from "./tf_gradients.ts";
 import { identity, matmul, symmetricEigen, transpose, truncatedSolve } from "./small_linalg.ts";
 
@@ -82,6 +83,12 @@ export interface ReliabilityOptions {
   width: number;
   epochs: number;
   batchSize: number;
+  /** Mini-batch size per order (see DisentangleOptions.batchSizes). */
+  batchSizes?: number[];
+  /** Mini-batches per order, independent of n (0 or absent: by `epochs`). */
+  steps?: number;
+  /** Rows drawn with replacement per epoch (0 or absent: a permutation of all rows). */
+  draw?: number;
   seed: number;
   /** Loops of the iteration the g maps are fit on (10). */
   trainLoops: number;
@@ -258,13 +265,7 @@ export async function reliability(
             A.map((a, k) => tf.losses.meanSquaredError(zb[k], linearMap(phi, a))),
           ) as tf.Scalar;
         },
-        {
-          epochs: opts.epochs,
-          batchSize: opts.batchSize,
-          lrStart: opts.lrStart,
-          lrEnd: opts.lrEnd,
-          rng,
-        },
+        { ...orderBudget(opts, l), rng },
       );
       // Second moments of h_0 = Phi(x) and its cross moments with each f_k.
       const h0 = await mapRows(x, n, inDim, d, (xb) => forwardNet(cur, xb));

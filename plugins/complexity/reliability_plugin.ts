@@ -5,7 +5,14 @@
  *
  * The K networks are the run's first `networks` seeds (default 3, the
  * first being the target): their handles are kept at `train_end` and the
- * analysis runs at `run_end`. Every network's feature at hook point `layer`
+ * analysis runs at `run_end`. Each seed trains on its own data set (with a
+ * `subset`, its own class-balanced draw), so the peers differ from the
+ * target in initialisation, batch order and training rows. With
+ * `peers: full` the peers are instead K - 1 reference networks of the
+ * run's model and training settings that the plugin trains at `run_end` on
+ * the whole training set (subset switched off; seeds target + 1 .. K - 1,
+ * `peerEpochs` epochs), the authors' setting (they compared with ResNet-44s
+ * trained on all of CIFAR-10). Every network's feature at hook point `layer`
  * is captured on the target's training inputs (`samples` of them, default
  * all). Emits, for the target seed, per order l (index = l):
  *
@@ -20,10 +27,18 @@
  * @module
  */
 import { LensError } from "../../core/errors.ts";
-import type { ModelHandle, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import type {
+  ModelHandle,
+  Plugin,
+  ResultInput,
+  RunConfig,
+  TrainEndEvent,
+} from "../../core/types.ts";
 import { inputSize } from "./disentangle_plugin.ts";
 import { captureLayer, chooseRows, gatherRows, resolveLayer } from "./feature_capture.ts";
 import { DISENTANGLER_OPTIONS, disentanglerOptions } from "./options.ts";
+import { loadFullTraining } from "./full_training_set.ts";
+import { trainReferenceNetworks } from "./reference_networks.ts";
 import { reliability, type ReliabilityResult } from "./reliability_kernel.ts";
 
 /** Reliability options beyond the disentangler's. */
@@ -46,6 +61,21 @@ export const RELIABILITY_OPTIONS = {
     default: 5,
     min: 1,
     description: "loops from h = Phi(x) to the reliable h*",
+  },
+  peers: {
+    type: "enum" as const,
+    choices: ["seeds", "full"],
+    default: "seeds",
+    description: "the networks the target is compared with: seeds (the run's seeds 2..K, " +
+      "each trained on its own draw of the data, e.g. another class-balanced subset) or " +
+      "full (K - 1 reference networks of the run's model and training settings, trained " +
+      "here on the whole training set, the authors' setting)",
+  },
+  peerEpochs: {
+    type: "integer" as const,
+    default: 0,
+    min: 0,
+    description: "epochs of the reference networks of peers: full (0: the run's epochs)",
   },
   threshold: {
     type: "number" as const,
@@ -128,7 +158,7 @@ export const reliabilityPlugin: Plugin = {
   description: "Reliability of feature components (Ren et al. 2021): the share of Phi^(l) " +
     "that the run's first K networks have in common",
   options: RELIABILITY_OPTIONS,
-  consumes: ["train_end", "run_end"],
+  consumes: ["run_start", "train_end", "run_end"],
   emits: [
     { name: "rho_reli", description: "Var[reliable part of Phi^(l)] / Var[Phi^(l)]" },
     { name: "var_phi", description: "Var[Phi^(l)] / Var[f] (joint model)" },
@@ -159,6 +189,50 @@ export const reliabilityPlugin: Plugin = {
   setup(ctx, options) {
     const want = Number(options.networks ?? 3);
     const seen: TrainEndEvent[] = [];
+    let config: RunConfig | undefined;
+    if (options.peers === "full") {
+      return {
+        run_start: (e) => {
+          config = e.config;
+        },
+        train_end: (e) => {
+          if (!seen.length) seen.push(e);
+        },
+        run_end: async () => {
+          const target = seen[0];
+          if (!target) return; // no seed finished training (interrupted): nothing to compare
+          if (!config?.model) {
+            throw new LensError("peers: full needs the run's model and training settings", {
+              code: "config",
+              field: "reliability.peers",
+              expected: "a training run (lens run), or peers: seeds",
+            });
+          }
+          const full = await loadFullTraining(config.data, target.seed, target.dataset);
+          const seeds = Array.from({ length: want - 1 }, (_, k) => target.seed + 1 + k);
+          const refs = await trainReferenceNetworks(
+            config,
+            full,
+            seeds,
+            Number(options.peerEpochs ?? 0),
+            ctx.log,
+          );
+          try {
+            const { layer, result } = await reliabilityOfModels(
+              [target.model, ...refs.models],
+              target.dataset,
+              options,
+              target.seed,
+              "reliability",
+              ctx.log,
+            );
+            ctx.emit(reliabilityRecords(result, layer, target.seed, target.epochs, want));
+          } finally {
+            refs.dispose();
+          }
+        },
+      };
+    }
     return {
       train_end: (e) => {
         if (seen.length < want) seen.push(e);

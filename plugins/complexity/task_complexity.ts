@@ -3,7 +3,8 @@
  * random networks with k ReLU layers, decomposed by the disentanglers. A
  * linear target (k = 0) should put nearly all its variance in the first
  * order; as k grows the first-order share should fall and mass move to
- * higher orders.
+ * higher orders. The published numbers are standard-deviation ratios,
+ * sqrt(Var c^(1) / Var f) (`firstStdRatio`), not the variance ratio rho^(1).
  *
  * The target of depth k maps Gaussian inputs x (`inDim`) through k layers
  * `h <- relu(h W + b)` of `width` units and a linear layer to `dim`
@@ -74,8 +75,14 @@ export interface TaskComplexityRow {
   rho: number[];
   /** Var[f - Phi^(L)] / Var[f]. */
   residual: number;
-  /** rho^(1): the first order's share of Var[f]. */
+  /** rho^(1): the first order's share of Var[f] (a variance ratio). */
   firstShare: number;
+  /**
+   * sqrt(Var c^(1) / Var f) = sqrt(rho^(1)): the first order's standard
+   * deviation relative to f's, the ratio [Ren] report for this check
+   * (0.995 for a linear target); compare published values with this one.
+   */
+  firstStdRatio: number;
   /** sqrt(Var c^(1)) / sum_l sqrt(Var c^(l)): the first order's share of the components' std. */
   firstStdShare: number;
 }
@@ -101,6 +108,7 @@ export async function taskComplexity(
       rho: [...s.rho],
       residual: s.varResidual[s.varResidual.length - 1],
       firstShare: s.rho[0],
+      firstStdRatio: Math.sqrt(s.varComponent[0] / s.varF),
       firstStdShare: stds[0] / stds.reduce((a, b) => a + b, 0),
     };
     rows.push(row);
