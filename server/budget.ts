@@ -58,7 +58,7 @@ export function precheckBudget(doc: unknown, limits: RunLimits): void {
 
 /**
  * Training samples per epoch: the 12-bit task's 4096 inputs, MNIST's subset
- * (60000 when 0), and for a file an upper bound from its size (a row takes
+ * (60000 when 0), CIFAR-10's (50000 when 0), and for a file an upper bound from its size (a row takes
  * at least 4 bytes: two one-digit fields, a comma, a newline).
  */
 export function sampleCount(data: DataSpec, fileBytes = 0): number {
@@ -67,6 +67,8 @@ export function sampleCount(data: DataSpec, fileBytes = 0): number {
       return 4096;
     case "mnist":
       return data.subset || 60000;
+    case "cifar10":
+      return data.subset || 50000;
     case "file":
       return Math.max(1, Math.floor(fileBytes / 4));
   }

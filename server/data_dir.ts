@@ -21,10 +21,32 @@ function inside(dir: string, path: string): boolean {
  * The real path of the file `given` names under `dataDir` (itself a real
  * path), and its size; a LensError `forbidden` (403) for anything else.
  */
-export async function confinedFile(
+export function confinedFile(
   given: string,
   dataDir: string | undefined,
   field: string,
+): Promise<{ path: string; bytes: number }> {
+  return confined(given, dataDir, field, "file");
+}
+
+/**
+ * The real path of the folder `given` names under `dataDir` (a data set kept
+ * as several files, such as CIFAR-10's binary archive); refused as
+ * {@link confinedFile} refuses.
+ */
+export async function confinedDir(
+  given: string,
+  dataDir: string | undefined,
+  field: string,
+): Promise<string> {
+  return (await confined(given, dataDir, field, "folder")).path;
+}
+
+async function confined(
+  given: string,
+  dataDir: string | undefined,
+  field: string,
+  kind: "file" | "folder",
 ): Promise<{ path: string; bytes: number }> {
   if (dataDir === undefined) {
     throw new LensError("configs sent to this server may not name files", {
@@ -34,7 +56,7 @@ export async function confinedFile(
     });
   }
   const refused = () =>
-    new LensError("not a readable file under the server's data directory", {
+    new LensError(`not a readable ${kind} under the server's data directory`, {
       code: "forbidden",
       field,
       expected: "a path relative to the data directory (links may not leave it)",
@@ -49,6 +71,8 @@ export async function confinedFile(
   } catch {
     throw refused();
   }
-  if (!inside(dataDir, real) || !info.isFile) throw refused();
+  if (!inside(dataDir, real) || !(kind === "file" ? info.isFile : info.isDirectory)) {
+    throw refused();
+  }
   return { path: real, bytes: info.size };
 }

@@ -272,6 +272,37 @@ Deno.test("files in POSTed configs: only under --data-dir, after links; one answ
   }
 });
 
+Deno.test("a POSTed CIFAR-10 folder must lie under --data-dir too", async () => {
+  const outside = await Deno.realPath(await Deno.makeTempDir({ prefix: "layerlens-outside-" }));
+  const data = await Deno.realPath(await Deno.makeTempDir({ prefix: "layerlens-data-" }));
+  await Deno.mkdir(join(data, "cifar"));
+  await Deno.writeTextFile(join(data, "plain.bin"), "x");
+  await Deno.symlink(outside, join(data, "escape"));
+  const cfg = (path: string) =>
+    `data: {name: cifar10, path: ${JSON.stringify(path)}, subset: 100}\n` +
+    "model: {type: mlp, hidden: [8]}\ntraining: {epochs: 1}\nplugins: [mi-binned]\n";
+  const none = await fixture();
+  try {
+    await answer(await post(none, cfg(outside)), 403);
+  } finally {
+    await cleanup(none);
+  }
+  const f = await fixture({ dataDir: data });
+  try {
+    for (const p of [outside, "escape", "plain.bin", "missing", "../"]) {
+      const body = await answer(await post(f, cfg(p)), 403);
+      assert.equal(body.field, "data.path", p);
+    }
+    assert.equal(f.spawned.length, 0);
+    await answer(await post(f, cfg("cifar")), 202);
+    assert.equal(JSON.parse(f.spawned[0].yaml).data.path, join(data, "cifar"));
+  } finally {
+    await cleanup(f);
+    await Deno.remove(data, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
 Deno.test("errors of runs with file data never show quoted file contents", () =>
   withFixture({}, async (f) => {
     const message = 'x.csv: line 2: column 1: "TOPSECRET" is not a number ' +

@@ -30,7 +30,7 @@ import type { RunConfig, RunRow } from "../../core/types.ts";
 import { assertMayChange } from "../access.ts";
 import { checkBudget, precheckBudget, sampleCount } from "../budget.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
-import { confinedFile } from "../data_dir.ts";
+import { confinedDir, confinedFile } from "../data_dir.ts";
 import { runNotFound } from "../errors.ts";
 import type { Lane } from "../heavy_lane.ts";
 import { nameParam, parseFilter } from "../query.ts";
@@ -121,6 +121,11 @@ async function admit(deps: AppDeps, text: string): Promise<{ config: RunConfig; 
     if (data.labels !== undefined) {
       raw.data.labels = (await confinedFile(data.labels, deps.dataDir, "data.labels")).path;
     }
+    yaml = JSON.stringify(doc);
+  }
+  if (config.data.name === "cifar10") {
+    const raw = doc as { data: Record<string, unknown> };
+    raw.data.path = await confinedDir(config.data.path, deps.dataDir, "data.path");
     yaml = JSON.stringify(doc);
   }
   checkBudget(config, sampleCount(config.data, bytes), deps.limits);
