@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type { PluginContext, ResultInput, TrainEndEvent } from "../core/types.ts";
+import { hasWebGpuAdapter } from "../core/backend.ts";
 import type { DisentangleArtifact } from "../plugins/complexity/artifact.ts";
 import { boostPlugin } from "../plugins/complexity/boost_plugin.ts";
 import { buildPlayers, evaluateCoalitions, playerMeans } from "../plugins/complexity/coalitions.ts";
@@ -205,4 +206,31 @@ Deno.test("boost: index 0 is the network itself, index l feeds Phi^(l), chosen c
 Deno.test("the Shapley plugins need the disentangle artifact", async () => {
   const inst = await shapleyEffectivenessPlugin.setup(fakeContext(), {});
   await assert.rejects(() => Promise.resolve(inst.train_end!(event)), /disentangle plugin/);
+});
+
+const HAVE_GPU = await hasWebGpuAdapter();
+Deno.test({
+  name: "shapley-effectiveness with device: webgpu equals device: wasm (WGSL kernel, lavapipe)",
+  // CI installs lavapipe: there a missing adapter is a failure, elsewhere a skip
+  ignore: !HAVE_GPU && !Deno.env.get("CI"),
+  async fn() {
+    assert.ok(HAVE_GPU, "CI is set but there is no WebGPU adapter");
+    const phi = async (device: string) => {
+      const ctx = fakeContext(new Map(shared));
+      const options = {
+        baseline: "mean",
+        residual: true,
+        method: "exact",
+        permutations: 2,
+        seed: 0,
+      };
+      await (await shapleyEffectivenessPlugin.setup(ctx, { ...options, device })).train_end!(event);
+      return ctx.records.filter((r) => r.metric === "phi").map((r) => r.value);
+    };
+    const wasm = await phi("wasm");
+    const gpu = await phi("webgpu");
+    assert.equal(gpu.length, wasm.length);
+    assert.ok(wasm.length === 4);
+    for (let i = 0; i < wasm.length; i++) close(gpu[i], wasm[i], 1e-6, `phi ${i}`);
+  },
 });

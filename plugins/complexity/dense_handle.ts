@@ -10,7 +10,13 @@
  */
 import { LensError } from "../../core/errors.ts";
 import type { DenseParams } from "../../core/model/init.ts";
-import type { Activation, ActivationCache, LayerInfo, ModelHandle } from "../../core/types.ts";
+import type {
+  Activation,
+  ActivationCache,
+  LayerInfo,
+  LayerParams,
+  ModelHandle,
+} from "../../core/types.ts";
 
 /** Activations implemented here. */
 export const DENSE_ACTIVATIONS = [
@@ -164,6 +170,14 @@ export function createDenseHandle(p: DenseParams, activation: string, seed = 0):
   return {
     seed,
     layers,
+    params(): Promise<LayerParams[]> {
+      return Promise.resolve(layers.map((l, k) => ({
+        name: l.name,
+        kernelShape: [p.sizes[k], p.sizes[k + 1]],
+        kernel: p.w[k].slice(),
+        bias: p.b[k].slice(),
+      })));
+    },
     capture(x: Float32Array, n: number): Promise<ActivationCache> {
       const outs = denseForward(p, activation, x, n);
       const cache: ActivationCache = new Map();

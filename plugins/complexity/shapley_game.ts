@@ -57,6 +57,13 @@ export const SHAPLEY_OPTIONS: Record<string, OptionSpec> = {
     description: "random orderings when sampling",
   },
   seed: { type: "integer", default: 0, description: "seed of the orderings (with the run seed)" },
+  device: {
+    type: "enum",
+    choices: ["wasm", "webgpu"],
+    default: "wasm",
+    description: "where coalitions are evaluated: tfjs on the run's backend (wasm), or our WGSL " +
+      "kernel through WebGPU (dense layers above the feature only)",
+  },
 };
 
 /** Typed Shapley options. */
@@ -66,6 +73,8 @@ export interface ShapleyOptions {
   method: "auto" | "exact" | "sampled";
   permutations: number;
   seed: number;
+  /** Where coalitions are evaluated. */
+  device: "wasm" | "webgpu";
 }
 
 /** Reads {@link ShapleyOptions} from validated plugin options. */
@@ -76,6 +85,7 @@ export function shapleyOptions(o: Record<string, unknown>): ShapleyOptions {
     method: (o.method ?? "auto") as ShapleyOptions["method"],
     permutations: Number(o.permutations ?? 200),
     seed: Number(o.seed ?? 0),
+    device: (o.device ?? "wasm") as ShapleyOptions["device"],
   };
 }
 
@@ -136,7 +146,8 @@ export async function playShapley(
   const means = playerMeans(art.train, opts.residual);
 
   const losses = async (split: "train" | "test"): Promise<Map<number, number>> => {
-    const key = `shapley:${art.seed}:${split}:${opts.baseline}:${opts.residual}`;
+    const key = `shapley:${art.seed}:${split}:${opts.baseline}:${opts.residual}` +
+      (opts.device === "webgpu" ? ":webgpu" : "");
     let table = cache.get(key) as Map<number, number> | undefined;
     if (!table) {
       table = new Map();
@@ -145,7 +156,16 @@ export async function playShapley(
     const missing = masks.filter((m) => !table!.has(m));
     if (missing.length) {
       const set = buildPlayers(art[split], opts.baseline, opts.residual, means);
-      const { loss } = await evaluateCoalitions(model, art.layer, set, missing);
+      const { loss } = opts.device === "webgpu"
+        // loaded only when asked for: the WebGPU device code
+        ? await (await import("./shapley_webgpu.ts")).evaluateCoalitionsOn(
+          "webgpu",
+          model,
+          art.layer,
+          set,
+          missing,
+        )
+        : await evaluateCoalitions(model, art.layer, set, missing);
       missing.forEach((m, i) => table!.set(m, loss[i]));
     }
     return table;
