@@ -8,7 +8,8 @@
  * while some cluster has beta lambda_t > 1 + `splitMargin`, split every such
  * cluster along its unstable direction and iterate again (a coarse grid
  * step can pass several transitions, so splits cascade). Copies that fall
- * back together merge ({@link mergeAndDrop}) and end the rounds. The
+ * back together merge ({@link mergeAndDrop}) and end the rounds, as does
+ * an iteration that reaches its cap (the test is one of a fixed point). The
  * cluster count stays near what the solution needs (tens for soft 12-bit
  * labels at beta = 300) instead of starting from every distinct input.
  *
@@ -45,7 +46,8 @@ export function splitAnneal(
     let iterations = sol.iterations;
     for (let round = 0; round < options.maxRounds; round++) {
       const left = options.maxIter - iterations;
-      if (left < 2) break;
+      // The test holds at a fixed point only: no splits from a capped iteration.
+      if (left < 2 || !sol.converged) break;
       const modes = splitModes(p, sol.encoder, sol.clusters);
       const unstable: number[] = [];
       for (let t = 0; t < sol.clusters.k; t++) {
