@@ -189,3 +189,58 @@ Deno.test("hard labels: a pure layer has constant KL = H(T) - H(Y) bits; a mixed
   for (const v of blind.kl) assert.ok(Math.abs(v - 1.5) < 1e-12);
   assert.equal(blind.starIndex, 0);
 });
+
+Deno.test("beta* range: the grid betas whose direct KL is within flatTol of the minimum", () => {
+  let widened = 0;
+  for (let seed = 50; seed < 56; seed++) {
+    const joint = randomJoint(seed, 14, 2 + (seed % 2));
+    const rng = createRng(seed, "ids");
+    const K = 3 + (seed % 3);
+    const ids = new Int32Array(14).map((_, i) => (i < K ? i : rng.int(K)));
+    const g = groupJoint(joint);
+    const betas = referenceBetas();
+    const direct = betas.map((b) => naiveKl(joint, ids, K, b).kl);
+    const min = Math.min(...direct);
+    for (const tol of [1e-6, 1e-3, 0.05]) {
+      // The direct set, with a margin for the two computations' rounding (1e-10 bits).
+      const inside = betas.filter((_, i) => direct[i] <= min + tol - 1e-10);
+      const maybe = betas.filter((_, i) => direct[i] <= min + tol + 1e-10);
+      for (const limit of [2e7, 0]) {
+        const fit = layerConsistency(g, { kind: "ids", ids, clusters: K }, betas, limit, tol);
+        assert.ok(fit.betaStarLo <= fit.betaStar && fit.betaStar <= fit.betaStarHi);
+        assert.ok(fit.betaStarLo <= Math.min(...inside) && fit.betaStarLo >= Math.min(...maybe));
+        assert.ok(fit.betaStarHi >= Math.max(...inside) && fit.betaStarHi <= Math.max(...maybe));
+        if (tol === 0.05 && fit.betaStarHi > fit.betaStarLo) widened++;
+      }
+    }
+  }
+  assert.ok(widened > 0, "no case where the range is wider than one beta");
+});
+
+Deno.test("beta* range of a layer whose KL is flat everywhere: the whole grid", () => {
+  const labels = new Int32Array([0, 0, 0, 1, 1, 1, 1, 0]);
+  const joint = groupJoint(jointFromLabels(labels, 2));
+  const betas = referenceBetas();
+  const pure = layerConsistency(joint, {
+    kind: "ids",
+    ids: new Int32Array([0, 0, 1, 2, 2, 3, 3, 1]),
+    clusters: 4,
+  }, betas);
+  assert.equal(pure.betaStar, betas[0]);
+  assert.equal(pure.betaStarLo, betas[0]);
+  assert.equal(pure.betaStarHi, betas[betas.length - 1]);
+  // A mixed layer has a visible minimum: with flatTol 0 the range is beta* alone.
+  const mixed = layerConsistency(
+    joint,
+    {
+      kind: "ids",
+      ids: new Int32Array([0, 0, 1, 0, 1, 2, 2, 2]),
+      clusters: 3,
+    },
+    betas,
+    undefined,
+    0,
+  );
+  assert.equal(mixed.betaStarLo, mixed.betaStar);
+  assert.equal(mixed.betaStarHi, mixed.betaStar);
+});

@@ -1,8 +1,8 @@
 /**
  * `ib-bound`: the Information Bottleneck curve of the run's task (METHODS
  * section 5), traced once per run by annealing ({@link ibCurve}; `method`
- * split, the default: up in beta from one cluster; merge: down from the
- * identity encoder).
+ * merge, the default: down in beta from the identity encoder; split: up
+ * from one cluster, splitting at critical betas).
  *
  * The joint: p(x) uniform over the probe inputs and p(y|x) from the probe
  * labels (taken from the first `activations` event, or from `train_end`'s
@@ -138,9 +138,10 @@ export const ibBoundPlugin: Plugin = {
     method: {
       type: "enum",
       choices: ["split", "merge"],
-      default: "split",
-      description: "split: anneal up from one cluster, splitting at critical betas; " +
-        "merge: anneal down from the identity encoder (slow for many distinct p(y|x) rows)",
+      default: "merge",
+      description: "merge: anneal down from the identity encoder (slow for thousands of " +
+        "distinct p(y|x) rows); split: up from one cluster, splitting at critical betas " +
+        "(faster there, but can stay on a worse branch at first-order transitions)",
     },
     mergeTol: {
       type: "number",

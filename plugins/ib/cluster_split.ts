@@ -89,9 +89,7 @@ export function symmetricEigen(
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) =>
-    a[j * n + j] - a[i * n + i]
-  );
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   order.forEach((col, i) => {

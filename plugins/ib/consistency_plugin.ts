@@ -134,11 +134,17 @@ export const ibConsistencyPlugin: Plugin = {
             }
           }
           const s = layerSymbols(a, bins, lo, hi);
-          const fit = layerConsistency(art.grouped, {
-            kind: "ids",
-            ids: s.ids,
-            clusters: s.count,
-          }, betas, undefined, flatTol);
+          const fit = layerConsistency(
+            art.grouped,
+            {
+              kind: "ids",
+              ids: s.ids,
+              clusters: s.count,
+            },
+            betas,
+            undefined,
+            flatTol,
+          );
           const gap = envelopeAt(art.envelope, fit.ixt) - fit.ity;
           const base = { layer, epoch: e.epoch, seed: e.seed };
           ctx.emit([

@@ -15,9 +15,9 @@
  * differ), and the merges happen only as fast as the iteration lets
  * clusters approach. It also stays at a fixed point it should leave: with
  * deterministic labels the identity is a fixed point at every beta (other
- * clusters' decoders miss each input's label), so it reports (H(Y), H(Y))
- * even for beta < 1, where the optimum is the trivial encoder. Kept as the
- * second method to check {@link splitAnneal} against.
+ * clusters' decoders miss each input's label), so it ends at (H(Y), H(Y))
+ * even for beta < 1, where the optimum is the trivial encoder (`ibCurve`
+ * reports the trivial encoder wherever its Lagrangian is lower).
  *
  * @module
  */

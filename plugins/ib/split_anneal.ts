@@ -13,6 +13,11 @@
  * cluster count stays near what the solution needs (tens for soft 12-bit
  * labels at beta = 300) instead of starting from every distinct input.
  *
+ * The split test is local (second-order transitions): where a split of
+ * finite size, or a branch that reverse annealing reaches from above,
+ * has the lower Lagrangian before any cluster turns unstable, this method
+ * stays on the worse branch.
+ *
  * Below 1 / rho^2 of the joint (rho the maximal correlation of X and Y)
  * the single cluster is stable and the point is exactly (0, 0): for
  * deterministic labels rho = 1, so beta < 1 gives the trivial encoder, as
