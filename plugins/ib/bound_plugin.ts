@@ -140,8 +140,8 @@ export const ibBoundPlugin: Plugin = {
       choices: ["split", "merge"],
       default: "merge",
       description: "merge: anneal down from the identity encoder (slow for thousands of " +
-        "distinct p(y|x) rows); split: up from one cluster, splitting at critical betas " +
-        "(faster there, but can stay on a worse branch at first-order transitions)",
+        "distinct p(y|x) rows); split: up from one cluster, splitting at critical betas, " +
+        "then back down, keeping the lower Lagrangian at each beta",
     },
     mergeTol: {
       type: "number",

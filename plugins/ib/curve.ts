@@ -9,16 +9,15 @@
  * give one group per class: the 12-bit task has 2 groups, not 4096.
  *
  * Two annealing methods:
- * - `merge` (default, {@link mergeAnneal}): down in beta from the identity
- *   encoder over groups, merging clusters as they meet. Slow when many
- *   groups differ (4096 distinct soft rows: minutes).
+ * - `merge` ({@link mergeAnneal}): down in beta from the identity encoder
+ *   over groups, merging clusters as they meet. Slow when many groups
+ *   differ (4096 distinct soft rows: all 4096 start as clusters).
  * - `split` ({@link splitAnneal}): up in beta from one cluster, splitting
- *   clusters at their critical betas; costs what the solution's cluster
- *   count costs. Not the default: its split test is local, so where the
- *   IB has a first-order transition it stays on a worse branch (on small
- *   random joints its Lagrangian I(X;T) - beta I(T;Y) was above merge's at
- *   many betas, by up to 0.26 bits), and near transitions its iteration is
- *   as slow as merge's.
+ *   clusters at their critical betas, then back down from the top, each
+ *   beta keeping the lower Lagrangian I(X;T) - beta I(T;Y) of the two
+ *   passes (the split test alone is local and misses first-order
+ *   transitions; the downward pass recovers the branches they hide). The
+ *   cluster count stays at what the solutions need.
  *
  * Whatever the method, a point whose Lagrangian is above 0, the value of
  * the trivial encoder (one cluster: I(X;T) = I(T;Y) = 0), is reported as
@@ -57,9 +56,23 @@ export interface IbCurveOptions {
   accelerate?: boolean;
   /** `split` only: split a cluster when beta lambda_t > 1 + splitMargin. Default 1e-6. */
   splitMargin?: number;
+  /**
+   * `split` only: anneal back down from the top and keep, at each beta, the
+   * lower Lagrangian of the two passes. Default true.
+   */
+  sweepBack?: boolean;
+  /**
+   * `split` only: with at most this many distinct rows of p(y|x), the
+   * largest beta is also solved from the identity encoder (the lower
+   * Lagrangian kept). Default 256.
+   */
+  identityLimit?: number;
   /** Keep the converged encoder of every beta in the result. Default false. */
   keepEncoders?: boolean;
-  /** Called with each point as soon as it is done, in annealing order (progress). */
+  /**
+   * Called with each point as soon as it is done, in annealing order
+   * (progress; `split`: all at the end, ascending).
+   */
   onPoint?: (point: IbPoint) => void;
 }
 
@@ -244,16 +257,28 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
   const p = ibProblem(grouped);
   const solver = betaSolver(p);
   const points: IbPoint[] = [];
-  const visit = (beta: number, sol: BetaSolution) => {
-    let point = pointOf(p, beta, sol, solve.dropTol, options.keepEncoders ?? false);
-    if (point.ixt - beta * point.ity > 0) point = trivialPoint(p, point, options.keepEncoders);
-    points.push(point);
-    options.onPoint?.(point);
+  const measure = (beta: number, sol: BetaSolution) => {
+    const point = pointOf(p, beta, sol, solve.dropTol, options.keepEncoders ?? false);
+    return point.ixt - beta * point.ity > 0 ? trivialPoint(p, point, options.keepEncoders) : point;
   };
-  if (method === "merge") mergeAnneal(p, solver, betas, solve, visit);
-  else {
-    const splitOptions = { ...solve, splitMargin: options.splitMargin ?? 1e-6, maxRounds: 64 };
-    splitAnneal(p, solver, betas, splitOptions, visit);
+  if (method === "merge") {
+    mergeAnneal(p, solver, betas, solve, (beta, sol) => {
+      const point = measure(beta, sol);
+      points.push(point);
+      options.onPoint?.(point);
+    });
+  } else {
+    const splitOptions = {
+      ...solve,
+      splitMargin: options.splitMargin ?? 1e-6,
+      maxRounds: 64,
+      sweepBack: options.sweepBack ?? true,
+      identityLimit: options.identityLimit ?? 256,
+    };
+    for (const point of splitAnneal(p, solver, betas, splitOptions, measure)) {
+      points.push(point);
+      options.onPoint?.(point);
+    }
   }
   points.sort((a, b) => b.beta - a.beta);
   return { points, groupOf: grouped.groupOf, groups: grouped.groups, ...jointFacts(p) };
