@@ -170,6 +170,10 @@ Deno.test("hard labels: a pure layer has constant KL = H(T) - H(Y) bits; a mixed
   assert.ok(Math.abs(pure.ixt - 2) < 1e-12);
   assert.ok(Math.abs(pure.ity - 1) < 1e-12);
   for (const v of pure.kl) assert.ok(Math.abs(v - 1) < 1e-9);
+  // Flat everywhere: beta* is the smallest beta by the tie rule, the range the whole grid.
+  assert.equal(pure.betaStar, betas[0]);
+  assert.equal(pure.betaStarLo, betas[0]);
+  assert.equal(pure.betaStarHi, betas[betas.length - 1]);
   // Mixed clusters {0,1,3} {2,4} {5,6,7}: decoders p(y=1|t) = 1/3, 1/2, 2/3.
   const mixed = layerConsistency(joint, {
     kind: "ids",
@@ -178,6 +182,20 @@ Deno.test("hard labels: a pure layer has constant KL = H(T) - H(Y) bits; a mixed
   }, betas);
   assert.ok(mixed.starIndex > 0 && mixed.starIndex < betas.length - 1, `${mixed.betaStar}`);
   for (const v of mixed.kl) assert.ok(Number.isFinite(v) && v >= 0);
+  // A visible minimum: with flatTol 0 the range is beta* alone.
+  const strict = layerConsistency(
+    joint,
+    {
+      kind: "ids",
+      ids: new Int32Array([0, 0, 1, 0, 1, 2, 2, 2]),
+      clusters: 3,
+    },
+    betas,
+    undefined,
+    0,
+  );
+  assert.equal(strict.betaStarLo, mixed.betaStar);
+  assert.equal(strict.betaStarHi, mixed.betaStar);
   assert.ok(mixed.kl[0] > mixed.klStar + 1e-3 && mixed.kl[betas.length - 1] > mixed.klStar + 1e-3);
   // Clusters whose decoders all equal p(y): the IB update cannot tell them apart at any
   // beta, KL = H(T) = 1.5 bits everywhere, and the tie goes to the smallest beta.
@@ -215,32 +233,4 @@ Deno.test("beta* range: the grid betas whose direct KL is within flatTol of the 
     }
   }
   assert.ok(widened > 0, "no case where the range is wider than one beta");
-});
-
-Deno.test("beta* range of a layer whose KL is flat everywhere: the whole grid", () => {
-  const labels = new Int32Array([0, 0, 0, 1, 1, 1, 1, 0]);
-  const joint = groupJoint(jointFromLabels(labels, 2));
-  const betas = referenceBetas();
-  const pure = layerConsistency(joint, {
-    kind: "ids",
-    ids: new Int32Array([0, 0, 1, 2, 2, 3, 3, 1]),
-    clusters: 4,
-  }, betas);
-  assert.equal(pure.betaStar, betas[0]);
-  assert.equal(pure.betaStarLo, betas[0]);
-  assert.equal(pure.betaStarHi, betas[betas.length - 1]);
-  // A mixed layer has a visible minimum: with flatTol 0 the range is beta* alone.
-  const mixed = layerConsistency(
-    joint,
-    {
-      kind: "ids",
-      ids: new Int32Array([0, 0, 1, 0, 1, 2, 2, 2]),
-      clusters: 3,
-    },
-    betas,
-    undefined,
-    0,
-  );
-  assert.equal(mixed.betaStarLo, mixed.betaStar);
-  assert.equal(mixed.betaStarHi, mixed.betaStar);
 });

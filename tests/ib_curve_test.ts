@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRng } from "../core/rng.ts";
 import { referenceBetas } from "../plugins/ib/beta_grid.ts";
-import { splitModes, symmetricEigen } from "../plugins/ib/cluster_split.ts";
+import { splitModes } from "../plugins/ib/cluster_split.ts";
 import { betaSolver, ibProblem } from "../plugins/ib/beta_solver.ts";
 import { denseEncoder, ibCurve } from "../plugins/ib/curve.ts";
 import { concaveEnvelope, envelopeAt } from "../plugins/ib/envelope.ts";
@@ -300,30 +300,6 @@ Deno.test("trivial encoder kept: its encoder is one column and reproduces (0, 0)
   assert.deepEqual([...enc], [1, 1, 1, 1, 1]);
   const direct = infoOf(joint, enc, 1);
   assert.ok(Math.abs(direct.ixt) < 1e-15 && Math.abs(direct.ity) < 1e-15);
-});
-
-Deno.test("symmetric eigen decomposition: A v = lambda v, orthonormal, descending", () => {
-  const rng = createRng(3, "eigen");
-  for (const n of [1, 2, 3, 6]) {
-    const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
-    }
-    const { values, vectors } = symmetricEigen(a, n);
-    for (let k = 0; k < n; k++) {
-      if (k > 0) assert.ok(values[k] <= values[k - 1]);
-      for (let i = 0; i < n; i++) {
-        let av = 0;
-        for (let j = 0; j < n; j++) av += a[i * n + j] * vectors[k * n + j];
-        assert.ok(Math.abs(av - values[k] * vectors[k * n + i]) < 1e-10, `n ${n} k ${k}`);
-      }
-      for (let l = 0; l < n; l++) {
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += vectors[k * n + i] * vectors[l * n + i];
-        assert.ok(Math.abs(dot - (k === l ? 1 : 0)) < 1e-10);
-      }
-    }
-  }
 });
 
 Deno.test("split modes: one cluster's lambda is rho^2 of the joint (binary: chi^2; Y = 3: SVD)", () => {

@@ -31,73 +31,10 @@
  *
  * @module
  */
+import { symmetricEigen } from "../complexity/small_linalg.ts";
 import type { IbProblem } from "./beta_solver.ts";
 import type { Clusters } from "./clusters.ts";
 import type { SparseRows } from "./sparse_rows.ts";
-
-/**
- * Eigenvalues (descending) and unit eigenvectors (row i of `vectors`,
- * row-major n x n) of a symmetric n x n matrix, by cyclic Jacobi rotations.
- *
- * @example
- * ```ts
- * const e = symmetricEigen(new Float64Array([2, 1, 1, 2]), 2);
- * e.values; // [3, 1]
- * ```
- */
-export function symmetricEigen(
-  matrix: Float64Array,
-  n: number,
-): { values: Float64Array; vectors: Float64Array } {
-  const a = matrix.slice();
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += a[i * n + i] * a[i * n + i];
-      for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
-    }
-    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
-  const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
-  order.forEach((col, i) => {
-    values[i] = a[col * n + col];
-    for (let k = 0; k < n; k++) vectors[i * n + k] = v[k * n + col];
-  });
-  return { values, vectors };
-}
 
 /** Per cluster: lambda_t (critical beta 1 / lambda_t) and the unstable direction in y. */
 export interface SplitModes {
@@ -147,7 +84,7 @@ export function splitModes(p: IbProblem, enc: SparseRows, c: Clusters): SplitMod
     }
     const eig = symmetricEigen(N, n);
     lambda[t] = Math.max(0, eig.values[0]);
-    for (let i = 0; i < n; i++) v[t * Y + support[i]] = eig.vectors[i];
+    for (let i = 0; i < n; i++) v[t * Y + support[i]] = eig.vectors[i * n];
   }
   return { lambda, v };
 }
