@@ -1,11 +1,12 @@
 /**
  * Time to trace the IB curve of the 12-bit task (X = 4096) over the
  * reference beta grid (86 betas, 0.8 to 300), by either annealing method
- * of `ibCurve`: `split` (default; up from one cluster, splitting at
- * critical betas) or `merge` (down from the identity encoder over input
- * groups, up to 4096 clusters at the start).
+ * of `ibCurve`: `merge` (the default, as in `ibCurve`: down from the
+ * identity encoder over input groups, up to 4096 clusters at the start)
+ * or `split` (up from one cluster, splitting at critical betas, then back
+ * down).
  *
- *   deno run -A bench/ib_curve.ts [--method split|merge|both] [--soften 0.1] [--stress]
+ *   deno run -A bench/ib_curve.ts [--method merge|split|both] [--soften 0.1] [--stress]
  *     [--max-iter 3000]
  *
  * Scenarios, one JSON line each:
@@ -41,7 +42,7 @@ const { values } = parseArgs({
     soften: { type: "string", default: "0.1" },
     stress: { type: "boolean", default: false },
     "max-iter": { type: "string", default: "3000" },
-    method: { type: "string", default: "split" },
+    method: { type: "string", default: "merge" },
   },
 });
 const maxIter = Number(values["max-iter"]);
