@@ -1,20 +1,31 @@
 /**
  * Time to trace the IB curve of the 12-bit task (X = 4096) over the
- * reference beta grid (86 betas, 300 down to 0.8), by reverse annealing
- * from the identity encoder (T = 4096 clusters at the start).
+ * reference beta grid (86 betas, 0.8 to 300), by either annealing method
+ * of `ibCurve`: `merge` (the default, as in `ibCurve`: down from the
+ * identity encoder over input groups, up to 4096 clusters at the start)
+ * or `split` (up from one cluster, splitting at critical betas, then back
+ * down).
  *
- *   deno run -A bench/ib_curve.ts [--soften 0.1] [--stress] [--max-iter 3000]
+ *   deno run -A bench/ib_curve.ts [--method merge|split|both] [--soften 0.1] [--stress]
+ *     [--max-iter 3000]
  *
  * Scenarios, one JSON line each:
  * - `labels`: the shipped hard labels (p(y|x) one-hot);
  * - `labels+soften`: the same with label noise `--soften` (default 0.1);
- * - `stress` (with --stress; slow, 90 to 100 s on an idle core): p(y=1|x) =
- *   sigmoid(5 (f(x) - theta) / sd(f)) for a fixed random linear f of the
- *   bits, the form of the paper's soft labels, so all 4096 rows of p(y|x)
- *   differ and no input pooling applies. About half the time is the first
- *   beta (1052 updates from 4096 clusters collapsing to 316, ~1.2e9 encoder
- *   entries above the exp(-40) cut exponentiated in all), most of the rest
- *   the 11 betas that stop at the 3000-update cap.
+ * - `stress` (with --stress; slow): p(y=1|x) = sigmoid(5 (f(x) - theta) /
+ *   sd(f)) for a fixed random linear f of the bits, the form of the paper's
+ *   soft labels, so all 4096 rows of p(y|x) differ and no input pooling
+ *   applies. With `merge` about half the time is the first beta (1052
+ *   updates from 4096 clusters collapsing to 316); with `split` the
+ *   cluster count stays at 1 to 26, and the time goes to the betas next
+ *   to transitions, where the iteration converges slowly or stops at the
+ *   update cap.
+ *
+ * With `both`, each scenario also prints `maxAbsDiff`: the largest
+ * |I(X;T)| and |I(T;Y)| differences between the methods over betas where
+ * both converged, and `lagrangianGap`: the most the split method's
+ * I(X;T) - beta I(T;Y) exceeds merge's at such a beta (bits; negative
+ * when split is lower everywhere).
  *
  * `cpuSeconds` is the process's CPU time (user + system) for the scenario:
  * steadier than `seconds` when the cores are shared.
@@ -31,14 +42,40 @@ const { values } = parseArgs({
     soften: { type: "string", default: "0.1" },
     stress: { type: "boolean", default: false },
     "max-iter": { type: "string", default: "3000" },
+    method: { type: "string", default: "merge" },
   },
 });
 const maxIter = Number(values["max-iter"]);
+const methods = values.method === "both" ? ["split", "merge"] as const : [values.method];
+for (const m of methods) {
+  if (m !== "split" && m !== "merge") {
+    console.error(`--method ${m}: expected split, merge or both`);
+    Deno.exit(2);
+  }
+}
 
 function run(name: string, joint: IbJoint) {
+  const curves = methods.map((m) => time(name, joint, m as "split" | "merge"));
+  if (curves.length !== 2) return;
+  const [a, b] = curves;
+  let maxAbsDiff = 0;
+  let lagrangianGap = -Infinity;
+  let compared = 0;
+  for (let i = 0; i < a.points.length; i++) {
+    const p = a.points[i];
+    const q = b.points[i];
+    if (!p.converged || !q.converged) continue;
+    compared++;
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(p.ixt - q.ixt), Math.abs(p.ity - q.ity));
+    lagrangianGap = Math.max(lagrangianGap, p.ixt - p.beta * p.ity - (q.ixt - q.beta * q.ity));
+  }
+  console.log(JSON.stringify({ scenario: name, compared, maxAbsDiff, lagrangianGap }));
+}
+
+function time(name: string, joint: IbJoint, method: "split" | "merge") {
   const t0 = performance.now();
   const u0 = process.cpuUsage();
-  const c = ibCurve(joint, { maxIter });
+  const c = ibCurve(joint, { maxIter, method });
   const seconds = (performance.now() - t0) / 1000;
   const u1 = process.cpuUsage(u0);
   const cpuSeconds = (u1.user + u1.system) / 1e6;
@@ -48,6 +85,7 @@ function run(name: string, joint: IbJoint) {
   const r = (v: number) => Math.round(v * 1e6) / 1e6;
   console.log(JSON.stringify({
     scenario: name,
+    method,
     seconds: r(seconds),
     cpuSeconds: r(cpuSeconds),
     betas: pts.length,
@@ -60,6 +98,7 @@ function run(name: string, joint: IbJoint) {
     capped: pts.filter((p) => !p.converged).length,
     maxIter,
   }));
+  return c;
 }
 
 const { y } = tishby12Arrays();

@@ -170,6 +170,10 @@ Deno.test("hard labels: a pure layer has constant KL = H(T) - H(Y) bits; a mixed
   assert.ok(Math.abs(pure.ixt - 2) < 1e-12);
   assert.ok(Math.abs(pure.ity - 1) < 1e-12);
   for (const v of pure.kl) assert.ok(Math.abs(v - 1) < 1e-9);
+  // Flat everywhere: beta* is the smallest beta by the tie rule, the range the whole grid.
+  assert.equal(pure.betaStar, betas[0]);
+  assert.equal(pure.betaStarLo, betas[0]);
+  assert.equal(pure.betaStarHi, betas[betas.length - 1]);
   // Mixed clusters {0,1,3} {2,4} {5,6,7}: decoders p(y=1|t) = 1/3, 1/2, 2/3.
   const mixed = layerConsistency(joint, {
     kind: "ids",
@@ -178,6 +182,20 @@ Deno.test("hard labels: a pure layer has constant KL = H(T) - H(Y) bits; a mixed
   }, betas);
   assert.ok(mixed.starIndex > 0 && mixed.starIndex < betas.length - 1, `${mixed.betaStar}`);
   for (const v of mixed.kl) assert.ok(Number.isFinite(v) && v >= 0);
+  // A visible minimum: with flatTol 0 the range is beta* alone.
+  const strict = layerConsistency(
+    joint,
+    {
+      kind: "ids",
+      ids: new Int32Array([0, 0, 1, 0, 1, 2, 2, 2]),
+      clusters: 3,
+    },
+    betas,
+    undefined,
+    0,
+  );
+  assert.equal(strict.betaStarLo, mixed.betaStar);
+  assert.equal(strict.betaStarHi, mixed.betaStar);
   assert.ok(mixed.kl[0] > mixed.klStar + 1e-3 && mixed.kl[betas.length - 1] > mixed.klStar + 1e-3);
   // Clusters whose decoders all equal p(y): the IB update cannot tell them apart at any
   // beta, KL = H(T) = 1.5 bits everywhere, and the tie goes to the smallest beta.
@@ -188,4 +206,31 @@ Deno.test("hard labels: a pure layer has constant KL = H(T) - H(Y) bits; a mixed
   }, betas);
   for (const v of blind.kl) assert.ok(Math.abs(v - 1.5) < 1e-12);
   assert.equal(blind.starIndex, 0);
+});
+
+Deno.test("beta* range: the grid betas whose direct KL is within flatTol of the minimum", () => {
+  let widened = 0;
+  for (let seed = 50; seed < 56; seed++) {
+    const joint = randomJoint(seed, 14, 2 + (seed % 2));
+    const rng = createRng(seed, "ids");
+    const K = 3 + (seed % 3);
+    const ids = new Int32Array(14).map((_, i) => (i < K ? i : rng.int(K)));
+    const g = groupJoint(joint);
+    const betas = referenceBetas();
+    const direct = betas.map((b) => naiveKl(joint, ids, K, b).kl);
+    const min = Math.min(...direct);
+    for (const tol of [1e-6, 1e-3, 0.05]) {
+      // The direct set, with a margin for the two computations' rounding (1e-10 bits).
+      const inside = betas.filter((_, i) => direct[i] <= min + tol - 1e-10);
+      const maybe = betas.filter((_, i) => direct[i] <= min + tol + 1e-10);
+      for (const limit of [2e7, 0]) {
+        const fit = layerConsistency(g, { kind: "ids", ids, clusters: K }, betas, limit, tol);
+        assert.ok(fit.betaStarLo <= fit.betaStar && fit.betaStar <= fit.betaStarHi);
+        assert.ok(fit.betaStarLo <= Math.min(...inside) && fit.betaStarLo >= Math.min(...maybe));
+        assert.ok(fit.betaStarHi >= Math.max(...inside) && fit.betaStarHi <= Math.max(...maybe));
+        if (tol === 0.05 && fit.betaStarHi > fit.betaStarLo) widened++;
+      }
+    }
+  }
+  assert.ok(widened > 0, "no case where the range is wider than one beta");
 });

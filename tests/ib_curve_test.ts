@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createRng } from "../core/rng.ts";
 import { referenceBetas } from "../plugins/ib/beta_grid.ts";
+import { splitModes } from "../plugins/ib/cluster_split.ts";
+import { betaSolver, ibProblem } from "../plugins/ib/beta_solver.ts";
 import { denseEncoder, ibCurve } from "../plugins/ib/curve.ts";
 import { concaveEnvelope, envelopeAt } from "../plugins/ib/envelope.ts";
 import { groupJoint, type IbJoint, jointFromLabels, jointFromTable } from "../plugins/ib/joint.ts";
@@ -58,19 +60,25 @@ Deno.test("reference beta grid: 86 values from 0.8 in log2 steps of 0.1, below 3
   for (let i = 1; i < b.length; i++) assert.ok(Math.abs(Math.log2(b[i] / b[i - 1]) - 0.1) < 1e-12);
 });
 
-Deno.test("Y = X: every point on the diagonal I(T;Y) = I(X;T) = H(X), envelope min(r, H)", () => {
+Deno.test("Y = X: (H, H) for beta > 1, (0, 0) below (closed form), envelope min(r, H)", () => {
   for (const px of [[0.25, 0.25, 0.25, 0.25], [0.3, 0.2, 0.15, 0.1, 0.1, 0.07, 0.05, 0.03]]) {
     const n = px.length;
     const pyx = new Float64Array(n * n);
     for (let x = 0; x < n; x++) pyx[x * n + x] = 1;
+    for (const method of ["merge", "split"] as const) {
+      const c = ibCurve({ px: Float64Array.from(px), pyx, nx: n, ny: n }, { method });
+      const h = entropyBits(px);
+      assert.ok(Math.abs(c.hy - h) < 1e-12 && Math.abs(c.ixy - h) < 1e-12);
+      for (const p of c.points) {
+        // I(T;Y) = I(X;T) for every encoder, so the Lagrangian is (1 - beta) I(X;T).
+        const want = p.beta < 1 ? 0 : h;
+        assert.ok(Math.abs(p.ixt - want) < 1e-9, `${method} beta ${p.beta}: ${p.ixt} vs ${want}`);
+        assert.ok(Math.abs(p.ity - want) < 1e-9);
+        assert.ok(p.converged);
+      }
+    }
     const c = ibCurve({ px: Float64Array.from(px), pyx, nx: n, ny: n });
     const h = entropyBits(px);
-    assert.ok(Math.abs(c.hy - h) < 1e-12 && Math.abs(c.ixy - h) < 1e-12);
-    for (const p of c.points) {
-      assert.ok(Math.abs(p.ity - p.ixt) < 1e-9, `beta ${p.beta}: ${p.ixt} vs ${p.ity}`);
-      assert.ok(Math.abs(p.ixt - h) < 1e-9);
-      assert.ok(p.converged);
-    }
     const env = concaveEnvelope(c.points.map((p) => p.ixt), c.points.map((p) => p.ity));
     for (const r of [0, 0.3, h / 2, h - 1e-3, h, h + 1, 12]) {
       assert.ok(Math.abs(envelopeAt(env, r) - Math.min(r, h)) < 1e-9);
@@ -93,9 +101,9 @@ Deno.test("independent X and Y: the curve is flat at 0", () => {
 });
 
 Deno.test("random joints: bounds, monotone, concave, slope 1/beta, first transition at 1/rho^2", () => {
-  for (let seed = 1; seed <= 5; seed++) {
+  for (let seed = 1; seed <= 10; seed++) {
     const joint = randomJoint(seed, 6, seed % 2 ? 2 : 3);
-    const c = ibCurve(joint);
+    const c = ibCurve(joint, { method: seed <= 5 ? "merge" : "split" });
     const pts = c.points; // descending beta = descending I(X;T)
     for (const p of pts) {
       assert.ok(p.ity <= Math.min(p.ixt, c.ixy) + 1e-9, `seed ${seed} beta ${p.beta}`);
@@ -243,7 +251,7 @@ Deno.test("pooling, merging, sparsity and acceleration agree with plain dense it
   const joint = { px, pyx, nx, ny: 3 };
   assert.equal(groupJoint(joint).groups, 4);
   const betas = [40, 20, 10, 6, 4, 3, 2.5];
-  const fast = ibCurve(joint, { betas, tol: 1e-11, maxIter: 50000 });
+  const fast = ibCurve(joint, { betas, tol: 1e-11, maxIter: 50000, method: "merge" });
   const slow = naiveCurve(joint, betas, 1e-12, 50000);
   for (let i = 0; i < betas.length; i++) {
     assert.equal(fast.points[i].beta, slow[i].beta);
@@ -255,13 +263,24 @@ Deno.test("pooling, merging, sparsity and acceleration agree with plain dense it
   }
 });
 
-Deno.test("hard labels: one group per class, (H(Y), H(Y)) at every beta; soften gives a curve", () => {
+Deno.test("hard labels: one group per class; the closed form min(I(X;T), H(Y)) at every beta", () => {
   const labels = new Int32Array([0, 1, 1, 0, 1, 1, 1, 0, 1, 0, 0, 1]);
-  const hard = ibCurve(jointFromLabels(labels, 2));
   const hy = entropyBits([5 / 12, 7 / 12]);
-  assert.equal(hard.groups, 2);
-  for (const p of hard.points) {
-    assert.ok(Math.abs(p.ixt - hy) < 1e-12 && Math.abs(p.ity - hy) < 1e-12);
+  for (const method of ["merge", "split"] as const) {
+    const hard = ibCurve(jointFromLabels(labels, 2), { method });
+    assert.equal(hard.groups, 2);
+    for (const p of hard.points) {
+      // Lagrangian over the curve r -> min(r, H): min over r of r - beta min(r, H) is at
+      // r = 0 for beta < 1 and at r = H for beta > 1.
+      const r = p.beta < 1 ? 0 : hy;
+      assert.ok(
+        Math.abs(p.ixt - r) < 1e-12,
+        `${method} beta ${p.beta}: I(X;T) ${p.ixt}, want ${r}`,
+      );
+      assert.ok(Math.abs(p.ity - Math.min(r, hy)) < 1e-12);
+      assert.equal(p.clusters, r === 0 ? 1 : 2);
+    }
+    assert.ok(hard.points.some((p) => p.beta < 1) && hard.points.some((p) => p.beta > 1));
   }
   const soft = ibCurve(jointFromLabels(labels, 2, 0.2));
   // Top of the curve: T = the class, I(X;T) = H(Y); I(T;Y) = I(X;Y) of the noisy labels.
@@ -270,6 +289,78 @@ Deno.test("hard labels: one group per class, (H(Y), H(Y)) at every beta; soften 
   assert.ok(Math.abs(top.ity - soft.ixy) < 1e-6);
   assert.ok(soft.ixy < hy);
   assert.ok(Math.abs(soft.points[soft.points.length - 1].ixt) < 1e-12);
+});
+
+Deno.test("trivial encoder kept: its encoder is one column and reproduces (0, 0)", () => {
+  const labels = new Int32Array([0, 1, 1, 0, 1]);
+  const joint = jointFromLabels(labels, 2);
+  const c = ibCurve(joint, { betas: [0.5, 2], keepEncoders: true });
+  const low = c.points.find((p) => p.beta === 0.5)!;
+  const enc = denseEncoder(c, low.encoder!);
+  assert.deepEqual([...enc], [1, 1, 1, 1, 1]);
+  const direct = infoOf(joint, enc, 1);
+  assert.ok(Math.abs(direct.ixt) < 1e-15 && Math.abs(direct.ity) < 1e-15);
+});
+
+Deno.test("split modes: one cluster's lambda is rho^2 of the joint (binary: chi^2; Y = 3: SVD)", () => {
+  for (let seed = 1; seed <= 4; seed++) {
+    const ny = seed % 2 ? 2 : 3;
+    const joint = randomJoint(40 + seed, 7, ny);
+    const p = ibProblem(groupJoint(joint));
+    const solver = betaSolver(p);
+    const one = { k: 1, pt: new Float64Array([1]), rnum: p.py.slice() };
+    const modes = splitModes(p, solver.encode(1, one), one);
+    // rho^2 = second largest eigenvalue of Q^T Q, Q[x][y] = p(x, y) / sqrt(p(x) p(y)),
+    // computed here from the dense joint by power iteration with the top vector removed.
+    const { px, pyx, nx } = joint;
+    const q = (x: number, y: number) => px[x] * pyx[x * ny + y] / Math.sqrt(px[x] * p.py[y]);
+    const m = new Float64Array(ny * ny);
+    for (let a = 0; a < ny; a++) {
+      for (let b = 0; b < ny; b++) for (let x = 0; x < nx; x++) m[a * ny + b] += q(x, a) * q(x, b);
+    }
+    const s = Array.from(p.py, Math.sqrt);
+    for (let a = 0; a < ny; a++) for (let b = 0; b < ny; b++) m[a * ny + b] -= s[a] * s[b];
+    let v = Array.from({ length: ny }, (_, i) => i + 1);
+    let lam = 0;
+    for (let it = 0; it < 2000; it++) {
+      const w = v.map((_, a) => v.reduce((acc, vb, b) => acc + m[a * ny + b] * vb, 0));
+      const norm = Math.hypot(...w);
+      lam = norm / Math.hypot(...v);
+      v = w.map((x) => x / norm);
+    }
+    assert.ok(Math.abs(modes.lambda[0] - lam) < 1e-9, `seed ${seed}: ${modes.lambda[0]} vs ${lam}`);
+  }
+});
+
+Deno.test("split annealing (up, back down): never above merge's Lagrangian; same points where equal", () => {
+  let same = 0;
+  for (let seed = 1; seed <= 4; seed++) {
+    const joint = randomJoint(60 + seed, 4 + 2 * seed, 2 + (seed % 3));
+    const o = { tol: 1e-10, maxIter: 100000 };
+    const a = ibCurve(joint, { ...o, method: "split" });
+    const b = ibCurve(joint, { ...o, method: "merge" });
+    for (let i = 0; i < a.points.length; i++) {
+      const p = a.points[i];
+      const q = b.points[i];
+      assert.equal(p.beta, q.beta);
+      if (!p.converged || !q.converged) continue;
+      const lp = p.ixt - p.beta * p.ity;
+      const lq = q.ixt - q.beta * q.ity;
+      // Never above the trivial encoder; split never above merge; where the Lagrangians
+      // agree, so do the points.
+      assert.ok(lp <= 1e-12 && lq <= 1e-12);
+      assert.ok(lp <= lq + 1e-9, `seed ${seed} beta ${p.beta}: split ${lp} > merge ${lq}`);
+      if (Math.abs(lp - lq) < 1e-9) {
+        assert.ok(
+          Math.abs(p.ixt - q.ixt) < 1e-6,
+          `seed ${seed} beta ${p.beta}: ${p.ixt} vs ${q.ixt}`,
+        );
+        assert.ok(Math.abs(p.ity - q.ity) < 1e-6);
+        same++;
+      }
+    }
+  }
+  assert.ok(same >= 200, `only ${same} shared points`);
 });
 
 Deno.test("no NaN: zero entries, zero-mass inputs, a cluster that empties", () => {

@@ -74,7 +74,7 @@ export interface ShapleyOptions {
   permutations: number;
   seed: number;
   /** Where coalitions are evaluated. */
-  device: "wasm" | "webgpu";
+  device?: "wasm" | "webgpu";
 }
 
 /** Reads {@link ShapleyOptions} from validated plugin options. */

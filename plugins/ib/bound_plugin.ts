@@ -1,6 +1,8 @@
 /**
  * `ib-bound`: the Information Bottleneck curve of the run's task (docs/methods.md
- * section 5), traced once per run by reverse annealing ({@link ibCurve}).
+ * section 5), traced once per run by annealing ({@link ibCurve}; `method`
+ * merge, the default: down in beta from the identity encoder; split: up
+ * from one cluster, splitting at critical betas).
  *
  * The joint: p(x) uniform over the probe inputs and p(y|x) from the probe
  * labels (taken from the first `activations` event, or from `train_end`'s
@@ -33,6 +35,7 @@ interface BoundOptions {
   tol: number;
   maxIter: number;
   mergeTol: number;
+  method: "split" | "merge";
 }
 
 function computeCurve(
@@ -43,7 +46,13 @@ function computeCurve(
 ): IbCurveArtifact {
   const t0 = performance.now();
   const betas = referenceBetas(o.betaMin, o.betaMax, o.betaStep);
-  const curve = ibCurve(joint, { betas, tol: o.tol, maxIter: o.maxIter, mergeTol: o.mergeTol });
+  const curve = ibCurve(joint, {
+    betas,
+    tol: o.tol,
+    maxIter: o.maxIter,
+    mergeTol: o.mergeTol,
+    method: o.method,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const pts = curve.points;
   ctx.emit(
@@ -75,8 +84,9 @@ function computeCurve(
   );
   if (isDeterministic(joint)) {
     ctx.log(
-      "p(y|x) is deterministic: the bound is I(T;Y) = min(I(X;T), H(Y)) and annealing " +
-        "reports (H(Y), H(Y)) at every beta; set soften (e.g. 0.1) for a smooth curve",
+      "p(y|x) is deterministic: the bound is I(T;Y) = min(I(X;T), H(Y)), whose points are " +
+        "(0, 0) for beta < 1 and (H(Y), H(Y)) for beta > 1; set soften (e.g. 0.1) for a " +
+        "smooth curve",
     );
   }
   const artifact: IbCurveArtifact = {
@@ -101,7 +111,7 @@ function isDeterministic(joint: IbJoint): boolean {
 /** The `ib-bound` plugin. */
 export const ibBoundPlugin: Plugin = {
   id: "ib-bound",
-  description: "Information Bottleneck curve of the task (reverse annealing of the IB equations)",
+  description: "Information Bottleneck curve of the task (annealing of the IB equations)",
   options: {
     soften: {
       type: "number",
@@ -125,6 +135,14 @@ export const ibBoundPlugin: Plugin = {
       description: "stop a beta when max |change of p(t|x)| per update is below this",
     },
     maxIter: { type: "integer", default: 3000, min: 1, description: "update cap per beta" },
+    method: {
+      type: "enum",
+      choices: ["split", "merge"],
+      default: "merge",
+      description: "merge: anneal down from the identity encoder (slow for thousands of " +
+        "distinct p(y|x) rows); split: up from one cluster, splitting at critical betas, " +
+        "then back down, keeping the lower Lagrangian at each beta",
+    },
     mergeTol: {
       type: "number",
       default: 1e-3,

@@ -35,6 +35,12 @@
  * decoders tell apart; the floor is reached to double precision at a
  * finite beta (exp(-beta KL) underflows against 1), and ties within
  * rounding go to the smallest beta, so beta* is where the floor is reached.
+ * Because KL can be flat over a range of beta (exactly, as there, or to
+ * within what matters), the fit also reports that range: every grid beta
+ * whose KL lies within `flatTol` bits of the minimum, from `betaStarLo`
+ * (= `betaStar` up to the tolerance) to `betaStarHi`. By convexity it is
+ * one interval of the grid. A beta* that moves while the range stays wide
+ * says little; compare ranges, not their lower ends.
  * The fit builds in some agreement (the critique noted in docs/methods.md section 5).
  *
  * Numerics: log Z by log-sum-exp, zero decoder entries floored at log =
@@ -62,6 +68,9 @@ export interface LayerConsistency {
   betaStar: number;
   /** KL(beta*) in bits. */
   klStar: number;
+  /** Smallest and largest grid beta with KL within `flatTol` bits of the minimum. */
+  betaStarLo: number;
+  betaStarHi: number;
   /** KL(beta) in bits for every beta evaluated (NaN where skipped by the search). */
   kl: Float64Array;
   /** I_L(X;T) and I_L(T;Y) under the joint, bits. */
@@ -75,7 +84,9 @@ export interface LayerConsistency {
  * order). Evaluates every beta when `groups x clusters x betas` is at most
  * `fullScanLimit` (default 2e7), else a ternary search over the sorted grid
  * (exact for a convex KL, as here). Ties within 1e-12 (relative) go to the
- * smallest beta.
+ * smallest beta. The flat range ({@link LayerConsistency.betaStarLo} to
+ * `betaStarHi`) holds the betas with KL <= KL* + `flatTol` bits (default
+ * 1e-6); the search evaluates outward from beta* to find its ends.
  *
  * @example
  * ```ts
@@ -90,6 +101,7 @@ export function layerConsistency(
   layer: LayerEncoder,
   betas: readonly number[],
   fullScanLimit = 2e7,
+  flatTol = 1e-6,
 ): LayerConsistency {
   const { groupOf, w, q, ny: Y, groups: G } = joint;
   const nx = groupOf.length;
@@ -259,9 +271,17 @@ export function layerConsistency(
     if (kl[i] <= min + 1e-12 * Math.max(1, min)) best = j;
   }
   const starIndex = order[best][1];
+  // The flat range: KL convex, so walk outward from beta* while within flatTol.
+  const flat = min + Math.max(0, flatTol);
+  let jLo = best;
+  while (jLo > 0 && evalAt(jLo - 1) <= flat) jLo--;
+  let jHi = best;
+  while (jHi < order.length - 1 && evalAt(jHi + 1) <= flat) jHi++;
   return {
     starIndex,
     betaStar: betas[starIndex],
+    betaStarLo: order[jLo][0],
+    betaStarHi: order[jHi][0],
     klStar: kl[starIndex],
     kl,
     ixt: ixtNats / LN2,

@@ -7,8 +7,11 @@
  * row of codes) is scored against the curve's joint with
  * {@link layerConsistency}: `beta_star` (argmin over the curve's betas of
  * E_x KL[p_layer(t|x) || p_beta(t|x)], p_beta the IB update on the
- * layer's own clusters; see that function for exactly what and why),
- * `kl_star` (that KL at beta*, bits), `layer_ixt` and `layer_ity` (the
+ * layer's own clusters; see that function for exactly what and why; ties
+ * within rounding go to the smallest beta), `beta_star_lo` and
+ * `beta_star_hi` (the ends of the grid range where KL is within `flatTol`
+ * bits of its minimum: where KL is flat, beta* alone is an artefact of the
+ * tie rule, and the range is what the data say), `kl_star` (that KL at beta*, bits), `layer_ixt` and `layer_ity` (the
  * layer's point under the curve's joint, bits; with soften = 0 these are
  * mi-binned's ixt and ity), and `gap`: the bound at the layer's I(X;T)
  * minus its I(T;Y) (bits), the bound being the concave envelope of the
@@ -31,11 +34,25 @@ export const ibConsistencyPlugin: Plugin = {
     bins: { type: "integer", default: 30, min: 2, description: "number of bin edges" },
     lo: { type: "number", default: -1, description: "lowest bin edge (as mi-binned's lo)" },
     hi: { type: "number", default: 1, description: "highest bin edge (as mi-binned's hi)" },
+    flatTol: {
+      type: "number",
+      default: 1e-6,
+      min: 0,
+      description: "KL within this many bits of its minimum counts as flat (beta* range)",
+    },
   },
   consumes: ["activations"],
   requires: ["ib-bound"],
   emits: [
     { name: "beta_star", description: "fitted IB trade-off parameter (grid argmin)" },
+    {
+      name: "beta_star_lo",
+      description: "smallest grid beta with KL within flatTol bits of the minimum",
+    },
+    {
+      name: "beta_star_hi",
+      description: "largest grid beta with KL within flatTol bits of the minimum",
+    },
     { name: "kl_star", unit: "bits", description: "E_x KL[p_layer(t|x) || p_beta*(t|x)]" },
     { name: "gap", unit: "bits", description: "IB bound at the layer's I(X;T) minus its I(T;Y)" },
     { name: "layer_ixt", unit: "bits", description: "layer's I(X;T) under the curve's joint" },
@@ -57,7 +74,7 @@ export const ibConsistencyPlugin: Plugin = {
       title: "Fitted beta*",
       type: "line",
       x: { field: "epoch", label: "epoch", log: true },
-      y: { metrics: ["beta_star"], label: "beta*", log: true },
+      y: { metrics: ["beta_star_lo", "beta_star_hi"], label: "beta* range", log: true },
       groupBy: "layer",
     },
     {
@@ -73,6 +90,7 @@ export const ibConsistencyPlugin: Plugin = {
     const bins = options.bins as number;
     const lo = options.lo as number;
     const hi = options.hi as number;
+    const flatTol = options.flatTol as number;
     if (!(hi > lo)) {
       throw new LensError(`hi ${hi} is not above lo ${lo}`, {
         code: "config",
@@ -116,15 +134,23 @@ export const ibConsistencyPlugin: Plugin = {
             }
           }
           const s = layerSymbols(a, bins, lo, hi);
-          const fit = layerConsistency(art.grouped, {
-            kind: "ids",
-            ids: s.ids,
-            clusters: s.count,
-          }, betas);
+          const fit = layerConsistency(
+            art.grouped,
+            {
+              kind: "ids",
+              ids: s.ids,
+              clusters: s.count,
+            },
+            betas,
+            undefined,
+            flatTol,
+          );
           const gap = envelopeAt(art.envelope, fit.ixt) - fit.ity;
           const base = { layer, epoch: e.epoch, seed: e.seed };
           ctx.emit([
             { ...base, metric: "beta_star", value: fit.betaStar },
+            { ...base, metric: "beta_star_lo", value: fit.betaStarLo },
+            { ...base, metric: "beta_star_hi", value: fit.betaStarHi },
             { ...base, metric: "kl_star", value: fit.klStar },
             { ...base, metric: "gap", value: gap },
             { ...base, metric: "layer_ixt", value: fit.ixt },

@@ -3,8 +3,9 @@
  * traced curve's points together with the origin, flat beyond its highest
  * point. The achievable region of the IB is convex (time-sharing between
  * two encoders) and always holds (0, 0) (a constant T), so this envelope is
- * achievable wherever the points are; for hard labels, where annealing
- * reports only (H(Y), H(Y)), it is exactly the true curve min(I(X;T), H(Y)).
+ * achievable wherever the points are; for hard labels, where the curve's
+ * points are only (0, 0) and (H(Y), H(Y)), it is exactly the true curve
+ * min(I(X;T), H(Y)).
  *
  * @module
  */

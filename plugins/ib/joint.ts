@@ -116,9 +116,9 @@ export function groupJoint(joint: IbJoint): GroupedJoint {
  * p(y=1|x) = sigmoid(gamma (f(x) - theta)) of the generating function f,
  * which is not shipped; with hard labels (soften = 0) p(y|x) is
  * deterministic, every input of a class is interchangeable, and the IB
- * curve is the segment I(T;Y) = I(X;T) up to H(Y) (then flat), which
- * reverse annealing reports as the single point (H(Y), H(Y)) at every
- * beta. A small soften (e.g. 0.1) gives a smooth concave curve from the
+ * curve is the segment I(T;Y) = I(X;T) up to H(Y) (then flat), whose
+ * Lagrangian optima are its ends: (0, 0) for beta < 1 and (H(Y), H(Y))
+ * for beta > 1. A small soften (e.g. 0.1) gives a smooth concave curve from the
  * origin to (H(Y), I(X;Y)) instead.
  */
 export function jointFromLabels(labels: Int32Array, numClasses: number, soften = 0): IbJoint {
