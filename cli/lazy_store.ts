@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { openStore } from "../core/store.ts";
+import { openStoreAt as openStore } from "../core/store_open.ts";
 import type { Store } from "../core/types.ts";
 
 /** A store opened on its first call; `opened()` says whether that happened. */

@@ -13,7 +13,7 @@
  */
 import { LensError } from "../core/errors.ts";
 import { createRegistry } from "../core/registry.ts";
-import { openStore } from "../core/store.ts";
+import { openStoreAt as openStore } from "../core/store_open.ts";
 import type { Plugin } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "./app.ts";
