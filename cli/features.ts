@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ACTIVATION_NAMES, isActivation } from "../core/model/activations.ts";
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
 import type { ResultRecord, RunConfig, Store } from "../core/types.ts";
@@ -318,11 +319,10 @@ export async function main(args: string[]): Promise<number> {
   }
   const threshold = numberFlag("threshold", values.threshold);
   const activation = typeof values.activation === "string" ? values.activation : "relu";
-  const { DENSE_ACTIVATIONS } = await import("../plugins/complexity/dense_handle.ts");
-  if (!(DENSE_ACTIVATIONS as readonly string[]).includes(activation)) {
+  if (!isActivation(activation)) {
     throw usageError(
       "features",
-      `--activation must be one of ${DENSE_ACTIVATIONS.join(", ")}, got ${
+      `--activation must be one of ${ACTIVATION_NAMES.join(", ")}, got ${
         JSON.stringify(activation)
       }`,
     );
