@@ -21,7 +21,8 @@ import {
   parseFlags,
   usageError,
 } from "./args.ts";
-import { formatComplexityTable } from "./complexity_table.ts";
+import { loadRegistry } from "./load_plugins.ts";
+import { pluginTables } from "./plugin_tables.ts";
 import {
   type ArraySource,
   checkLabels,
@@ -180,8 +181,8 @@ async function report(
     await writeStdout(recordsToJson(runId, store.queryResults(runId)));
     console.error(summary);
   } else {
-    const table = formatComplexityTable(records);
-    if (table) console.log(table + "\n");
+    const plugins = (await loadRegistry([])).list();
+    for (const table of pluginTables(plugins, records)) console.log(table + "\n");
     console.log(summary);
   }
 }

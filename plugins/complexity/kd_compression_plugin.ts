@@ -38,6 +38,7 @@
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { DenseParams } from "../../core/model/init.ts";
 import type { Dataset, ModelHandle, OptionSpec, Plugin, ResultInput } from "../../core/types.ts";
 import { lowRank, magnitudePrune, weightSparsity } from "./compress.ts";
@@ -350,6 +351,7 @@ export const kdCompressionPlugin: Plugin = {
     { name: "phi_overfit_se", unit: "nats", description: "its standard error" },
     { name: "alpha_overfit", description: "phi_overfit / phi" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "rho",
