@@ -34,11 +34,18 @@ export {
 } from "./core/engine.ts";
 export {
   createRegistry,
+  optionKey,
   type Registry,
   type ResolvedPlugin,
   validateOptions,
   type Where,
 } from "./core/registry.ts";
+export {
+  definePlugin,
+  type OptionValue,
+  type OptionValues,
+  type PluginDefinition,
+} from "./core/plugin_def.ts";
 export { openStore } from "./core/store.ts";
 export type { OpenStoreOptions } from "./core/store.ts";
 export { configFromValue, type ConfigSource, loadConfig, parseConfig } from "./core/config.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import { parse } from "yaml";
-import type { Registry } from "../core/registry.ts";
+import { optionKey, type Registry } from "../core/registry.ts";
 import type { PluginUse } from "../core/types.ts";
 import { usageError } from "./args.ts";
 
@@ -61,13 +61,20 @@ export function applyOverrides(
   allowUnmatched = false,
 ): number[] {
   return overrides.map((o) => {
+    const key = optionKey(o.option);
     const targets = o.plugin === "*"
-      ? plugins.filter((p) => Object.hasOwn(registry.get(p.id)?.options ?? {}, o.option))
+      ? plugins.filter((p) =>
+        Object.keys(registry.get(p.id)?.options ?? {}).some((k) => optionKey(k) === key)
+      )
       : plugins.filter((p) => p.id === o.plugin);
     if (!targets.length && !allowUnmatched) {
       throw unmatched(o, plugins, command);
     }
-    for (const p of targets) p.options = { ...p.options, [o.option]: o.value };
+    // one spelling per option: the override replaces the option however the config wrote it
+    for (const p of targets) {
+      const kept = Object.entries(p.options ?? {}).filter(([k]) => optionKey(k) !== key);
+      p.options = { ...Object.fromEntries(kept), [key]: o.value };
+    }
     return targets.length;
   });
 }

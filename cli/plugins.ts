@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { optionKey } from "../core/registry.ts";
 import type { Plugin } from "../core/types.ts";
 import { choiceFlag, listFlag, parseFlags } from "./args.ts";
 import { loadRegistry } from "./load_plugins.ts";
@@ -35,7 +36,7 @@ export function describePlugin(p: Plugin): Record<string, unknown> {
     requires: [...(p.requires ?? [])],
     emits: p.emits.map((m) => ({ ...m })),
     options: Object.fromEntries(
-      Object.entries(p.options).map(([k, o]) => [k, { ...o }]),
+      Object.entries(p.options).map(([k, o]) => [optionKey(k), { ...o }]),
     ),
     charts: (p.charts ?? []).map((c) => c.id),
   };
@@ -64,7 +65,7 @@ export function formatPlugins(plugins: Plugin[]): string {
     );
     const opts = Object.entries(p.options);
     lines.push(opts.length ? "  options:" : "  options: none");
-    for (const [k, o] of opts) lines.push(optionLine(k, o));
+    for (const [k, o] of opts) lines.push(optionLine(optionKey(k), o));
     return lines.join("\n");
   }).join("\n\n") + "\n";
 }

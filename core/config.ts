@@ -46,7 +46,7 @@ import { ACTIVATION_NAMES } from "./model/activations.ts";
 import { basename } from "node:path";
 import { Document, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import { errorMessage, LensError } from "./errors.ts";
-import { nearest } from "./registry.ts";
+import { nearest, optionKey } from "./registry.ts";
 import type {
   BackendSetting,
   DataSpec,
@@ -765,7 +765,14 @@ export function configToObject(config: RunConfig): Record<string, unknown> {
     backend: config.backend,
     engine: config.engine,
     plugins: config.plugins.map((p) =>
-      Object.keys(p.options ?? {}).length ? { id: p.id, options: p.options } : { id: p.id }
+      Object.keys(p.options ?? {}).length
+        ? {
+          id: p.id,
+          options: Object.fromEntries(
+            Object.entries(p.options).map(([k, v]) => [optionKey(k), v]),
+          ),
+        }
+        : { id: p.id }
     ),
     ...(config.keepModels ? { keep_models: true } : {}),
     ...(config.pluginTimeoutS !== undefined ? { plugin_timeout_s: config.pluginTimeoutS } : {}),

@@ -120,6 +120,19 @@ function show(v: unknown): string {
   }
 }
 
+/**
+ * How option `name` is written in YAML: snake_case (`batchSize` ->
+ * `batch_size`; a name already in snake_case stays as it is).
+ *
+ * @example
+ * ```ts
+ * optionKey("lrStart"); // "lr_start"
+ * ```
+ */
+export function optionKey(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 /** Text of an option's accepted values, e.g. `an integer >= 2` or `one of fixed, layer`. */
 export function describeOption(spec: OptionSpec): string {
   const range = () => {
@@ -206,39 +219,59 @@ export function validateOptions(
       expected: "a mapping of option names to values",
     });
   }
+  // a YAML file writes options in snake_case, a script may use the declared (camelCase) name
+  const byKey = new Map<string, string>();
+  for (const name of valid) {
+    byKey.set(name, name);
+    byKey.set(optionKey(name), name);
+  }
+  const given: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(plugin.options, key)) {
-      const hint = nearest(key, valid);
+    const name = byKey.get(key);
+    if (name === undefined) {
+      const hint = nearest(key, valid.map(optionKey));
       throw new LensError(
         `plugin ${plugin.id} has no option "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}`,
         {
           code: "config",
           file: where.file,
           field: `${base}.${key}`,
-          expected: valid.length ? `one of the options ${valid.join(", ")}` : "no options",
+          expected: valid.length
+            ? `one of the options ${valid.map(optionKey).join(", ")}`
+            : "no options",
         },
       );
     }
+    if (Object.hasOwn(given, name)) {
+      throw new LensError(`plugin ${plugin.id}: option ${optionKey(name)} is given twice`, {
+        code: "config",
+        file: where.file,
+        field: `${base}.${key}`,
+        expected: `one of ${optionKey(name)} or ${name}, not both`,
+      });
+    }
+    given[name] = options[key];
   }
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(plugin.options)) {
-    const given = options[key];
-    if (given === undefined || given === null) {
+    const value = given[key];
+    if (value === undefined || value === null) {
       out[key] = copyValue(spec.default);
       continue;
     }
-    if (!fits(spec, given)) {
+    if (!fits(spec, value)) {
+      const name = optionKey(key);
       throw new LensError(
-        `plugin ${plugin.id}: option ${key} must be ${describeOption(spec)}, got ${show(given)}`,
+        `plugin ${plugin.id}: option ${name} must be ${describeOption(spec)}, got ${show(value)}`,
         {
           code: "config",
           file: where.file,
-          field: `${base}.${key}`,
+          field: `${base}.${name}`,
           expected: `${spec.type}: ${describeOption(spec)}`,
         },
       );
     }
-    out[key] = copyValue(given);
+    out[key] = copyValue(value);
   }
   return out;
 }

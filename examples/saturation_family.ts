@@ -21,7 +21,7 @@
  *
  * @module
  */
-import type { Plugin, Presentation, ResultRecord } from "../mod.ts";
+import { definePlugin, type Plugin, type Presentation, type ResultRecord } from "../mod.ts";
 
 /** The family's dashboard tab. */
 const TAB = { id: "saturation", title: "Saturation", order: 40 };
@@ -73,8 +73,8 @@ const SATURATION_PRESENTATION: Presentation = {
   }],
 };
 
-/** Fraction of saturated units and mean |activation| per hidden layer. */
-export const saturationPlugin: Plugin = {
+/** Fraction of saturated units and mean |activation| per hidden layer (typed options). */
+export const saturationPlugin: Plugin = definePlugin({
   id: "saturation",
   description: "Fraction of units with |activation| >= threshold, and mean |activation|, " +
     "per hidden layer at sampled epochs",
@@ -100,8 +100,8 @@ export const saturationPlugin: Plugin = {
     y: { metrics: ["saturated"], label: "fraction saturated" },
     groupBy: "layer",
   }],
-  setup(ctx, options) {
-    const threshold = Number(options.threshold);
+  setup(ctx, { threshold }) {
+    // threshold: number, validated against its spec (>= 0, default 0.9) before setup runs
     return {
       activations(e) {
         for (const [layer, a] of e.cache) {
@@ -121,7 +121,7 @@ export const saturationPlugin: Plugin = {
       },
     };
   },
-};
+});
 
 /** H(Y) of the probe labels: the ceiling of I(T;Y), drawn over the information plane. */
 export const labelCeilingPlugin: Plugin = {

@@ -88,11 +88,11 @@ Deno.test("mi-ksg: far classes give I(T;Y) near 1 bit; ixt below log2 rows; nois
   }
   assert.throws(
     () => miKsgPlugin.setup(fakeContext().ctx, { repeats: 1 }),
-    (err: unknown) => err instanceof LensError && err.field === "plugins.mi-ksg.repeats",
+    (err: unknown) => err instanceof LensError && err.field === "plugins.mi-ksg.options.repeats",
   );
   assert.throws(
     () => miNoisyPlugin.setup(fakeContext().ctx, { noise_variance: 0 }),
-    (err: unknown) => err instanceof LensError && err.field === "plugins.mi-noisy.noise_variance",
+    (err: unknown) => err instanceof LensError && err.field === "plugins.mi-noisy.options.noise_variance",
   );
 });
 

@@ -207,7 +207,7 @@ Deno.test("bad options are config LensErrors", async () => {
   }
   await assert.rejects(
     async () => await miKdePlugin.setup(fakeContext().ctx, { noise_variance: 0 }),
-    (e: unknown) => e instanceof LensError && e.field === "plugins.mi-kde.noise_variance",
+    (e: unknown) => e instanceof LensError && e.field === "plugins.mi-kde.options.noise_variance",
   );
 });
 

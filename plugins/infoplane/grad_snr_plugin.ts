@@ -18,25 +18,24 @@ import type {
   EpochEndEvent,
   OptionSpec,
   Plugin,
-  PluginContext,
   ResultInput,
 } from "../../core/types.ts";
 import { addGradient, createGradMoments, type GradMoments, gradSnr } from "./grad_moments.ts";
-import { readOptions } from "./read_options.ts";
+import { definePlugin } from "../../core/plugin_def.ts";
 
 const ID = "grad-snr";
 
 /** Declared options of `grad-snr`. */
-export const GRAD_SNR_OPTIONS: Record<string, OptionSpec> = {
+export const GRAD_SNR_OPTIONS = {
   layers: {
     type: "string[]",
     default: [],
     description: "Layers whose weight gradients to follow (e.g. [dense_1, output]); empty = all",
   },
-};
+} as const satisfies Record<string, OptionSpec>;
 
 /** The `grad-snr` plugin. */
-export const gradSnrPlugin: Plugin = {
+export const gradSnrPlugin: Plugin = definePlugin({
   id: ID,
   description: "Norms of the mean and std of weight gradients over an epoch's batches, and their " +
     "ratio, per layer at sampled epochs (Shwartz-Ziv & Tishby Fig. 4)",
@@ -66,8 +65,8 @@ export const gradSnrPlugin: Plugin = {
       groupBy: "layer",
     },
   ],
-  setup(ctx: PluginContext, raw: Record<string, unknown>) {
-    const wanted = readOptions(raw, ID, GRAD_SNR_OPTIONS).layers as string[];
+  setup(ctx, o) {
+    const wanted = o.layers;
     const keep = wanted.length ? new Set(wanted) : undefined;
     const open = new Map<number, { epoch: number; layers: Map<string, GradMoments> }>();
     let warned = false;
@@ -126,4 +125,4 @@ export const gradSnrPlugin: Plugin = {
 
     return { batch_end: onBatch, epoch_end: onEpochEnd };
   },
-};
+});

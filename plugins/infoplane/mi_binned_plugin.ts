@@ -32,23 +32,17 @@
  */
 import { estimatorPresentation } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
-import type {
-  Activation,
-  ActivationsEvent,
-  OptionSpec,
-  Plugin,
-  PluginContext,
-} from "../../core/types.ts";
+import type { Activation, ActivationsEvent, OptionSpec, Plugin } from "../../core/types.ts";
 import { binCodes, type Binning } from "./bin_codes.ts";
 import { binnedMi } from "./binned_mi.ts";
 import { assertFinite, assertLabels, type LayerAt, selectLayers } from "./check_inputs.ts";
 import { linspaceF32 } from "./grid_edges.ts";
-import { readOptions } from "./read_options.ts";
+import { definePlugin, type OptionValues } from "../../core/plugin_def.ts";
 
 const ID = "mi-binned";
 
 /** Declared options of `mi-binned`. */
-export const MI_BINNED_OPTIONS: Record<string, OptionSpec> = {
+export const MI_BINNED_OPTIONS = {
   bins: {
     type: "integer",
     default: 30,
@@ -81,7 +75,7 @@ export const MI_BINNED_OPTIONS: Record<string, OptionSpec> = {
     default: [],
     description: "Hook points to analyse (e.g. [dense_1, output]); empty = all",
   },
-};
+} as const satisfies Record<string, OptionSpec>;
 
 interface Options {
   bins: number;
@@ -92,15 +86,14 @@ interface Options {
   layers: string[];
 }
 
-function parse(raw: Record<string, unknown>): Options {
-  const o = readOptions(raw, ID, MI_BINNED_OPTIONS);
+function parse(o: OptionValues<typeof MI_BINNED_OPTIONS>): Options {
   const opts: Options = {
-    bins: o.bins as number,
-    binSize: o.bin_size as number,
-    range: o.range as Options["range"],
-    lo: o.lo as number,
-    hi: o.hi as number,
-    layers: o.layers as string[],
+    bins: o.bins,
+    binSize: o.bin_size,
+    range: o.range,
+    lo: o.lo,
+    hi: o.hi,
+    layers: o.layers,
   };
   if (opts.range === "adaptive" && opts.binSize > 0) {
     throw new LensError(`${ID}: bin_size ${opts.binSize} does not apply to adaptive bins`, {
@@ -129,7 +122,7 @@ interface SeedBuffer {
 }
 
 /** The `mi-binned` plugin. */
-export const miBinnedPlugin: Plugin = {
+export const miBinnedPlugin: Plugin = definePlugin({
   id: ID,
   description: "Binned I(X;T) and I(T;Y) per layer at sampled epochs (Shwartz-Ziv & Tishby)",
   options: MI_BINNED_OPTIONS,
@@ -148,7 +141,7 @@ export const miBinnedPlugin: Plugin = {
     groupBy: "layer",
     colorBy: "epoch",
   }],
-  setup(ctx: PluginContext, raw: Record<string, unknown>) {
+  setup(ctx, raw) {
     const o = parse(raw);
     const fixedEdges = o.range === "fixed" && o.binSize === 0
       ? linspaceF32(o.lo, o.hi, o.bins)
@@ -272,4 +265,4 @@ export const miBinnedPlugin: Plugin = {
       },
     };
   },
-};
+});

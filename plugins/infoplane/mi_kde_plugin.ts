@@ -9,16 +9,16 @@
  * @module
  */
 import { INFOPLANE_TAB } from "./presentation.ts";
-import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
+import type { ActivationsEvent, OptionSpec, Plugin } from "../../core/types.ts";
 import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
 import { type KdeMi, kdeMi } from "./kde_mi.ts";
 import { createKdePool, type KdePool } from "./kde_pool.ts";
-import { readOptions } from "./read_options.ts";
+import { definePlugin } from "../../core/plugin_def.ts";
 
 const ID = "mi-kde";
 
 /** Declared options of `mi-kde`. */
-export const MI_KDE_OPTIONS: Record<string, OptionSpec> = {
+export const MI_KDE_OPTIONS = {
   noise_variance: {
     type: "number",
     default: 0.1,
@@ -56,10 +56,10 @@ export const MI_KDE_OPTIONS: Record<string, OptionSpec> = {
     description: "Where the pairwise sums run: wasm (float64 on the CPU) or webgpu (our WGSL " +
       "kernel, float32 with compensated sums: bits agree to about 1e-7 relative; kde_webgpu.ts)",
   },
-};
+} as const satisfies Record<string, OptionSpec>;
 
 /** The `mi-kde` plugin. */
-export const miKdePlugin: Plugin = {
+export const miKdePlugin: Plugin = definePlugin({
   id: ID,
   description: "KDE upper and lower bounds of I(X;T) and I(T;Y) per layer (Kolchinsky & Tracey)",
   options: MI_KDE_OPTIONS,
@@ -80,13 +80,12 @@ export const miKdePlugin: Plugin = {
     groupBy: "layer",
     colorBy: "epoch",
   }],
-  setup(ctx: PluginContext, raw: Record<string, unknown>) {
-    const o = readOptions(raw, ID, MI_KDE_OPTIONS);
-    const s2 = o.noise_variance as number;
-    const block = o.block_size as number;
-    const wanted = o.layers as string[];
+  setup(ctx, o) {
+    const s2 = o.noise_variance;
+    const block = o.block_size;
+    const wanted = o.layers;
     const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency || 1 : 1;
-    const size = (o.workers as number) < 0 ? Math.max(1, cores - 1) : o.workers as number;
+    const size = (o.workers) < 0 ? Math.max(1, cores - 1) : o.workers;
     const emit = (layer: string, epoch: number, seed: number, r: KdeMi) => {
       const rec = { layer, epoch, seed };
       ctx.emit([
@@ -181,7 +180,7 @@ export const miKdePlugin: Plugin = {
       },
     };
   },
-};
+});
 
 /** Workers idle this long (ms) are ended. */
 const IDLE_MS = 10_000;

@@ -27,17 +27,17 @@
  */
 import { estimatorPresentation } from "./presentation.ts";
 import { createRng } from "../../core/rng.ts";
-import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
+import type { ActivationsEvent, OptionSpec, Plugin } from "../../core/types.ts";
 import { checkedLayers } from "./check_inputs.ts";
 import { infoPlaneChart, LAYERS_OPTION, maxRowsOption } from "./plugin_parts.ts";
-import { readOptions } from "./read_options.ts";
+import { definePlugin } from "../../core/plugin_def.ts";
 import { rossMi } from "./ross_mi.ts";
 import { subsampleRows } from "./subsample_rows.ts";
 
 const ID = "mi-ksg";
 
 /** Declared options of `mi-ksg`. */
-export const MI_KSG_OPTIONS: Record<string, OptionSpec> = {
+export const MI_KSG_OPTIONS = {
   k: { type: "integer", default: 3, min: 1, description: "Neighbours (KSG / Ross); 3 is usual" },
   noise_variance: {
     type: "number",
@@ -57,10 +57,10 @@ export const MI_KSG_OPTIONS: Record<string, OptionSpec> = {
   },
   max_rows: maxRowsOption(512),
   layers: LAYERS_OPTION,
-};
+} as const satisfies Record<string, OptionSpec>;
 
 /** The `mi-ksg` plugin. */
-export const miKsgPlugin: Plugin = {
+export const miKsgPlugin: Plugin = definePlugin({
   id: ID,
   description: "Nearest-neighbour (KSG / Ross) I(X;T+Z) and I(T+Z;Y) per layer, noise of " +
     "variance s2 on T: a deterministic net's I(X;T) is H(X) or infinite, so it is measured at " +
@@ -74,10 +74,9 @@ export const miKsgPlugin: Plugin = {
   ],
   presentation: estimatorPresentation(ID),
   charts: [infoPlaneChart("infoplane-ksg", "Information plane (KSG / Ross)", "I(X;T)", "I(T;Y)")],
-  setup(ctx: PluginContext, raw: Record<string, unknown>) {
-    const o = readOptions(raw, ID, MI_KSG_OPTIONS);
-    const k = o.k as number, s2 = o.noise_variance as number, repeats = o.repeats as number;
-    const maxRows = o.max_rows as number, wanted = o.layers as string[];
+  setup(ctx, o) {
+    const k = o.k, s2 = o.noise_variance, repeats = o.repeats;
+    const maxRows = o.max_rows, wanted = o.layers;
     return {
       activations: (e: ActivationsEvent) => {
         for (const [layer, full] of checkedLayers(e, wanted, ID)) {
@@ -114,4 +113,4 @@ export const miKsgPlugin: Plugin = {
       },
     };
   },
-};
+});

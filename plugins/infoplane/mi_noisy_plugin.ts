@@ -10,18 +10,18 @@
  */
 import { estimatorPresentation } from "./presentation.ts";
 import { createRng } from "../../core/rng.ts";
-import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
+import type { ActivationsEvent, OptionSpec, Plugin } from "../../core/types.ts";
 import { checkedLayers } from "./check_inputs.ts";
 import { MI_KDE_OPTIONS } from "./mi_kde_plugin.ts";
 import { infoPlaneChart, LAYERS_OPTION, maxRowsOption } from "./plugin_parts.ts";
 import { noisyMi } from "./noisy_mi.ts";
-import { readOptions } from "./read_options.ts";
+import { definePlugin } from "../../core/plugin_def.ts";
 import { subsampleRows } from "./subsample_rows.ts";
 
 const ID = "mi-noisy";
 
 /** Declared options of `mi-noisy`. */
-export const MI_NOISY_OPTIONS: Record<string, OptionSpec> = {
+export const MI_NOISY_OPTIONS = {
   noise_variance: {
     ...MI_KDE_OPTIONS.noise_variance,
     description: "Variance s2 of the Gaussian noise added to the layer (as mi-kde's; 0.1 there " +
@@ -36,10 +36,10 @@ export const MI_NOISY_OPTIONS: Record<string, OptionSpec> = {
   },
   max_rows: maxRowsOption(0),
   layers: LAYERS_OPTION,
-};
+} as const satisfies Record<string, OptionSpec>;
 
 /** The `mi-noisy` plugin. */
-export const miNoisyPlugin: Plugin = {
+export const miNoisyPlugin: Plugin = definePlugin({
   id: ID,
   description: "I(X;T+Z) and I(T+Z;Y) of the noisy layer by Monte Carlo, with standard errors " +
     "(Goldfeld et al. 2019)",
@@ -68,10 +68,9 @@ export const miNoisyPlugin: Plugin = {
       groupBy: "layer",
     },
   ],
-  setup(ctx: PluginContext, raw: Record<string, unknown>) {
-    const o = readOptions(raw, ID, MI_NOISY_OPTIONS);
-    const s2 = o.noise_variance as number, samples = o.samples as number;
-    const maxRows = o.max_rows as number, wanted = o.layers as string[];
+  setup(ctx, o) {
+    const s2 = o.noise_variance, samples = o.samples;
+    const maxRows = o.max_rows, wanted = o.layers;
     return {
       activations: (e: ActivationsEvent) => {
         for (const [layer, full] of checkedLayers(e, wanted, ID)) {
@@ -92,4 +91,4 @@ export const miNoisyPlugin: Plugin = {
       },
     };
   },
-};
+});

@@ -7,21 +7,21 @@
 import type { ChartSpec, OptionSpec } from "../../core/types.ts";
 
 /** The `layers` option: which hook points to analyse. */
-export const LAYERS_OPTION: OptionSpec = {
+export const LAYERS_OPTION = {
   type: "string[]",
   default: [],
   description: "Hook points to analyse (e.g. [dense_1, output]); empty = all",
-};
+} as const satisfies OptionSpec;
 
 /** The `max_rows` option with its default: a fixed seeded subset of rows bounds the cost. */
-export function maxRowsOption(def: number): OptionSpec {
+export function maxRowsOption(def: number) {
   return {
     type: "integer",
     default: def,
     min: 0,
     description: "Rows used, a fixed seeded subset per seed (bounds the cost; ixt is then at " +
       "most log2 max_rows); 0 = all",
-  };
+  } as const satisfies OptionSpec;
 }
 
 /**
