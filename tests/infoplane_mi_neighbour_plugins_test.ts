@@ -92,7 +92,8 @@ Deno.test("mi-ksg: far classes give I(T;Y) near 1 bit; ixt below log2 rows; nois
   );
   assert.throws(
     () => miNoisyPlugin.setup(fakeContext().ctx, { noise_variance: 0 }),
-    (err: unknown) => err instanceof LensError && err.field === "plugins.mi-noisy.options.noise_variance",
+    (err: unknown) =>
+      err instanceof LensError && err.field === "plugins.mi-noisy.options.noise_variance",
   );
 });
 
