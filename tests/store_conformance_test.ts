@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { LensError } from "../core/errors.ts";
+import { copyRuns } from "../core/store/copy_runs.ts";
 import { openStoreAt } from "../core/store_open.ts";
 import type { LayerParams, ResultRecord, Store } from "../core/types.ts";
 import { PG_BIN, postgresAvailable, type Service, startPostgres } from "./services.ts";
@@ -328,6 +329,52 @@ const CASES: Record<string, (target: string) => Promise<void> | void> = {
       assert.deepEqual(bare(s.queryResults(id)), recs.slice(0, 10));
     } finally {
       s.close();
+    }
+  },
+
+  "importRun copies a run whole, id kept, once": (target) => {
+    const src = openStoreAt(`${Deno.makeTempDirSync({ prefix: "layerlens-src-" })}/src.db`);
+    const s = openStoreAt(target);
+    try {
+      const id = src.createRun({ ...INIT, id: "offline-1" });
+      src.appendResults(id, sampleRecords());
+      src.recordEpoch(
+        id,
+        { seed: 0, epoch: 0, loss: 0.5, accuracy: 0.75 } as Parameters<
+          Store["recordEpoch"]
+        >[1],
+      );
+      src.recordPluginError(id, "kde", "oops");
+      const kernel = new Float32Array([0.1, 0.2]);
+      src.saveModel(id, 3, [{
+        name: "d",
+        kernelShape: [2, 1],
+        kernel,
+        bias: new Float32Array([1]),
+      }]);
+      src.finishRun(id, "completed", { total_s: 3 });
+      const running = src.createRun({ ...INIT, id: "offline-2" });
+      const report = copyRuns(src, s);
+      assert.deepEqual(report, { copied: ["offline-1"], present: [], running: [running] });
+      const a = src.getRun(id)!;
+      const b = s.getRun(id)!;
+      assert.deepEqual(b, a);
+      assert.deepEqual(bare(s.queryResults(id)), sampleRecords());
+      assert.deepEqual(
+        s.epochsSince(id, 0).map(({ id: _i, ...e }) => e),
+        src.epochsSince(id, 0).map(({ id: _i, ...e }) => e),
+      );
+      assert.deepEqual(Array.from(s.loadModel(id, 3)![0].kernel), Array.from(kernel));
+      assert.deepEqual(copyRuns(src, s), {
+        copied: [],
+        present: ["offline-1"],
+        running: [running],
+      });
+      assert.equal(s.queryResults(id).length, sampleRecords().length, "nothing doubled");
+    } finally {
+      s.close();
+      src.close();
+      Deno.removeSync(src.path.replace(/\/src\.db$/, ""), { recursive: true });
     }
   },
 

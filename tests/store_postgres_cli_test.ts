@@ -22,7 +22,7 @@ function sorted(rows: Row[]): Row[] {
 }
 
 Deno.test({
-  name: "lens run / show / runs / export on postgres:// give the SQLite run's numbers",
+  name: "lens run / show / runs / export / import on postgres:// give the SQLite run's numbers",
   ignore: !postgresAvailable(),
   fn: () =>
     withPostgres((pg) =>
@@ -73,6 +73,18 @@ Deno.test({
           assert.deepEqual(restA, restB);
           assert.ok(Math.abs(va - vb) <= 1e-6, `${JSON.stringify(restA)}: ${va} vs ${vb}`);
         }
+
+        // the offline SQLite run moves into PostgreSQL, id kept, once
+        const imp = await lens(["import", "--from", "runs.db", "--db", pg.url], dir);
+        assert.equal(imp.code, 0, imp.stderr);
+        assert.match(imp.stdout, /^imported 1 run\(s\) .*: file-1$/m);
+        const again = await lens(["import", "--from", "runs.db", "--db", pg.url], dir);
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stdout, /^imported 0 run\(s\)/m);
+        assert.match(again.stdout, /already there \(skipped\): file-1/);
+        const moved = await lens(["export", "file-1", "--format", "json", "--db", pg.url], dir);
+        assert.equal(moved.code, 0, moved.stderr);
+        assert.deepEqual(JSON.parse(moved.stdout), JSON.parse(fileJson.stdout));
       })
     ),
 });

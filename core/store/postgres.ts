@@ -64,6 +64,35 @@ const WRITER_GONE = `NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'ad
   `AND l.classid = ${APPLICATION_ID}::oid AND l.objid = hashtext(r.id)::oid ` +
   `AND l.objsubid = 2 AND l.granted)`;
 
+/** Inserts a batch of records given as column arrays ($2..$8) for run $1: one statement. */
+const RESULTS_UNNEST =
+  "INSERT INTO results (run_id, plugin, layer, epoch, seed, idx, metric, value) " +
+  "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], " +
+  "$7::text[], $8::float8[])";
+
+/** The columns of `records` (plugin, layer, epoch, seed, index, metric, value) as arrays. */
+function recordColumns(records: ResultRecord[]): unknown[][] {
+  const n = records.length;
+  const plugin: string[] = new Array(n);
+  const layer: string[] = new Array(n);
+  const epoch: number[] = new Array(n);
+  const seed: number[] = new Array(n);
+  const idx: number[] = new Array(n);
+  const metric: string[] = new Array(n);
+  const value: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    plugin[i] = r.plugin;
+    layer[i] = r.layer;
+    epoch[i] = r.epoch;
+    seed[i] = r.seed;
+    idx[i] = r.index;
+    metric[i] = r.metric;
+    value[i] = r.value;
+  }
+  return [plugin, layer, epoch, seed, idx, metric, value];
+}
+
 /** The message of a run whose writer's session ended. */
 function goneText(pid: unknown, host: unknown): string {
   return `the process writing this run (pid ${pid} on ${host}) ended or lost its database ` +
@@ -255,33 +284,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
     appendResults(runId, records) {
       if (!records.length) return;
-      const n = records.length;
-      const plugin: string[] = new Array(n);
-      const layer: string[] = new Array(n);
-      const epoch: number[] = new Array(n);
-      const seed: number[] = new Array(n);
-      const idx: number[] = new Array(n);
-      const metric: string[] = new Array(n);
-      const value: (number | null)[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const r = records[i];
-        checkRecord(r, i);
-        plugin[i] = r.plugin;
-        layer[i] = r.layer;
-        epoch[i] = r.epoch;
-        seed[i] = r.seed;
-        idx[i] = r.index;
-        metric[i] = r.metric;
-        value[i] = r.value;
-      }
+      records.forEach(checkRecord);
       db.run({
         tx: true,
-        steps: [{
-          sql: "INSERT INTO results (run_id, plugin, layer, epoch, seed, idx, metric, value) " +
-            "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], " +
-            "$7::text[], $8::float8[])",
-          params: [runId, plugin, layer, epoch, seed, idx, metric, value],
-        }],
+        steps: [{ sql: RESULTS_UNNEST, params: [runId, ...recordColumns(records)] }],
       });
     },
 
@@ -417,6 +423,87 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         [runId],
       ) as { seed: number }[];
       return rows.map((r) => Number(r.seed));
+    },
+
+    importRun(copy) {
+      const { run, writer } = copy;
+      checkRunId(run.id);
+      copy.records.forEach(checkRecord);
+      for (const m of copy.models) {
+        checkSeed(m.seed);
+        m.params.forEach(checkLayerParams);
+      }
+      if (runExists(run.id)) return false;
+      const cols = recordColumns(copy.records);
+      const e = copy.epochs;
+      const at = run.finishedAt ?? run.createdAt;
+      const steps: PgStep[] = [
+        {
+          sql: "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
+            "timings, created_at, finished_at, error, pid, host) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+          params: [
+            run.id,
+            run.name,
+            run.status,
+            JSON.stringify(run.config),
+            JSON.stringify(run.seeds),
+            run.backend,
+            run.engine,
+            JSON.stringify(run.versions),
+            JSON.stringify(run.timings),
+            run.createdAt,
+            run.finishedAt,
+            run.error,
+            writer.pid,
+            writer.host,
+          ],
+        },
+        { sql: RESULTS_UNNEST, params: [run.id, ...cols] },
+        {
+          sql: "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, " +
+            "test_accuracy) SELECT $1, * FROM unnest($2::int[], $3::int[], $4::float8[], " +
+            "$5::float8[], $6::float8[], $7::float8[])",
+          params: [
+            run.id,
+            e.map((x) => x.seed),
+            e.map((x) => x.epoch),
+            e.map((x) => x.loss),
+            e.map((x) => x.accuracy),
+            e.map((x) => x.testLoss),
+            e.map((x) => x.testAccuracy),
+          ],
+        },
+        {
+          sql: "INSERT INTO plugin_errors (run_id, plugin, message, created_at) " +
+            "SELECT $1, p, m, $4 FROM unnest($2::text[], $3::text[]) AS u(p, m)",
+          params: [
+            run.id,
+            run.pluginErrors.map((x) => x.plugin),
+            run.pluginErrors.map((x) => x.message),
+            at,
+          ],
+        },
+      ];
+      for (const m of copy.models) {
+        m.params.forEach((p, i) =>
+          steps.push({
+            sql: "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
+              "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            params: [
+              run.id,
+              m.seed,
+              i,
+              p.name,
+              JSON.stringify(p.kernelShape),
+              blobOf(p.kernel).slice(),
+              blobOf(p.bias).slice(),
+            ],
+          })
+        );
+      }
+      db.run({ tx: true, steps });
+      return true;
     },
 
     close() {

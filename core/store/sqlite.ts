@@ -255,6 +255,37 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     }
   };
 
+  /** Inserts `records` of run `runId` in multi-row statements (inside a transaction). */
+  const insertRecords = (runId: string, records: ResultRecord[]) => {
+    const one = stmt(`${INSERT_COLS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const many = stmt(
+      `${INSERT_COLS} VALUES ${Array(CHUNK).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+    );
+    const args: SQLInputValue[] = new Array(CHUNK * 8);
+    let i = 0;
+    for (; i + CHUNK <= records.length; i += CHUNK) {
+      for (let k = 0; k < CHUNK; k++) {
+        const r = records[i + k];
+        checkRecord(r, i + k);
+        const o = k * 8;
+        args[o] = runId;
+        args[o + 1] = r.plugin;
+        args[o + 2] = r.layer;
+        args[o + 3] = r.epoch;
+        args[o + 4] = r.seed;
+        args[o + 5] = r.index;
+        args[o + 6] = r.metric;
+        args[o + 7] = r.value;
+      }
+      many.run(...args);
+    }
+    for (; i < records.length; i++) {
+      const r = records[i];
+      checkRecord(r, i);
+      one.run(runId, r.plugin, r.layer, r.epoch, r.seed, r.index, r.metric, r.value);
+    }
+  };
+
   let closed = false;
 
   const store: Store = {
@@ -295,35 +326,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
     appendResults(runId, records) {
       if (!records.length) return;
-      const one = stmt(`${INSERT_COLS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-      const many = stmt(
-        `${INSERT_COLS} VALUES ${Array(CHUNK).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-      );
-      transaction(() => {
-        const args: SQLInputValue[] = new Array(CHUNK * 8);
-        let i = 0;
-        for (; i + CHUNK <= records.length; i += CHUNK) {
-          for (let k = 0; k < CHUNK; k++) {
-            const r = records[i + k];
-            checkRecord(r, i + k);
-            const o = k * 8;
-            args[o] = runId;
-            args[o + 1] = r.plugin;
-            args[o + 2] = r.layer;
-            args[o + 3] = r.epoch;
-            args[o + 4] = r.seed;
-            args[o + 5] = r.index;
-            args[o + 6] = r.metric;
-            args[o + 7] = r.value;
-          }
-          many.run(...args);
-        }
-        for (; i < records.length; i++) {
-          const r = records[i];
-          checkRecord(r, i);
-          one.run(runId, r.plugin, r.layer, r.epoch, r.seed, r.index, r.metric, r.value);
-        }
-      });
+      transaction(() => insertRecords(runId, records));
     },
 
     recordEpoch(runId, e: EpochEndEvent) {
@@ -458,6 +461,70 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
         "SELECT DISTINCT seed FROM models WHERE run_id = ? ORDER BY seed",
       ).all(runId) as { seed: number }[];
       return rows.map((r) => Number(r.seed));
+    },
+
+    importRun(copy) {
+      const { run, writer } = copy;
+      checkRunId(run.id);
+      copy.records.forEach(checkRecord);
+      for (const m of copy.models) {
+        checkSeed(m.seed);
+        m.params.forEach(checkLayerParams);
+      }
+      if (stmt("SELECT 1 FROM runs WHERE id = ?").get(run.id)) return false;
+      const at = run.finishedAt ?? run.createdAt;
+      transaction(() => {
+        stmt(
+          "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
+            "timings, created_at, finished_at, error, pid, host) " +
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ).run(
+          run.id,
+          run.name,
+          run.status,
+          JSON.stringify(run.config),
+          JSON.stringify(run.seeds),
+          run.backend,
+          run.engine,
+          JSON.stringify(run.versions),
+          JSON.stringify(run.timings),
+          run.createdAt,
+          run.finishedAt,
+          run.error,
+          writer.pid,
+          writer.host,
+        );
+        insertRecords(run.id, copy.records);
+        const epoch = stmt(
+          "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, test_accuracy) " +
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        );
+        for (const e of copy.epochs) {
+          epoch.run(run.id, e.seed, e.epoch, e.loss, e.accuracy, e.testLoss, e.testAccuracy);
+        }
+        const perr = stmt(
+          "INSERT INTO plugin_errors (run_id, plugin, message, created_at) VALUES (?, ?, ?, ?)",
+        );
+        for (const e of run.pluginErrors) perr.run(run.id, e.plugin, e.message, at);
+        const model = stmt(
+          "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        );
+        for (const m of copy.models) {
+          m.params.forEach((p, i) =>
+            model.run(
+              run.id,
+              m.seed,
+              i,
+              p.name,
+              JSON.stringify(p.kernelShape),
+              blobOf(p.kernel),
+              blobOf(p.bias),
+            )
+          );
+        }
+      });
+      return true;
     },
 
     close() {
