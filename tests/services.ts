@@ -84,8 +84,10 @@ function userIds(name: string): { uid: number; gid: number } {
 /**
  * Starts a private PostgreSQL server (initdb in a fresh temporary directory,
  * trust authentication, loopback only) with an empty database `lens`.
+ * Tests run it with `fsync=off` (nothing to keep); `durable: true` keeps
+ * PostgreSQL's defaults (benchmarks).
  */
-export async function startPostgres(): Promise<Service> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<Service> {
   if (!postgresAvailable()) {
     throw new Error(`PostgreSQL not found in ${PG_BIN} (run tools/ensure_system_deps.sh)`);
   }
@@ -120,7 +122,8 @@ export async function startPostgres(): Promise<Service> {
           "-l",
           `${dir}/log`,
           "-o",
-          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1` +
+          (options.durable ? "" : " -c fsync=off"),
         ]);
         started = true;
         break;
