@@ -761,6 +761,14 @@ export interface Store {
    * that id is already here.
    */
   importRun?(copy: RunCopy): boolean;
+  /**
+   * Calls `onChange` with a run's id soon after any process commits a
+   * change to that run ("" when changes may have been missed), so live
+   * readers need not poll (PostgreSQL: LISTEN/NOTIFY). Absent where the
+   * backend cannot tell (SQLite: readers poll). Returns a function that
+   * stops the calls.
+   */
+  watch?(onChange: (runId: string) => void): () => void;
   /** Close the database. */
   close(): void;
 }

@@ -37,6 +37,8 @@ export interface PgRequest {
   unlock?: string;
   /** End the connection (the last request). */
   close?: boolean;
+  /** Start the LISTEN session (changes arrive through {@link PgBridge.onChange}). */
+  listen?: boolean;
 }
 
 /** The worker's answer: the rows of each step, or what went wrong. */
@@ -68,6 +70,12 @@ export interface PgBridge {
   run(req: PgRequest): unknown[][];
   /** Ends the connection and the worker. */
   close(): void;
+  /**
+   * Calls `fn` with a run id after each committed change to that run (from
+   * any session; "" after the LISTEN session reconnected, when changes may
+   * have been missed). Starts listening on first use; returns an unsubscribe.
+   */
+  onChange(fn: (runId: string) => void): () => void;
 }
 
 /** Opens a worker-backed session to `url` (connects on the first request). */
@@ -75,22 +83,30 @@ export function openPgBridge(url: string, options: PgBridgeOptions): PgBridge {
   const shown = redactUrl(url);
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
+  const events = new MessageChannel();
   const worker = new Worker(new URL("./pg_worker.ts", import.meta.url), {
     workerData: {
       url,
       flag: flag.buffer,
       port: port2,
+      events: events.port2,
       attempts: options.attempts ?? 6,
       readOnly: options.readOnly === true,
       lockClass: options.lockClass,
     },
-    transferList: [port2 as unknown as MessagePort],
+    transferList: [port2, events.port2] as unknown as MessagePort[],
   });
   // the worker must not keep a process alive that forgot to close its store
   (worker as unknown as { unref?: () => void }).unref?.();
   (port1 as unknown as { unref?: () => void }).unref?.();
   const timeoutMs = (options.replyTimeoutS ?? 600) * 1000;
   let closed = false;
+  const listeners = new Set<(runId: string) => void>();
+  let listening = false;
+  events.port1.on("message", (m: { runId?: string; reconnected?: boolean }) => {
+    for (const fn of listeners) fn(m.runId ?? "");
+  });
+  (events.port1 as unknown as { unref?: () => void }).unref?.();
 
   const call = (req: PgRequest): PgReply => {
     Atomics.store(flag, 0, 0);
@@ -130,9 +146,19 @@ export function openPgBridge(url: string, options: PgBridgeOptions): PgBridge {
         expected: r.code ? `a statement PostgreSQL accepts (SQLSTATE ${r.code})` : undefined,
       });
     },
+    onChange(fn) {
+      listeners.add(fn);
+      if (!listening) {
+        listening = true;
+        this.run({ steps: [], listen: true });
+      }
+      return () => listeners.delete(fn);
+    },
     close() {
       if (closed) return;
       closed = true;
+      listeners.clear();
+      events.port1.close();
       try {
         call({ steps: [], close: true });
       } finally {

@@ -11,11 +11,13 @@
 import { type MessagePort, workerData } from "node:worker_threads";
 import pg from "pg";
 import type { PgReply, PgRequest } from "./pg_bridge.ts";
+import { NOTIFY_CHANNEL } from "./schema.ts";
 
-const { url, flag: sab, port, attempts, readOnly, lockClass } = workerData as {
+const { url, flag: sab, port, events, attempts, readOnly, lockClass } = workerData as {
   url: string;
   flag: SharedArrayBuffer;
   port: MessagePort;
+  events: MessagePort;
   attempts: number;
   readOnly: boolean;
   lockClass: number;
@@ -112,6 +114,44 @@ async function execute(req: PgRequest): Promise<unknown[][]> {
   }
 }
 
+/** The LISTEN session (a second connection), once asked for; reopened when it breaks. */
+let listener: pg.Client | undefined;
+let listening = false;
+
+async function listen(): Promise<void> {
+  listening = true;
+  let wait = 100;
+  while (listening) {
+    const c = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      listener = c;
+      wait = 100;
+      events.postMessage({ reconnected: true }); // changes may have been missed meanwhile
+      c.on(
+        "notification",
+        (n: { payload?: string }) => events.postMessage({ runId: n.payload ?? "" }),
+      );
+      await new Promise<void>((done) => {
+        c.on("error", () => done());
+        c.on("end", () => done());
+      });
+    } catch {
+      // retried below
+    }
+    if (listener === c) listener = undefined;
+    c.end().catch(() => {});
+    if (!listening) return;
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 5000);
+  }
+}
+
 function reply(r: PgReply): void {
   port.postMessage(r);
   Atomics.store(flag, 0, 1);
@@ -119,9 +159,16 @@ function reply(r: PgReply): void {
 }
 
 port.on("message", async (req: PgRequest) => {
+  if (req.listen) {
+    if (!listening) listen();
+    reply({ ok: true, results: [] });
+    return;
+  }
   if (req.close) {
     const c = client;
     client = undefined;
+    listening = false;
+    await listener?.end().catch(() => {});
     await c?.end().catch(() => {});
     reply({ ok: true, results: [] });
     port.close();

@@ -50,7 +50,7 @@ import {
 } from "./common.ts";
 import { openPgBridge, type PgBridge, type PgStep } from "./pg_bridge.ts";
 import { checkPostgresUrl, redactUrl } from "./pg_url.ts";
-import { POSTGRES_SCHEMA } from "./schema.ts";
+import { POSTGRES_REVISION, POSTGRES_SCHEMA, POSTGRES_TRIGGERS } from "./schema.ts";
 
 /** Options of {@link openPostgresStore}: those of every store, plus connection tuning. */
 export interface PostgresStoreOptions extends OpenStoreOptions {
@@ -124,18 +124,31 @@ function prepareSchema(db: PgBridge, shown: string, options: OpenStoreOptions): 
     }
   }
   if (!options.readOnly) {
-    db.run({
-      tx: true,
-      steps: [
-        { sql: `SELECT pg_advisory_xact_lock(${APPLICATION_ID}, 0)` },
-        ...POSTGRES_SCHEMA.map((sql) => ({ sql })),
-        {
-          sql: "INSERT INTO layerlens_meta (key, value) VALUES ('schema_version', $1) " +
-            "ON CONFLICT (key) DO NOTHING",
-          params: [String(SCHEMA_VERSION)],
-        },
-      ],
-    });
+    const [[meta]] = probe.meta
+      ? db.run({
+        steps: [{ sql: "SELECT value FROM layerlens_meta WHERE key = 'pg_revision'" }],
+      }) as [{ value: string }[]]
+      : [[undefined]];
+    if (Number(meta?.value ?? 0) < POSTGRES_REVISION) {
+      db.run({
+        tx: true,
+        steps: [
+          { sql: `SELECT pg_advisory_xact_lock(${APPLICATION_ID}, 0)` },
+          ...POSTGRES_SCHEMA.map((sql) => ({ sql })),
+          ...POSTGRES_TRIGGERS.map((sql) => ({ sql })),
+          {
+            sql: "INSERT INTO layerlens_meta (key, value) VALUES ('schema_version', $1) " +
+              "ON CONFLICT (key) DO NOTHING",
+            params: [String(SCHEMA_VERSION)],
+          },
+          {
+            sql: "INSERT INTO layerlens_meta (key, value) VALUES ('pg_revision', $1) " +
+              "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            params: [String(POSTGRES_REVISION)],
+          },
+        ],
+      });
+    }
   }
   const [rows] = db.run({
     steps: [{ sql: "SELECT value FROM layerlens_meta WHERE key = 'schema_version'" }],
@@ -504,6 +517,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       }
       db.run({ tx: true, steps });
       return true;
+    },
+
+    watch(onChange) {
+      return db.onChange(onChange);
     },
 
     close() {

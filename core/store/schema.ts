@@ -142,3 +142,39 @@ export const POSTGRES_SCHEMA = [
   PRIMARY KEY (run_id, seed, idx)
 )`,
 ];
+
+/** The channel PostgreSQL notifies with a run id after each committed change to the run. */
+export const NOTIFY_CHANNEL = "layerlens_runs";
+
+/**
+ * Revision of the PostgreSQL objects beyond the tables (the notify
+ * triggers), kept as `pg_revision` in `layerlens_meta`: a writer installs
+ * them when the database has an older one.
+ */
+export const POSTGRES_REVISION = 2;
+
+/**
+ * Triggers that notify {@link NOTIFY_CHANNEL} with the run id when rows of
+ * a run are written: per statement for the bulk tables (each run id once),
+ * per row for `runs`. Notifications are sent at commit, so a listener never
+ * hears of a change it cannot read yet. Needs PostgreSQL 14 (CREATE OR
+ * REPLACE TRIGGER).
+ */
+export const POSTGRES_TRIGGERS = [
+  `CREATE OR REPLACE FUNCTION layerlens_notify_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('${NOTIFY_CHANNEL}', d.run_id) FROM (SELECT DISTINCT run_id FROM changed) d;
+  RETURN NULL;
+END $$`,
+  `CREATE OR REPLACE FUNCTION layerlens_notify_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('${NOTIFY_CHANNEL}', NEW.id);
+  RETURN NULL;
+END $$`,
+  ...["results", "epochs", "plugin_errors"].map((t) =>
+    `CREATE OR REPLACE TRIGGER ${t}_notify AFTER INSERT ON ${t} REFERENCING NEW TABLE AS changed ` +
+    `FOR EACH STATEMENT EXECUTE FUNCTION layerlens_notify_rows()`
+  ),
+  `CREATE OR REPLACE TRIGGER runs_notify AFTER INSERT OR UPDATE ON runs FOR EACH ROW ` +
+  `EXECUTE FUNCTION layerlens_notify_run()`,
+];
