@@ -8,7 +8,9 @@
  * `postgresql` package; `PG_BIN` overrides the folder); run as root, its
  * tools run as the `postgres` user through `runuser`. Authentication is
  * `trust` for the role `postgres`. Redis is `redis-server` on the PATH, with
- * persistence off. `tools/ensure_system_deps.sh` installs both when missing.
+ * persistence off unless asked. `down()` / `up()` stop and restart a server
+ * on the same port (fault tests). `tools/ensure_system_deps.sh` installs
+ * both when missing.
  *
  * @module
  */
@@ -22,6 +24,13 @@ export interface Service {
   port: number;
   /** Stops the service and removes its directory; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Stops the server process only (fault tests: the service is down, its
+   * port closed); its directory and, for PostgreSQL, its data stay.
+   */
+  down(): Promise<void>;
+  /** Starts it again after {@link down}, on the same port. */
+  up(): Promise<void>;
 }
 
 /** Folder holding PostgreSQL's initdb / pg_ctl / createdb. */
@@ -99,33 +108,42 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   const data = `${dir}/data`;
   let started = false;
   let stopped = false;
+  let port = 0;
+  const down = async () => {
+    if (!started) return;
+    started = false;
+    await pgTool(`${PG_BIN}/pg_ctl`, ["stop", "-m", "immediate", "-w", "-D", data]);
+  };
+  const up = async () => {
+    if (started) return;
+    await pgTool(`${PG_BIN}/pg_ctl`, [
+      "start",
+      "-w",
+      "-D",
+      data,
+      "-l",
+      `${dir}/log`,
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1` +
+      (options.durable ? "" : " -c fsync=off"),
+    ]);
+    started = true;
+  };
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     try {
-      if (started) await pgTool(`${PG_BIN}/pg_ctl`, ["stop", "-m", "immediate", "-w", "-D", data]);
+      await down();
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   };
   try {
     await pgTool(`${PG_BIN}/initdb`, ["-A", "trust", "-U", "postgres", "-E", "UTF8", "-D", data]);
-    let port = 0;
     for (let attempt = 0;; attempt++) {
       port = freePort();
       try {
-        await pgTool(`${PG_BIN}/pg_ctl`, [
-          "start",
-          "-w",
-          "-D",
-          data,
-          "-l",
-          `${dir}/log`,
-          "-o",
-          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1` +
-          (options.durable ? "" : " -c fsync=off"),
-        ]);
-        started = true;
+        await up();
         break;
       } catch (e) {
         if (attempt >= 2) throw e; // the port may have been taken in between: try another
@@ -140,7 +158,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       "postgres",
       "lens",
     ]);
-    return { url: `postgres://postgres@127.0.0.1:${port}/lens`, port, stop };
+    return { url: `postgres://postgres@127.0.0.1:${port}/lens`, port, stop, down, up };
   } catch (e) {
     await stop();
     throw e;
@@ -171,12 +189,17 @@ async function waitForRedis(port: number, ms: number): Promise<void> {
   }
 }
 
-/** Starts a private `redis-server` on a free loopback port, persistence off. */
-export async function startRedis(): Promise<Service> {
+/**
+ * Starts a private `redis-server` on a free loopback port. Persistence is
+ * off, unless `options.persist` (an append-only file fsynced at every
+ * write), so that a restart ({@link Service.down} then `up`) keeps the data.
+ */
+export async function startRedis(options: { persist?: boolean } = {}): Promise<Service> {
   const dir = await Deno.makeTempDir({ prefix: "layerlens-redis-" });
-  for (let attempt = 0;; attempt++) {
-    const port = freePort();
-    const child = new Deno.Command("redis-server", {
+  let port = 0;
+  let child: Deno.ChildProcess | undefined;
+  const spawn = () =>
+    new Deno.Command("redis-server", {
       args: [
         "--port",
         String(port),
@@ -185,7 +208,8 @@ export async function startRedis(): Promise<Service> {
         "--save",
         "",
         "--appendonly",
-        "no",
+        options.persist ? "yes" : "no",
+        ...(options.persist ? ["--appendfsync", "always"] : []),
         "--dir",
         dir,
         "--logfile",
@@ -195,38 +219,50 @@ export async function startRedis(): Promise<Service> {
       stdout: "null",
       stderr: "null",
     }).spawn();
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
-      await child.status;
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    };
+  const down = async () => {
+    const c = child;
+    child = undefined;
+    if (!c) return;
+    try {
+      c.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await c.status;
+  };
+  const up = async () => {
+    if (child) return;
+    const c = spawn();
+    child = c;
     try {
       await Promise.race([
         waitForRedis(port, 10_000),
-        child.status.then((s) => {
+        c.status.then((s) => {
           throw new Error(`redis-server exited with ${s.code}`);
         }),
       ]);
-      return { url: `redis://127.0.0.1:${port}`, port, stop };
+    } catch (e) {
+      await down();
+      throw e;
+    }
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await down();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  for (let attempt = 0;; attempt++) {
+    port = freePort();
+    try {
+      await up();
+      return { url: `redis://127.0.0.1:${port}`, port, stop, down, up };
     } catch (e) {
       if (attempt >= 2) {
         await stop();
-        throw e;
+        throw e; // the port may have been taken in between: tried another twice
       }
-      stopped = true;
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
-      await child.status;
     }
   }
 }
