@@ -28,7 +28,7 @@
 import { hostname } from "node:os";
 import { LensError } from "../errors.ts";
 import { APPLICATION_ID, SCHEMA_VERSION } from "../store_file.ts";
-import type { ResultFilter, ResultGroup, ResultRecord, RunRow, Store } from "../types.ts";
+import type { ResultFilter, ResultGroup, ResultRecord, RunCopy, RunRow, Store } from "../types.ts";
 import {
   blobOf,
   checkLayerParams,
@@ -160,6 +160,80 @@ function prepareSchema(db: PgBridge, shown: string, options: OpenStoreOptions): 
       { code: "store", file: shown, expected: "a newer layerlens to read it" },
     );
   }
+}
+
+/** The statements that write a copied run whole ({@link Store.importRun}), for one transaction. */
+function importSteps(copy: RunCopy): PgStep[] {
+  const { run, writer } = copy;
+  const cols = recordColumns(copy.records);
+  const e = copy.epochs;
+  const at = run.finishedAt ?? run.createdAt;
+  const steps: PgStep[] = [
+    {
+      sql: "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
+        "timings, created_at, finished_at, error, pid, host) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+      params: [
+        run.id,
+        run.name,
+        run.status,
+        JSON.stringify(run.config),
+        JSON.stringify(run.seeds),
+        run.backend,
+        run.engine,
+        JSON.stringify(run.versions),
+        JSON.stringify(run.timings),
+        run.createdAt,
+        run.finishedAt,
+        run.error,
+        writer.pid,
+        writer.host,
+      ],
+    },
+    { sql: RESULTS_UNNEST, params: [run.id, ...cols] },
+    {
+      sql: "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, " +
+        "test_accuracy) SELECT $1, * FROM unnest($2::int[], $3::int[], $4::float8[], " +
+        "$5::float8[], $6::float8[], $7::float8[])",
+      params: [
+        run.id,
+        e.map((x) => x.seed),
+        e.map((x) => x.epoch),
+        e.map((x) => x.loss),
+        e.map((x) => x.accuracy),
+        e.map((x) => x.testLoss),
+        e.map((x) => x.testAccuracy),
+      ],
+    },
+    {
+      sql: "INSERT INTO plugin_errors (run_id, plugin, message, created_at) " +
+        "SELECT $1, p, m, $4 FROM unnest($2::text[], $3::text[]) AS u(p, m)",
+      params: [
+        run.id,
+        run.pluginErrors.map((x) => x.plugin),
+        run.pluginErrors.map((x) => x.message),
+        at,
+      ],
+    },
+  ];
+  for (const m of copy.models) {
+    m.params.forEach((p, i) =>
+      steps.push({
+        sql: "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
+          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params: [
+          run.id,
+          m.seed,
+          i,
+          p.name,
+          JSON.stringify(p.kernelShape),
+          blobOf(p.kernel).slice(),
+          blobOf(p.bias).slice(),
+        ],
+      })
+    );
+  }
+  return steps;
 }
 
 /**
@@ -439,7 +513,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     importRun(copy) {
-      const { run, writer } = copy;
+      const { run } = copy;
       checkRunId(run.id);
       copy.records.forEach(checkRecord);
       for (const m of copy.models) {
@@ -447,75 +521,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         m.params.forEach(checkLayerParams);
       }
       if (runExists(run.id)) return false;
-      const cols = recordColumns(copy.records);
-      const e = copy.epochs;
-      const at = run.finishedAt ?? run.createdAt;
-      const steps: PgStep[] = [
-        {
-          sql: "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
-            "timings, created_at, finished_at, error, pid, host) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-          params: [
-            run.id,
-            run.name,
-            run.status,
-            JSON.stringify(run.config),
-            JSON.stringify(run.seeds),
-            run.backend,
-            run.engine,
-            JSON.stringify(run.versions),
-            JSON.stringify(run.timings),
-            run.createdAt,
-            run.finishedAt,
-            run.error,
-            writer.pid,
-            writer.host,
-          ],
-        },
-        { sql: RESULTS_UNNEST, params: [run.id, ...cols] },
-        {
-          sql: "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, " +
-            "test_accuracy) SELECT $1, * FROM unnest($2::int[], $3::int[], $4::float8[], " +
-            "$5::float8[], $6::float8[], $7::float8[])",
-          params: [
-            run.id,
-            e.map((x) => x.seed),
-            e.map((x) => x.epoch),
-            e.map((x) => x.loss),
-            e.map((x) => x.accuracy),
-            e.map((x) => x.testLoss),
-            e.map((x) => x.testAccuracy),
-          ],
-        },
-        {
-          sql: "INSERT INTO plugin_errors (run_id, plugin, message, created_at) " +
-            "SELECT $1, p, m, $4 FROM unnest($2::text[], $3::text[]) AS u(p, m)",
-          params: [
-            run.id,
-            run.pluginErrors.map((x) => x.plugin),
-            run.pluginErrors.map((x) => x.message),
-            at,
-          ],
-        },
-      ];
-      for (const m of copy.models) {
-        m.params.forEach((p, i) =>
-          steps.push({
-            sql: "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
-              "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            params: [
-              run.id,
-              m.seed,
-              i,
-              p.name,
-              JSON.stringify(p.kernelShape),
-              blobOf(p.kernel).slice(),
-              blobOf(p.bias).slice(),
-            ],
-          })
-        );
-      }
-      db.run({ tx: true, steps });
+      db.run({ tx: true, steps: importSteps(copy) });
       return true;
     },
 

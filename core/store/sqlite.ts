@@ -24,7 +24,14 @@ import {
   SCHEMA_VERSION,
   storeError,
 } from "../store_file.ts";
-import type { EpochEndEvent, ResultFilter, ResultRecord, RunRow, Store } from "../types.ts";
+import type {
+  EpochEndEvent,
+  ResultFilter,
+  ResultRecord,
+  RunCopy,
+  RunRow,
+  Store,
+} from "../types.ts";
 import {
   blobOf,
   checkLayerParams,
@@ -80,33 +87,8 @@ function migrate(db: DatabaseSync, version: number): void {
   }
 }
 
-/**
- * Opens the run store at `path`, creating it if needed (unless
- * `options.readOnly`).
- *
- * The file is checked first without changing it (store_file.ts): a file
- * that is not SQLite or is cut short, a SQLite database of another program,
- * one written by a newer layerlens, or a layerlens database that lost a
- * table is refused with a `store` {@link LensError} and left byte for byte
- * as it was. A database of an older schema is migrated when opened for
- * writing (and read as it is when opened read-only). A query that finds
- * the file corrupt later is a `store` error saying the database is damaged.
- *
- * @example
- * ```ts
- * const store = openStore("layerlens.db");
- * const id = store.createRun({
- *   name: "demo", config: {}, seeds: [0], backend: "wasm", engine: "fused", versions: {},
- * });
- * store.appendResults(id, [
- *   { plugin: "mi-binned", layer: "dense_1", epoch: 0, seed: 0, index: 0, metric: "ixt", value: 12 },
- * ]);
- * store.finishRun(id, "completed", { total_s: 1.5 });
- * store.queryResults(id, { metric: "ixt" }).length; // 1
- * store.close();
- * ```
- */
-export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+/** Checks, opens and (for writing) prepares or migrates the SQLite file at `path`. */
+function openDatabase(path: string, options: OpenStoreOptions): DatabaseSync {
   const readOnly = options.readOnly === true;
   const state = inspectStoreFile(path);
   if ((readOnly || options.mustExist) && state.kind === "new") {
@@ -155,7 +137,11 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       expected: "a writable layerlens run database (or a new path)",
     });
   }
+  return db;
+}
 
+/** Prepared-statement cache, array rows and transactions over one database. */
+function sqlHelpers(db: DatabaseSync) {
   const statements = new Map<string, StatementSync>();
   const stmt = (sql: string): StatementSync => {
     let s = statements.get(sql);
@@ -195,35 +181,172 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       throw e;
     }
   };
+  return { statements, stmt, arrayRows, transaction };
+}
+
+/** What {@link sqlHelpers} gives. */
+type SqlHelpers = ReturnType<typeof sqlHelpers>;
+
+/**
+ * Marks `interrupted` the runs still `running` whose writer was on this
+ * host and is gone.
+ */
+function markDeadWriters({ stmt, transaction }: SqlHelpers, host: string): void {
+  const running = stmt("SELECT id, pid, host FROM runs WHERE status = 'running'").all() as {
+    id: string;
+    pid: number | null;
+    host: string | null;
+  }[];
+  const dead = running.filter((r) =>
+    r.host === host && r.pid !== null && r.pid !== Deno.pid && !processAlive(r.pid)
+  );
+  if (!dead.length) return;
+  transaction(() => {
+    const now = new Date().toISOString();
+    for (const r of dead) {
+      stmt(
+        "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? " +
+          "WHERE id = ? AND status = 'running'",
+      ).run(
+        now,
+        `the process writing this run (pid ${r.pid} on ${r.host}) ended before the run ` +
+          "finished; everything it wrote is kept",
+        r.id,
+      );
+    }
+  });
+}
+
+/** Inserts `records` of run `runId` in multi-row statements (inside a transaction). */
+function insertRecords(stmt: SqlHelpers["stmt"], runId: string, records: ResultRecord[]): void {
+  const one = stmt(`${INSERT_COLS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const many = stmt(
+    `${INSERT_COLS} VALUES ${Array(CHUNK).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+  );
+  const args: SQLInputValue[] = new Array(CHUNK * 8);
+  let i = 0;
+  for (; i + CHUNK <= records.length; i += CHUNK) {
+    for (let k = 0; k < CHUNK; k++) {
+      const r = records[i + k];
+      checkRecord(r, i + k);
+      const o = k * 8;
+      args[o] = runId;
+      args[o + 1] = r.plugin;
+      args[o + 2] = r.layer;
+      args[o + 3] = r.epoch;
+      args[o + 4] = r.seed;
+      args[o + 5] = r.index;
+      args[o + 6] = r.metric;
+      args[o + 7] = r.value;
+    }
+    many.run(...args);
+  }
+  for (; i < records.length; i++) {
+    const r = records[i];
+    checkRecord(r, i);
+    one.run(runId, r.plugin, r.layer, r.epoch, r.seed, r.index, r.metric, r.value);
+  }
+}
+
+/** Writes a run copied from another store, whole, in one transaction ({@link Store.importRun}). */
+function importRun({ stmt, transaction }: SqlHelpers, copy: RunCopy): boolean {
+  const { run, writer } = copy;
+  checkRunId(run.id);
+  copy.records.forEach(checkRecord);
+  for (const m of copy.models) {
+    checkSeed(m.seed);
+    m.params.forEach(checkLayerParams);
+  }
+  if (stmt("SELECT 1 FROM runs WHERE id = ?").get(run.id)) return false;
+  const at = run.finishedAt ?? run.createdAt;
+  transaction(() => {
+    stmt(
+      "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
+        "timings, created_at, finished_at, error, pid, host) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      run.id,
+      run.name,
+      run.status,
+      JSON.stringify(run.config),
+      JSON.stringify(run.seeds),
+      run.backend,
+      run.engine,
+      JSON.stringify(run.versions),
+      JSON.stringify(run.timings),
+      run.createdAt,
+      run.finishedAt,
+      run.error,
+      writer.pid,
+      writer.host,
+    );
+    insertRecords(stmt, run.id, copy.records);
+    const epoch = stmt(
+      "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, test_accuracy) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (const e of copy.epochs) {
+      epoch.run(run.id, e.seed, e.epoch, e.loss, e.accuracy, e.testLoss, e.testAccuracy);
+    }
+    const perr = stmt(
+      "INSERT INTO plugin_errors (run_id, plugin, message, created_at) VALUES (?, ?, ?, ?)",
+    );
+    for (const e of run.pluginErrors) perr.run(run.id, e.plugin, e.message, at);
+    const model = stmt(
+      "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (const m of copy.models) {
+      m.params.forEach((p, i) =>
+        model.run(
+          run.id,
+          m.seed,
+          i,
+          p.name,
+          JSON.stringify(p.kernelShape),
+          blobOf(p.kernel),
+          blobOf(p.bias),
+        )
+      );
+    }
+  });
+  return true;
+}
+
+/**
+ * Opens the run store at `path`, creating it if needed (unless
+ * `options.readOnly`).
+ *
+ * The file is checked first without changing it (store_file.ts): a file
+ * that is not SQLite or is cut short, a SQLite database of another program,
+ * one written by a newer layerlens, or a layerlens database that lost a
+ * table is refused with a `store` {@link LensError} and left byte for byte
+ * as it was. A database of an older schema is migrated when opened for
+ * writing (and read as it is when opened read-only). A query that finds
+ * the file corrupt later is a `store` error saying the database is damaged.
+ *
+ * @example
+ * ```ts
+ * const store = openStore("layerlens.db");
+ * const id = store.createRun({
+ *   name: "demo", config: {}, seeds: [0], backend: "wasm", engine: "fused", versions: {},
+ * });
+ * store.appendResults(id, [
+ *   { plugin: "mi-binned", layer: "dense_1", epoch: 0, seed: 0, index: 0, metric: "ixt", value: 12 },
+ * ]);
+ * store.finishRun(id, "completed", { total_s: 1.5 });
+ * store.queryResults(id, { metric: "ixt" }).length; // 1
+ * store.close();
+ * ```
+ */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const readOnly = options.readOnly === true;
+  const db = openDatabase(path, options);
+  const sql = sqlHelpers(db);
+  const { statements, stmt, arrayRows, transaction } = sql;
 
   const host = hostname();
-
-  const markDeadWriters = () => {
-    const running = stmt("SELECT id, pid, host FROM runs WHERE status = 'running'").all() as {
-      id: string;
-      pid: number | null;
-      host: string | null;
-    }[];
-    const dead = running.filter((r) =>
-      r.host === host && r.pid !== null && r.pid !== Deno.pid && !processAlive(r.pid)
-    );
-    if (!dead.length) return;
-    transaction(() => {
-      const now = new Date().toISOString();
-      for (const r of dead) {
-        stmt(
-          "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? " +
-            "WHERE id = ? AND status = 'running'",
-        ).run(
-          now,
-          `the process writing this run (pid ${r.pid} on ${r.host}) ended before the run ` +
-            "finished; everything it wrote is kept",
-          r.id,
-        );
-      }
-    });
-  };
-  if (!readOnly) markDeadWriters();
+  if (!readOnly) markDeadWriters(sql, host);
 
   /** A run still marked running whose writer is gone (read-only stores cannot mark it). */
   const deadWriter = (r: Record<string, SQLInputValue>): boolean =>
@@ -252,37 +375,6 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
         file: path,
         expected: "the id of a run created in this store",
       });
-    }
-  };
-
-  /** Inserts `records` of run `runId` in multi-row statements (inside a transaction). */
-  const insertRecords = (runId: string, records: ResultRecord[]) => {
-    const one = stmt(`${INSERT_COLS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    const many = stmt(
-      `${INSERT_COLS} VALUES ${Array(CHUNK).fill("(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-    );
-    const args: SQLInputValue[] = new Array(CHUNK * 8);
-    let i = 0;
-    for (; i + CHUNK <= records.length; i += CHUNK) {
-      for (let k = 0; k < CHUNK; k++) {
-        const r = records[i + k];
-        checkRecord(r, i + k);
-        const o = k * 8;
-        args[o] = runId;
-        args[o + 1] = r.plugin;
-        args[o + 2] = r.layer;
-        args[o + 3] = r.epoch;
-        args[o + 4] = r.seed;
-        args[o + 5] = r.index;
-        args[o + 6] = r.metric;
-        args[o + 7] = r.value;
-      }
-      many.run(...args);
-    }
-    for (; i < records.length; i++) {
-      const r = records[i];
-      checkRecord(r, i);
-      one.run(runId, r.plugin, r.layer, r.epoch, r.seed, r.index, r.metric, r.value);
     }
   };
 
@@ -326,7 +418,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
     appendResults(runId, records) {
       if (!records.length) return;
-      transaction(() => insertRecords(runId, records));
+      transaction(() => insertRecords(stmt, runId, records));
     },
 
     recordEpoch(runId, e: EpochEndEvent) {
@@ -464,67 +556,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     },
 
     importRun(copy) {
-      const { run, writer } = copy;
-      checkRunId(run.id);
-      copy.records.forEach(checkRecord);
-      for (const m of copy.models) {
-        checkSeed(m.seed);
-        m.params.forEach(checkLayerParams);
-      }
-      if (stmt("SELECT 1 FROM runs WHERE id = ?").get(run.id)) return false;
-      const at = run.finishedAt ?? run.createdAt;
-      transaction(() => {
-        stmt(
-          "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
-            "timings, created_at, finished_at, error, pid, host) " +
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ).run(
-          run.id,
-          run.name,
-          run.status,
-          JSON.stringify(run.config),
-          JSON.stringify(run.seeds),
-          run.backend,
-          run.engine,
-          JSON.stringify(run.versions),
-          JSON.stringify(run.timings),
-          run.createdAt,
-          run.finishedAt,
-          run.error,
-          writer.pid,
-          writer.host,
-        );
-        insertRecords(run.id, copy.records);
-        const epoch = stmt(
-          "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, test_accuracy) " +
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        );
-        for (const e of copy.epochs) {
-          epoch.run(run.id, e.seed, e.epoch, e.loss, e.accuracy, e.testLoss, e.testAccuracy);
-        }
-        const perr = stmt(
-          "INSERT INTO plugin_errors (run_id, plugin, message, created_at) VALUES (?, ?, ?, ?)",
-        );
-        for (const e of run.pluginErrors) perr.run(run.id, e.plugin, e.message, at);
-        const model = stmt(
-          "INSERT INTO models (run_id, seed, idx, layer, kernel_shape, kernel, bias) " +
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        );
-        for (const m of copy.models) {
-          m.params.forEach((p, i) =>
-            model.run(
-              run.id,
-              m.seed,
-              i,
-              p.name,
-              JSON.stringify(p.kernelShape),
-              blobOf(p.kernel),
-              blobOf(p.bias),
-            )
-          );
-        }
-      });
-      return true;
+      return importRun(sql, copy);
     },
 
     close() {
