@@ -108,3 +108,33 @@ Deno.test("a malformed or unreachable postgres:// URL: exit 2, one line, no pass
     assert.ok(!down.stderr.includes("s3cret"));
   });
 });
+
+Deno.test({
+  name: "two lens run processes write one fresh PostgreSQL store at once",
+  ignore: !postgresAvailable(),
+  fn: () =>
+    withPostgres((pg) =>
+      withDir(async (dir) => {
+        await Deno.writeTextFile(join(dir, "tiny.yaml"), CONFIG);
+        // both find no tables and create them: the schema lock makes one wait for the other
+        const [a, b] = await Promise.all(
+          ["w-a", "w-b"].map((id) =>
+            lens(["run", "tiny.yaml", "--db", pg.url, "--run-id", id, "--quiet"], dir)
+          ),
+        );
+        assert.equal(a.code, 0, a.stderr);
+        assert.equal(b.code, 0, b.stderr);
+        const ja = await lens(["export", "w-a", "--format", "json", "--db", pg.url], dir);
+        const jb = await lens(["export", "w-b", "--format", "json", "--db", pg.url], dir);
+        const ra = JSON.parse(ja.stdout) as Row[];
+        const rb = JSON.parse(jb.stdout) as Row[];
+        assert.ok(ra.length > 0);
+        assert.ok(ra.every((r) => r.run === "w-a") && rb.every((r) => r.run === "w-b"));
+        // same config and seeds: the same records, none mixed in or lost
+        assert.deepEqual(
+          sorted(ra).map(({ run: _r, ...x }) => x),
+          sorted(rb).map(({ run: _r, ...x }) => x),
+        );
+      })
+    ),
+});
