@@ -47,6 +47,8 @@ export {
   type PluginDefinition,
 } from "./core/plugin_def.ts";
 export { openStore } from "./core/store.ts";
+export { isPostgresUrl, openStoreAt, redactUrl } from "./core/store_open.ts";
+export { openPostgresStore, type PostgresStoreOptions } from "./core/store/postgres.ts";
 export type { OpenStoreOptions } from "./core/store.ts";
 export { configFromValue, type ConfigSource, loadConfig, parseConfig } from "./core/config.ts";
 export {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { redactUrl } from "../core/store/pg_url.ts";
 import { LensError } from "../core/errors.ts";
 import { classIndices, singleClassNote } from "../core/data/class_labels.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
@@ -39,7 +40,8 @@ Options:
   --set P.OPT=VALUE    option OPT of plugin P (repeatable; P = * for every plugin
                        with that option; VALUE is YAML), checked like a config's
   --name NAME          run name (default: the activation file's name)
-  --db FILE            run database (default ./${DEFAULT_DB})
+  --db FILE|URL        run database: a SQLite file (default ./${DEFAULT_DB})
+                       or a PostgreSQL URL postgres://user@host[:port]/db
   --format F           table (default) or json (the tidy records)
   -h, --help           this help
 
@@ -244,7 +246,7 @@ export async function main(args: string[]): Promise<number> {
     const records = store.queryResults(outcome.runId);
     const summary = `run ${outcome.runId} ${outcome.status}: ${data.layers.length} layers x ` +
       `${data.snapshots.length} snapshot(s), ${data.labels.length} samples, ${records.length} records\n` +
-      `stored in ${db}`;
+      `stored in ${redactUrl(db)}`;
     if (format === "json") {
       await writeStdout(recordsToJson(outcome.runId, records));
       console.error(summary);

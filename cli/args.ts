@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkPostgresUrl, isPostgresUrl } from "../core/store/pg_url.ts";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage, LensError } from "../core/errors.ts";
@@ -142,8 +143,16 @@ export function listFlag(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : [String(value)];
 }
 
-/** The database path, absolute (relative paths against the working directory). */
+/**
+ * The `--db` target: a `postgres://` URL as given (checked: a malformed one
+ * is a usage error that does not show its password), or a SQLite path made
+ * absolute (relative paths against the working directory).
+ */
 export function dbPath(value: unknown): string {
   const p = typeof value === "string" && value !== "" ? value : DEFAULT_DB;
+  if (isPostgresUrl(p)) {
+    checkPostgresUrl(p);
+    return p;
+  }
   return isAbsolute(p) ? p : resolve(Deno.cwd(), p);
 }

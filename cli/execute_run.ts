@@ -7,10 +7,12 @@
  *
  * @module
  */
+import { redactUrl } from "../core/store/pg_url.ts";
 import { LensError } from "../core/errors.ts";
 import { createProgressReporter } from "../core/progress.ts";
 import type { Registry } from "../core/registry.ts";
-import { checkRunId, openStore } from "../core/store.ts";
+import { checkRunId } from "../core/store.ts";
+import { isPostgresUrl, openStoreAt } from "../core/store_open.ts";
 import { inspectStoreFile } from "../core/store_file.ts";
 import { chooseEngine } from "../core/train/create_trainer.ts";
 import type { RunConfig, RunStatus, Store } from "../core/types.ts";
@@ -50,11 +52,14 @@ export function preflight(opts: Omit<ExecuteRunOptions, "quiet">): void {
   opts.registry.resolve(opts.config.plugins, { file: opts.file, field: "plugins" });
   chooseEngine(opts.config);
   // a database to refuse (foreign, damaged, newer) is refused before anything trains
-  const file = inspectStoreFile(opts.db);
+  // (a PostgreSQL URL: its reachability and schema are checked here, by opening it)
+  const url = isPostgresUrl(opts.db);
+  const file = url ? undefined : inspectStoreFile(opts.db);
+  if (url) openStoreAt(opts.db).close();
   if (opts.runId !== undefined) {
     checkRunId(opts.runId);
-    if (file.kind === "layerlens" && !file.missing.length) {
-      const store = openStore(opts.db, { readOnly: true });
+    if (url || (file?.kind === "layerlens" && !file.missing.length)) {
+      const store = openStoreAt(opts.db, { readOnly: true });
       try {
         if (store.getRun(opts.runId)) {
           throw new LensError(`a run with id "${opts.runId}" already exists`, {
@@ -121,11 +126,12 @@ export function runSummary(
 ): string {
   const total = run.timings.total_s;
   const seeds = config.seeds.length;
-  const dbFlag = defaultDb ? "" : ` --db ${db}`;
+  const shown = redactUrl(db); // a URL's password is never printed
+  const dbFlag = defaultDb ? "" : ` --db ${shown}`;
   return [
     `run ${run.runId} ${run.status}${Number.isFinite(total) ? ` in ${total.toFixed(1)} s` : ""} ` +
     `(${seeds} seed${seeds === 1 ? "" : "s"} x ${config.training.epochs} epochs)`,
-    `stored in ${db}`,
+    `stored in ${shown}`,
     `  show:      deno task lens show ${run.runId}${dbFlag}`,
     `  export:    deno task lens export ${run.runId} --format csv${dbFlag}`,
     `  dashboard: deno task lens serve${dbFlag}`,

@@ -6,7 +6,7 @@
 import { realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { LensError } from "../core/errors.ts";
-import { openStore } from "../core/store.ts";
+import { openStoreAt } from "../core/store_open.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
 import { findRun } from "./find_run.ts";
 import { recordsToCsv, recordsToJson, writeStdout } from "./records_output.ts";
@@ -24,7 +24,8 @@ Options:
   --out FILE    write to FILE instead of stdout (never the run database; an
                 existing FILE only with --force; its folder must exist)
   --force       overwrite an existing --out FILE
-  --db FILE     run database (default ./${DEFAULT_DB})
+  --db FILE|URL run database: a SQLite file (default ./${DEFAULT_DB})
+                or a PostgreSQL URL postgres://user@host[:port]/db
   -h, --help    this help
 
 Example:
@@ -90,7 +91,7 @@ export async function main(args: string[]): Promise<number> {
   const db = dbPath(values.db);
   const out = typeof values.out === "string" ? values.out : undefined;
   if (out !== undefined) checkOutPath(out, db, values.force === true);
-  const store = openStore(db, { readOnly: true });
+  const store = openStoreAt(db, { readOnly: true });
   try {
     const run = findRun(store, positionals[0]);
     const records = store.queryResults(run.id);

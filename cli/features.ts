@@ -9,6 +9,7 @@
  * @module
  */
 import { ACTIVATION_NAMES, isActivation } from "../core/model/activations.ts";
+import { redactUrl } from "../core/store/pg_url.ts";
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
 import type { ResultRecord, RunConfig, Store } from "../core/types.ts";
@@ -80,7 +81,8 @@ Analysis:
 Output:
   --name NAME          run name (default: the training file's name; with --run,
                        the run's name and the layer, e.g. tanh-dense_3)
-  --db FILE            run database (default ./${DEFAULT_DB})
+  --db FILE|URL        run database: a SQLite file (default ./${DEFAULT_DB})
+                       or a PostgreSQL URL postgres://user@host[:port]/db
   --format F           table (default) or json (the tidy records)
   -h, --help           this help
 
@@ -207,13 +209,13 @@ async function storedLayer(
   const ref = String(values.run);
   const runSeed = intFlag("features", "run-seed", values["run-seed"], 0);
   const db = dbPath(values.db);
-  const [{ openStore }, { findRun }, { storedSeeds }] = await Promise.all([
-    import("../core/store.ts"),
+  const [{ openStoreAt }, { findRun }, { storedSeeds }] = await Promise.all([
+    import("../core/store_open.ts"),
     import("./find_run.ts"),
     import("../core/stored_model.ts"),
   ]);
   // it reads a stored run and stores its result as a new run: an existing database only
-  const store = openStore(db, { mustExist: true });
+  const store = openStoreAt(db, { mustExist: true });
   try {
     const run = findRun(store, ref);
     storedSeeds(store, run); // no models: a clear error before loading anything
@@ -263,7 +265,7 @@ async function storedLayer(
     const summary = `run ${runId} completed: ${r.layer} of seed ${r.seed} of run ${run.id}` +
       `${r.peers.length ? ` (peers: seeds ${r.peers.join(", ")})` : ""}, ${r.nTrain} training` +
       `${r.nTest ? `, ${r.nTest} test` : ""} samples, feature of ${r.dim} values, ` +
-      `${r.records.length} records in ${totalS.toFixed(1)} s\nstored in ${db}`;
+      `${r.records.length} records in ${totalS.toFixed(1)} s\nstored in ${redactUrl(db)}`;
     await report(store, runId, r.records, format, summary);
   } finally {
     store.close();
@@ -422,7 +424,7 @@ export async function main(args: string[]): Promise<number> {
     store.finishRun(runId, "completed", { total_s: totalS });
     const summary = `run ${runId} completed: ${train.split.n} training samples` +
       `${test ? `, ${test.split.n} test samples` : ""}, feature of ${train.dim} values, ` +
-      `${records.length} records in ${totalS.toFixed(1)} s\nstored in ${db}`;
+      `${records.length} records in ${totalS.toFixed(1)} s\nstored in ${redactUrl(db)}`;
     await report(store, runId, records, format, summary);
   } finally {
     store.close();

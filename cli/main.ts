@@ -46,6 +46,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   },
   runs: { summary: "list the runs in a database", load: () => import("./runs.ts") },
   show: { summary: "one run: status, config, timings, table", load: () => import("./show.ts") },
+  import: {
+    summary: "copy runs from another store (SQLite or PostgreSQL), ids kept",
+    load: () => import("./import.ts"),
+  },
   export: { summary: "a run's tidy records as CSV or JSON", load: () => import("./export.ts") },
   serve: { summary: "the dashboard and HTTP API", load: () => import("./serve.ts") },
 };

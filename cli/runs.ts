@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { openStore } from "../core/store.ts";
+import { openStoreAt } from "../core/store_open.ts";
 import type { RunRow } from "../core/types.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
 import { writeStdout } from "./records_output.ts";
@@ -16,7 +16,8 @@ Lists the runs in a database, newest first: id, name, status, when it
 started, seeds, how far training got, and how long it took.
 
 Options:
-  --db FILE     run database (default ./${DEFAULT_DB})
+  --db FILE|URL run database: a SQLite file (default ./${DEFAULT_DB})
+                or a PostgreSQL URL postgres://user@host[:port]/db
   --format F    text (default) or json
   -h, --help    this help
 
@@ -63,7 +64,7 @@ export async function main(args: string[]): Promise<number> {
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("runs", "format", values.format, ["text", "json"], "text");
   const db = dbPath(values.db);
-  const store = openStore(db, { readOnly: true });
+  const store = openStoreAt(db, { readOnly: true });
   try {
     const runs = store.listRuns();
     await writeStdout(format === "json" ? JSON.stringify(runs, null, 2) + "\n" : formatRuns(runs));

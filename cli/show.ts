@@ -6,7 +6,7 @@
  */
 import { stringify } from "yaml";
 import { configToYaml } from "../core/config.ts";
-import { openStore } from "../core/store.ts";
+import { openStoreAt } from "../core/store_open.ts";
 import type { Plugin, ResultRecord, RunConfig, RunRow } from "../core/types.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
 import { loadRegistry } from "./load_plugins.ts";
@@ -30,7 +30,8 @@ file is given with --plugin. <run> is a run id, a unique prefix of one, or
 latest.
 
 Options:
-  --db FILE     run database (default ./${DEFAULT_DB})
+  --db FILE|URL run database: a SQLite file (default ./${DEFAULT_DB})
+                or a PostgreSQL URL postgres://user@host[:port]/db
   --format F    text (default) or json (the run's tidy records)
   --plugin FILE load custom plugins from a .ts/.js file, for their tables (repeatable)
   -h, --help    this help
@@ -103,7 +104,7 @@ export async function main(args: string[]): Promise<number> {
   }, { min: 1, max: 1, names: "<run>" });
   const format = choiceFlag("show", "format", values.format, ["text", "json"], "text");
   const db = dbPath(values.db);
-  const store = openStore(db, { readOnly: true });
+  const store = openStoreAt(db, { readOnly: true });
   try {
     const run = findRun(store, positionals[0]);
     const records = store.queryResults(run.id);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { redactUrl } from "../core/store/pg_url.ts";
 import { applyOverrides, parseOverride, unmatched } from "./plugin_overrides.ts";
 import { loadSweep } from "../core/sweep.ts";
 import { CONFIG_LIMITS } from "../core/config.ts";
@@ -56,7 +57,8 @@ or killed) is not resumed: run it again and it starts over (the finished
 runs stay in the database; --variants runs only some).
 
 Options:
-  --db FILE          run database (default ./${DEFAULT_DB})
+  --db FILE|URL      run database: a SQLite file (default ./${DEFAULT_DB})
+                     or a PostgreSQL URL postgres://user@host[:port]/db
   --seeds N          override every variant's seeds: use seeds 0..N-1
   --epochs N         override every variant's training.epochs
   --backend B        override backend: wasm, cpu or webgpu
@@ -176,11 +178,13 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   if (format === "json") {
-    await writeStdout(sweepTableJson(sweep.name, db, rows));
+    await writeStdout(sweepTableJson(sweep.name, redactUrl(db), rows));
   } else {
     console.log(formatSweepTable(sweep.name, rows, columns, settings));
     console.log(
-      `stored in ${db}  (deno task lens runs${values.db === undefined ? "" : ` --db ${db}`})`,
+      `stored in ${redactUrl(db)}  (deno task lens runs${
+        values.db === undefined ? "" : ` --db ${redactUrl(db)}`
+      })`,
     );
   }
   return stopCode;

@@ -757,9 +757,30 @@ export interface ResultFilter {
   limit?: number;
 }
 
-/** The run store (SQLite through node:sqlite). */
+/** A whole run as one store hands it to another ({@link Store.importRun}). */
+export interface RunCopy {
+  /** The run as the source reads it (status, config, timings, plugin errors...). */
+  run: RunRow;
+  /** The process that wrote it, as the source recorded it. */
+  writer: { pid: number | null; host: string | null };
+  /** Every record, in the source's order. */
+  records: ResultRecord[];
+  /** Every epoch statistics row, in the source's order. */
+  epochs: {
+    seed: number;
+    epoch: number;
+    loss: number;
+    accuracy: number;
+    testLoss: number | null;
+    testAccuracy: number | null;
+  }[];
+  /** Stored parameters per seed. */
+  models: { seed: number; params: LayerParams[] }[];
+}
+
+/** The run store: SQLite (node:sqlite) or PostgreSQL (core/store/postgres.ts). */
 export interface Store {
-  /** Path of the SQLite file. */
+  /** Path of the SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
   /** Creates a run with status `running`; returns its id (the given one, or a new one). */
   createRun(
@@ -816,6 +837,20 @@ export interface Store {
   loadModel(runId: string, seed: number): LayerParams[] | undefined;
   /** Seeds of run `runId` with stored parameters, ascending. */
   modelSeeds(runId: string): number[];
+  /**
+   * Writes a whole run copied from another store (`lens import`), keeping
+   * its id, in one transaction; false (nothing written) when a run with
+   * that id is already here.
+   */
+  importRun?(copy: RunCopy): boolean;
+  /**
+   * Calls `onChange` with a run's id soon after any process commits a
+   * change to that run ("" when changes may have been missed), so live
+   * readers need not poll (PostgreSQL: LISTEN/NOTIFY). Absent where the
+   * backend cannot tell (SQLite: readers poll). Returns a function that
+   * stops the calls.
+   */
+  watch?(onChange: (runId: string) => void): () => void;
   /** Close the database. */
   close(): void;
 }

@@ -30,6 +30,7 @@ const COMMANDS = [
   "runs",
   "show",
   "export",
+  "import",
   "serve",
 ];
 
@@ -248,6 +249,7 @@ Deno.test("--help answers for every command: what it does, its flags, an example
     runs: ["--db"],
     show: ["--db", "--format"],
     export: ["--format", "--out", "--db"],
+    import: ["--from", "--run", "--db"],
     serve: ["--port", "--host", "--db"],
   };
   const results = await Promise.all(COMMANDS.map((c) => lens([c, "--help"])));

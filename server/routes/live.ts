@@ -3,7 +3,8 @@
  *
  * First a catch-up of what exists (`epochs`: every epoch row so far;
  * `results`: a summary of every record so far; `status`), then, polling the
- * store every ~500 ms, new epoch rows and summaries of new records as they
+ * store every ~500 ms (on PostgreSQL: woken by LISTEN/NOTIFY when the writer
+ * commits, run_changes.ts), new epoch rows and summaries of new records as they
  * are written, a `status` event when the status or progress changes, and a
  * last `status` event with `final: true` when the run has ended, after
  * which the stream closes. Event ids are `<epoch row id>:<record id>`, so a
@@ -16,6 +17,7 @@
  *
  * @module
  */
+import { watchRun } from "../run_changes.ts";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ResultGroup, RunRow } from "../../core/types.ts";
@@ -95,6 +97,13 @@ function resumePoint(header: string | undefined): [number, number] {
   const m = /^(\d+):(\d+)$/.exec(header ?? "");
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }
+
+/**
+ * With change notifications, the longest wait between two reads of a
+ * followed run anyway (what no notification announces: a writer that died,
+ * the keep-alive).
+ */
+const WATCH_FALLBACK_MS = 2000;
 
 /** Routes under /api/runs/:id for live following. */
 export function liveRoutes(
@@ -176,25 +185,36 @@ export function liveRoutes(
       }
       await send("status", statusPayload(run, "catch-up", false));
 
-      // Follow until the run ends or the client leaves.
-      while (!gone(stream)) {
-        await stream.sleep(pollMs);
-        if (gone(stream)) break;
-        const now = read();
-        if (!now) return;
-        await drain();
-        if (now.status !== "running") {
-          await send("status", statusPayload(now, "follow", true));
-          return;
+      // Follow until the run ends or the client leaves: woken by the store's
+      // change notifications where it has them (PostgreSQL), else polling.
+      const changes = watchRun(store, id);
+      const stopWaiting = () => changes?.wake();
+      stream.onAbort(stopWaiting);
+      deps.signal?.addEventListener("abort", stopWaiting);
+      try {
+        while (!gone(stream)) {
+          if (changes) await changes.next(Math.max(pollMs, WATCH_FALLBACK_MS));
+          else await stream.sleep(pollMs);
+          if (gone(stream)) break;
+          const now = read();
+          if (!now) return;
+          await drain();
+          if (now.status !== "running") {
+            await send("status", statusPayload(now, "follow", true));
+            return;
+          }
+          const payload = JSON.stringify(statusPayload(now, "follow", false));
+          if (payload !== last) {
+            last = payload;
+            await send("status", JSON.parse(payload));
+          } else if (Date.now() - quietSince > heartbeatMs) {
+            await stream.write(": keep-alive\n\n");
+            quietSince = Date.now();
+          }
         }
-        const payload = JSON.stringify(statusPayload(now, "follow", false));
-        if (payload !== last) {
-          last = payload;
-          await send("status", JSON.parse(payload));
-        } else if (Date.now() - quietSince > heartbeatMs) {
-          await stream.write(": keep-alive\n\n");
-          quietSince = Date.now();
-        }
+      } finally {
+        changes?.close();
+        deps.signal?.removeEventListener("abort", stopWaiting);
       }
     }, (e) => {
       console.error(`layerlens server: event stream of run ${id}: ${e.message}`);
