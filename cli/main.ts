@@ -48,6 +48,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   show: { summary: "one run: status, config, timings, table", load: () => import("./show.ts") },
   export: { summary: "a run's tidy records as CSV or JSON", load: () => import("./export.ts") },
   serve: { summary: "the dashboard and HTTP API", load: () => import("./serve.ts") },
+  worker: {
+    summary: "take distributed sweep jobs from a redis queue",
+    load: () => import("./worker.ts"),
+  },
 };
 
 /** Help text of `lens` itself. */
