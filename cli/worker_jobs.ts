@@ -41,6 +41,28 @@ export interface JobContext {
   onEpoch?: () => void;
 }
 
+/** Longest time (ms) a job trains without letting the worker's timers run. */
+export const YIELD_EVERY_MS = 100;
+
+/**
+ * An epoch callback that lets the event loop run (a zero timeout) at most
+ * every {@link YIELD_EVERY_MS}: a seed trained on this thread (the fused
+ * kernel with one seed, tfjs) otherwise never yields to timers, and
+ * BullMQ's lock renewal, a timer, would starve until the lock lapsed.
+ */
+export function yieldingEpoch(poll?: () => void): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    poll?.();
+    const now = performance.now();
+    if (now - last < YIELD_EVERY_MS) return undefined;
+    last = now;
+    return new Promise<void>((r) => setTimeout(r, 0)).then(() => {
+      last = performance.now();
+    });
+  };
+}
+
 /** Writes the job's plugin files under a folder per content hash; returns their paths. */
 function pluginPaths(d: SeedJobData): string[] {
   return d.plugins.map((p) => {
@@ -87,7 +109,7 @@ export async function runSeedJob(
       runId: d.runId,
       log: ctx.log,
       signal: ctx.signal,
-      onEpoch: ctx.onEpoch,
+      onEpoch: yieldingEpoch(ctx.onEpoch),
     });
     if (outcome.status !== "completed") return undefined;
     return {

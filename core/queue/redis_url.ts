@@ -22,7 +22,7 @@ export interface RedisTarget {
 }
 
 function badUrl(url: string, why: string): LensError {
-  return new LensError(`--queue ${JSON.stringify(redact(url))}: ${why}`, {
+  return new LensError(`${JSON.stringify(redact(url))}: ${why}`, {
     code: "usage",
     field: "--queue",
     expected: "redis://[user:password@]host:port[/db] (or rediss:// for TLS)",
