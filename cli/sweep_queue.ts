@@ -31,7 +31,7 @@ import { openStoreAt } from "../core/store_open.ts";
 import type { Sweep, SweepVariant } from "../core/sweep.ts";
 import { chooseEngine } from "../core/train/create_trainer.ts";
 import { writeStdout } from "./records_output.ts";
-import { type SweepRow, sweepRow } from "./sweep_summary.ts";
+import { sweepColumnsOf, type SweepRow, sweepRow } from "./sweep_summary.ts";
 import { formatSweepTable, sweepTableJson } from "./sweep_table.ts";
 
 /** What a distributed sweep needs from the command line. */
@@ -187,8 +187,22 @@ async function enqueue(
   return added;
 }
 
+/** The table's plugin columns (those of every plugin some variant runs) and settings. */
+function tableColumns(o: QueueSweepOptions) {
+  const used = new Set(
+    o.variants.flatMap((v) =>
+      o.registry.resolve(v.config.plugins, { field: "plugins" }).map((r) => r.plugin.id)
+    ),
+  );
+  return {
+    columns: sweepColumnsOf(o.registry.list().filter((p) => used.has(p.id))),
+    settings: { plane_tolerance: o.sweep.planeTolerance },
+  };
+}
+
 /** The comparison rows of the variants whose runs completed. */
 function tableRows(o: QueueSweepOptions, plan: VariantJobs[]): SweepRow[] {
+  const { columns, settings } = tableColumns(o);
   const store = openStoreAt(o.db, { readOnly: true });
   try {
     const rows: SweepRow[] = [];
@@ -201,12 +215,8 @@ function tableRows(o: QueueSweepOptions, plan: VariantJobs[]): SweepRow[] {
         status: run.status,
         seeds: v.final.seeds,
         epochRows: store.epochsSince(v.runId, 0),
-        records: store.queryResults(v.runId, { plugin: o.sweep.miPlugin }),
-      }, {
-        lossThreshold: o.sweep.lossThreshold,
-        planeTolerance: o.sweep.planeTolerance,
-        plugin: o.sweep.miPlugin,
-      }));
+        records: store.queryResults(v.runId),
+      }, { lossThreshold: o.sweep.lossThreshold, settings, columns }));
     }
     return rows;
   } finally {
@@ -259,7 +269,8 @@ export async function queueSweep(o: QueueSweepOptions): Promise<number> {
         const rows = tableRows(o, plan);
         if (o.format === "json") await writeStdout(sweepTableJson(o.sweep.name, o.db, rows));
         else {
-          console.log(formatSweepTable(o.sweep.name, rows));
+          const { columns, settings } = tableColumns(o);
+          console.log(formatSweepTable(o.sweep.name, rows, columns, settings));
           console.log(`stored in ${o.db}`);
         }
         return failed.length ? 1 : 0;
