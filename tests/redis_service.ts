@@ -14,7 +14,10 @@ export interface RedisService {
   url: string;
   /** Stops it (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
   stop(): Promise<void>;
-  /** Stops it and starts a fresh, empty one on the same port (a restart that lost the data). */
+  /**
+   * Stops it (SIGTERM: a persisting one writes its data) and starts it
+   * again on the same port; without `persist` the new one is empty.
+   */
   restart(): Promise<void>;
 }
 
@@ -41,8 +44,13 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Starts a private redis-server; throws a clear error when the binary is missing. */
-export async function startRedis(): Promise<RedisService> {
+/**
+ * Starts a private redis-server; throws a clear error when the binary is
+ * missing. With `persist`, it keeps an append-only file in its directory,
+ * so that {@link RedisService.restart} brings the same data back (a
+ * restart test); otherwise nothing is written to disk.
+ */
+export async function startRedis(opts: { persist?: boolean } = {}): Promise<RedisService> {
   const dir = await Deno.makeTempDir({ prefix: "lens-redis-" });
   const port = freePort();
   let child: Deno.ChildProcess | undefined;
@@ -57,7 +65,7 @@ export async function startRedis(): Promise<RedisService> {
           "--save",
           "",
           "--appendonly",
-          "no",
+          opts.persist ? "yes" : "no",
           "--dir",
           dir,
         ],
