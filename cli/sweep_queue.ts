@@ -241,7 +241,7 @@ export async function queueSweep(o: QueueSweepOptions): Promise<number> {
       const added = await enqueue(queue, flow, plan, info);
       info(
         `sweep ${o.sweep.name}: enqueued ${added} of ${jobs} jobs on ${redis.display} ` +
-          `(${jobs - added} already there); runs ${plan[0].runId.replace(/\.[^.]*$/, "")}.*`,
+          `(${jobs - added} already there); runs ${plan.map((v) => v.runId).join(", ")}`,
       );
       if (o.detach) {
         info(`  progress: deno task lens sweep ${o.file} --status --queue ${redis.display}`);

@@ -24,11 +24,14 @@ Deno.test("planSweepJobs: ids derive from the sweep's content, variant and seed"
   const key = a[0].runId.split(".")[0];
   assert.match(key, /^s-[0-9a-f]{10}$/);
   assert.deepEqual(a[0].seedJobs.map((j) => j.id), [0, 1, 2].map((s) => `${key}.v1.s${s}`));
-  assert.equal(a[1].finalId, `${key}.v2.final`);
+  assert.equal(a[1].finalId, `${a[1].runId}.final`);
   assert.deepEqual(a[0].seedJobs.map((j) => j.data.seeds), [[0], [1], [2]]);
-  // another config text: another key, so other runs
+  // another config text: another key, so another run; the other variant keeps its ids
   const c = planSweepJobs("s", [variant("v1", "a: 2\n"), variant("v2")], []);
   assert.notEqual(c[0].runId.split(".")[0], key);
+  assert.equal(c[1].runId, a[1].runId);
+  // a variant's ids do not depend on which others are planned with it (--variants)
+  assert.deepEqual(planSweepJobs("s", [variant("v2")], []), [a[1]]);
   // a plugin that compares seeds: one job for all of them
   const d = planSweepJobs("s", [variant("v1", "a: 1\n", ["reliability"])], []);
   assert.deepEqual(d[0].seedJobs.map((j) => [j.id.split(".").pop(), j.data.seeds]), [[

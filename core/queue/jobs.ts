@@ -6,11 +6,13 @@
  * text, the seeds, the text of every plugin file it needs and the sha256
  * of every data file it reads.
  *
- * Ids are deterministic: the sweep key is the sweep name plus a hash of
- * everything the jobs contain, a variant's run id is `<key>.<variant>`, a
- * seed job's id `<run id>.s<seed>` (`<run id>.all` for all seeds) and the
- * final step's `<run id>.final`. Enqueueing the same sweep again finds
- * the same ids, so only what is missing is added.
+ * Ids are deterministic: a variant's key is the sweep name plus a hash of
+ * everything its jobs contain (config text, data file hashes, plugin
+ * hashes), its run id `<key>.<variant>`, a seed job's id
+ * `<run id>.s<seed>` (`<run id>.all` for all seeds) and the final step's
+ * `<run id>.final`. Enqueueing the same sweep again finds the same ids, so
+ * only what is missing is added; a changed variant gets new ids (and a new
+ * run) while the others keep theirs.
  *
  * @module
  */
@@ -41,7 +43,7 @@ export interface SeedJobData {
   kind: "seed";
   /** Sweep name. */
   sweep: string;
-  /** Sweep key: name plus content hash. */
+  /** The variant's key: sweep name plus a hash of the variant's content. */
   sweepKey: string;
   /** Variant name. */
   variant: string;
@@ -120,12 +122,14 @@ export function planSweepJobs(
   variants: readonly VariantInput[],
   plugins: readonly PluginFile[],
 ): VariantJobs[] {
-  const hash = sha256Hex(JSON.stringify({
-    variants: variants.map((v) => [v.name, v.configText, v.dataFiles]),
-    plugins: plugins.map((p) => p.sha256),
-  })).slice(0, 10);
-  const sweepKey = `${sweep}-${hash}`;
   return variants.map((v) => {
+    // a variant's identity is its own content: other variants, --variants, do not change it
+    const hash = sha256Hex(JSON.stringify({
+      config: v.configText,
+      data: v.dataFiles,
+      plugins: plugins.map((p) => p.sha256),
+    })).slice(0, 10);
+    const sweepKey = `${sweep}-${hash}`;
     const runId = `${sweepKey}.${v.name}`;
     checkRunId(runId);
     const together = v.pluginIds.some((id) => CROSS_SEED_PLUGINS.includes(id));
