@@ -261,6 +261,11 @@ export async function queueSweep(o: QueueSweepOptions): Promise<number> {
         if (!finished) return 0;
       } else if (line !== last) {
         info(line);
+        if (!last && counts.running === 0 && counts.done === 0 && counts.queued > 0) {
+          info(
+            `  waiting for workers: deno task lens worker --queue ${redis.display} --db ${o.db}`,
+          );
+        }
         last = line;
       }
       if (finished) {
