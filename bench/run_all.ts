@@ -212,6 +212,21 @@ const BENCHES: Bench[] = [
       measured: (l) => `p99 ${l[0]?.runs_p99_ms} ms (p50 ${l[0]?.runs_p50_ms} ms)`,
     }],
   },
+  {
+    name: "queue_scale",
+    cmd: denoRun("./queue_scale.ts"),
+    goals: [{
+      what: "16-job distributed sweep, 2 workers vs 1 (redis + BullMQ)",
+      goal: ">= 1.7x",
+      measured: (l) =>
+        `${l[0]?.speedup}x (${l[0]?.sweep_1_worker_s} s vs ${l[0]?.sweep_2_workers_s} s)`,
+    }, {
+      what: "queued job overhead: enqueued -> running / -> result in the store",
+      goal: "< 100 ms median",
+      measured: (l) =>
+        `${l[0]?.overhead_running_median_ms} ms / ${l[0]?.overhead_visible_median_ms} ms`,
+    }],
+  },
 ];
 
 const only = values.only?.split(",").map((s) => s.trim());

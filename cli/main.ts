@@ -52,6 +52,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   },
   export: { summary: "a run's tidy records as CSV or JSON", load: () => import("./export.ts") },
   serve: { summary: "the dashboard and HTTP API", load: () => import("./serve.ts") },
+  worker: {
+    summary: "take distributed sweep jobs from a redis queue",
+    load: () => import("./worker.ts"),
+  },
 };
 
 /** Help text of `lens` itself. */

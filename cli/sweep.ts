@@ -68,12 +68,24 @@ Options:
                      P = * for every plugin that has OPT), as in lens run
   --format F         table (default) or json (the same rows as JSON)
   --quiet            no progress bar or info lines
+  --queue URL        distribute the sweep: enqueue one job per (variant, seed) on the
+                     redis at URL for 'lens worker' processes (see docs/scale.md),
+                     show progress, then the same table; --db may then also be a
+                     postgres:// URL and must be the workers' store
+  --detach           with --queue: enqueue and return
+  --status           with --queue: report the sweep's jobs once (enqueue nothing)
   -h, --help         this help
+
+Distributed: running the same command again enqueues only what is missing
+(job ids derive from the sweep's content, variant and seed); the variant's
+run is <sweep>-<hash>.<variant>, its seeds written by whichever workers
+took them, with the seed aggregates written once all are stored.
 
 Example:
   deno task lens sweep examples/sweep_depth.yaml --epochs 2000 --seeds 3 --db sweeps.db
   deno task lens sweep examples/sweep_complexity_mnist.yaml --set '*.epochs=100' 
   deno task lens sweep examples/sweep_train_size.yaml --format json > train_size.json
+  deno task lens sweep examples/sweep_depth.yaml --queue redis://127.0.0.1:6379 --db sweeps.db
 `;
 
 /** Runs `lens sweep`. */
@@ -88,7 +100,13 @@ export async function main(args: string[]): Promise<number> {
     set: { type: "string", multiple: true },
     format: { type: "string" },
     quiet: { type: "boolean" },
+    queue: { type: "string" },
+    detach: { type: "boolean" },
+    status: { type: "boolean" },
   }, { min: 1, max: 1, names: "<sweep.yaml>" });
+  if (values.queue === undefined && (values.detach || values.status)) {
+    throw usageError("sweep", `--${values.detach ? "detach" : "status"} needs --queue URL`);
+  }
   const seeds = intFlag("sweep", "seeds", values.seeds, 1, CONFIG_LIMITS.seeds);
   const epochs = intFlag("sweep", "epochs", values.epochs, 1, CONFIG_LIMITS.epochs);
   const format = choiceFlag("sweep", "format", values.format, ["table", "json"], "table");
@@ -127,8 +145,25 @@ export async function main(args: string[]): Promise<number> {
       throw unmatched(o, variants.flatMap((v) => v.config.plugins), "sweep");
     }
   });
-  const db = dbPath(values.db);
   const quiet = values.quiet === true;
+  if (typeof values.queue === "string") {
+    const { queueSweep } = await import("./sweep_queue.ts");
+    const { storeTarget } = await import("./worker.ts");
+    return await queueSweep({
+      file,
+      sweep,
+      variants,
+      registry,
+      pluginFiles: listFlag(values.plugin),
+      queue: values.queue,
+      db: storeTarget(values.db),
+      detach: values.detach === true,
+      status: values.status === true,
+      quiet,
+      format,
+    });
+  }
+  const db = dbPath(values.db);
   // everything is checked before the first variant trains
   for (const v of variants) {
     preflight({ config: v.config, file: `${file} (variant "${v.name}")`, registry, db });

@@ -65,8 +65,12 @@ export interface RunExperimentOptions {
   registry: Registry;
   /** Id for the new run (e.g. chosen by the server); a fresh one otherwise. */
   runId?: string;
-  /** Called at the end of every epoch of every seed. */
-  onEpoch?: (p: EpochProgress) => void;
+  /**
+   * Called at the end of every epoch of every seed. A returned promise is
+   * awaited: a caller whose timers must run while a seed trains on this
+   * thread (a queue worker renewing its job lock) yields there now and then.
+   */
+  onEpoch?: (p: EpochProgress) => void | Promise<void>;
   /** Lines for the user. */
   log?: (message: string) => void;
   /** Aborting stops training after the current epoch and marks the run interrupted. */
@@ -269,7 +273,7 @@ interface GroupRun {
   seedCount: number;
   t0: number;
   keepModels: boolean;
-  onEpoch?: (p: EpochProgress) => void;
+  onEpoch?: (p: EpochProgress) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -353,7 +357,7 @@ async function trainGroup(
       }
       await host.dispatch("epoch_end", e);
       if (keep) store.recordEpoch(runId, e);
-      g.onEpoch?.({
+      const pending = g.onEpoch?.({
         seed: e.seed,
         seedIndex: g.seedOffset + i,
         seeds: g.seedCount,
@@ -363,6 +367,7 @@ async function trainGroup(
         accuracy: e.accuracy,
         elapsedS: (performance.now() - g.t0) / 1000,
       });
+      if (pending) await pending;
     }
     if (sampled) host.flush();
   }

@@ -833,6 +833,11 @@ export interface Store {
    * `runId` (one transaction; replaces what that seed had).
    */
   saveModel(runId: string, seed: number, params: LayerParams[]): void;
+  /**
+   * Deletes the results, epoch rows and models of `seeds` of run `runId`
+   * in one transaction (a retried queue job replaces its partial records).
+   */
+  clearSeeds?(runId: string, seeds: readonly number[]): void;
   /** The parameters stored for seed `seed` of run `runId`, in hook order; undefined if none. */
   loadModel(runId: string, seed: number): LayerParams[] | undefined;
   /** Seeds of run `runId` with stored parameters, ascending. */

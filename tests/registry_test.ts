@@ -168,7 +168,7 @@ Deno.test("wrong option types and ranges name the expected type and range", () =
     assert.equal(e.code, "config");
     assert.equal(e.field, `plugins.opts.options.${key}`, JSON.stringify(options));
     assert.match(e.message, pattern, JSON.stringify(options));
-    assert.ok(e.expected!.startsWith(OPTS[key].type), e.expected);
+    assert.ok(e.expected!.startsWith(OPTS[key].type), e.expected ?? "");
   }
   assert.match(
     lensError(() => validateOptions(p, [] as unknown as Record<string, unknown>)).message,

@@ -5,6 +5,7 @@
  * (openStoreAt). Expected values come from the records the test wrote, not
  * from either backend.
  */
+import { clearSeeds } from "../core/queue/seed_rows.ts";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { LensError } from "../core/errors.ts";
@@ -317,6 +318,30 @@ const CASES: Record<string, (target: string) => Promise<void> | void> = {
     }
   },
 
+  "clearing a seed (a retried queue job) removes its rows only": (target) => {
+    const s = openStoreAt(target);
+    try {
+      const id = s.createRun(INIT);
+      s.appendResults(id, sampleRecords());
+      for (const seed of [0, 1]) {
+        s.recordEpoch(id, { seed, epoch: 0, sampled: true, loss: 0.5, accuracy: 0.5 });
+        s.saveModel(id, seed, [{
+          name: "out",
+          kernelShape: [1, 1],
+          kernel: new Float32Array([seed]),
+          bias: new Float32Array([0]),
+        }]);
+      }
+      clearSeeds(s, target, id, [1]);
+      const left = s.queryResults(id);
+      assert.equal(left.length, sampleRecords().length / 2);
+      assert.ok(left.every((r) => r.seed === 0));
+      assert.deepEqual(s.epochsSince(id, 0).map((e) => e.seed), [0]);
+      assert.deepEqual(s.modelSeeds(id), [0]);
+    } finally {
+      s.close();
+    }
+  },
   "a batch with a bad record stores nothing": (target) => {
     const s = openStoreAt(target);
     try {

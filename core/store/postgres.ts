@@ -463,6 +463,18 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       return rows.map(epochFromRow);
     },
 
+    clearSeeds(runId: string, seeds: readonly number[]) {
+      requireRunId(runId);
+      seeds.forEach(checkSeed);
+      const steps: PgStep[] = ["results", "epochs", "models"].flatMap((table) =>
+        seeds.map((seed) => ({
+          sql: `DELETE FROM ${table} WHERE run_id = $1 AND seed = $2`,
+          params: [runId, seed],
+        }))
+      );
+      db.run({ tx: true, steps });
+    },
+
     saveModel(runId, seed, params) {
       requireRunId(runId);
       checkSeed(seed);
