@@ -238,6 +238,14 @@ export function betaSolver(p: IbProblem): BetaSolver {
     let lastStats = cur;
     const maxIter = Math.max(1, o.maxIter);
     let prevMd = 0;
+    // A Newton step that failed at every damping, or over-relaxation that
+    // failed at factor 2, is not tried again for a while (slow cycles to
+    // wait, doubled after each failure up to 8, back to 1 after a success):
+    // each failed candidate costs an encoder build like an update.
+    let newtonWait = 0;
+    let newtonBackoff = 1;
+    let relaxWait = 0;
+    let relaxBackoff = 1;
     while (iterations < maxIter) {
       cur = mergeAndDrop(cur, Y, beta, o.mergeTol, o.dropTol);
       const [e0, e1] = encs;
@@ -273,7 +281,9 @@ export function betaSolver(p: IbProblem): BetaSolver {
           plainMerges ??= mergeAndDrop(c2, Y, beta, o.mergeTol, o.dropTol) !== c2;
           return !plainMerges && mergeAndDrop(st, Y, beta, o.mergeTol, o.dropTol) !== st;
         };
-        const dir = slow && cur.k <= NEWTON_MAX_K
+        const tryNewton = slow && newtonWait === 0;
+        if (slow && newtonWait > 0) newtonWait--;
+        const dir = tryNewton && cur.k <= NEWTON_MAX_K
           ? newtonDirection(p, beta, c1, e1, c2, newton)
           : undefined;
         for (let a = 1; dir && a >= 1 / 64 && iterations < maxIter; a /= 4) {
@@ -290,6 +300,10 @@ export function betaSolver(p: IbProblem): BetaSolver {
           kept = true;
           break;
         }
+        if (dir && !kept) {
+          newtonWait = newtonBackoff;
+          newtonBackoff = Math.min(8, newtonBackoff * 2);
+        } else if (kept) newtonBackoff = 1;
         const cx = kept || iterations >= maxIter ? c2 : squaremStep(cur, c1, c2, Y);
         if (cx !== c2) {
           const phix = encodeInto(beta, cx, e2);
@@ -301,7 +315,8 @@ export function betaSolver(p: IbProblem): BetaSolver {
             kept = true;
           }
         }
-        if (!kept && slow) {
+        if (!kept && slow && relaxWait > 0) relaxWait--;
+        else if (!kept && slow) {
           // double the step along the last update while the free energy falls
           let bestPhi = phi1;
           let best: Clusters | undefined;
@@ -321,6 +336,10 @@ export function betaSolver(p: IbProblem): BetaSolver {
             next = best;
             last = e2;
             lastStats = next;
+            relaxBackoff = 1;
+          } else {
+            relaxWait = relaxBackoff;
+            relaxBackoff = Math.min(8, relaxBackoff * 2);
           }
         }
       }
