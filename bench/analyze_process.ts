@@ -7,7 +7,13 @@
  * about 51 MB. Both sides are timed from outside, start-up included, and
  * run alternately (shared cores: best of `--rounds`, not mean).
  *
- *   deno run -A bench/analyze_process.ts [--rounds 5] [--snapshots 100]
+ *   deno run -A bench/analyze_process.ts [--rounds 5] [--snapshots 100] [--deno-flag F]...
+ *
+ * `--deno-flag` (repeatable) goes to `deno run` before the script, e.g.
+ * `--deno-flag=--node-modules-dir=manual`: with deno.json's
+ * `"nodeModulesDir": "auto"` every start checks the npm packages'
+ * node_modules set-up (about 0.13 s here), which `manual` skips once
+ * `deno install` has run.
  *
  * Prints JSON lines: ours, the peer, the ratio, and the largest difference
  * of the last snapshot's values.
@@ -19,6 +25,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     snapshots: { type: "string", default: "100" },
+    "deno-flag": { type: "string", multiple: true, default: [] },
   },
 });
 const rounds = Number(values.rounds);
@@ -54,6 +61,7 @@ try {
     const a = await timed(Deno.execPath(), [
       "run",
       "-A",
+      ...values["deno-flag"]!,
       cli,
       "analyze",
       "--activations",
@@ -106,6 +114,7 @@ try {
     what: "ours",
     snapshots: p.snapshots,
     file_mb: +mb.toFixed(1),
+    deno_flags: values["deno-flag"],
     s: +ours.toFixed(3),
   });
   line({ bench: "analyze_process", what: "peer", peer: p.peer, s: +peer.toFixed(3) });

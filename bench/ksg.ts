@@ -5,7 +5,10 @@
  * so the joint space has 20 dimensions; and Ross's mixed estimator on the
  * same X with 2 class labels. Goal: under 20 s for the whole command.
  *
- *   deno run -A bench/ksg.ts [--rows 20000] [--dims 10] [--rounds 2]
+ *   deno run -A bench/ksg.ts [--rows 20000] [--dims 10] [--rounds 2] [--workers N]
+ *
+ * `--workers` is passed to `lens mi` (default: its own, the cores up to 4);
+ * `--workers 1` times the single-threaded search.
  *
  * Prints JSON lines: wall seconds and the child's user + system CPU
  * seconds (from /usr/bin/time when present; on a shared machine the CPU
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     rows: { type: "string", default: "20000" },
     dims: { type: "string", default: "10" },
     rounds: { type: "string", default: "2" },
+    workers: { type: "string" },
   },
 });
 const n = Number(values.rows), d = Number(values.dims), rounds = Number(values.rounds);
@@ -40,6 +44,7 @@ try {
 
   const run = async (y: string) => {
     const args = ["run", "-A", cli, "mi", "--x", `${dir}/x.npy`, "--y", y, "--format", "json"];
+    if (values.workers) args.push("--workers", values.workers);
     const cmd = timeBin
       ? new Deno.Command(timeBin, { args: ["-f", "%U %S", Deno.execPath(), ...args] })
       : new Deno.Command(Deno.execPath(), { args });
@@ -67,6 +72,7 @@ try {
       dims_y: what === "ksg" ? d : 1,
       wall_s: +best.wall.toFixed(2),
       cpu_s: +best.cpu.toFixed(2),
+      workers: values.workers ?? "default",
       bits: best.result.bits,
       exact_bits: what === "ksg" ? gaussianMiBits(d, rho) : undefined,
       load_avg: Deno.loadavg()[0],

@@ -14,7 +14,7 @@ import {
   type MiLabels,
   type MiResult,
   type MiTable,
-  mutualInformation,
+  mutualInformationAsync,
 } from "../plugins/infoplane/mi_arrays.ts";
 import { choiceFlag, intFlag, parseFlags, usageError } from "./args.ts";
 
@@ -55,6 +55,8 @@ Options:
   --alpha A              renyi: order alpha > 0, not 1 (default 1.01)
   --sigma S              renyi: kernel width (default: Silverman's rule)
   --max-rows N           renyi: rows used (default 256; cost grows as N^3)
+  --workers N            ksg with a continuous Y: threads for the neighbour searches
+                         (default: the cores, at most 4; the estimate is the same for any N)
   --format F             text (default) or json
   -h, --help             this help
 
@@ -110,6 +112,11 @@ function intOption(name: string, value: unknown, min: number, def: number): numb
   return intFlag("mi", name, value, min) ?? def;
 }
 
+/** Threads for KSG by default: the machine's cores, at most 4. */
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
 /** Formats a result as `key: value` lines after a headline. */
 function formatText(r: MiResult, xFile: string, yFile: string): string {
   const lines = [`I(X;Y) = ${r.bits.toFixed(6)} bits  (${r.estimator}, n = ${r.n})`];
@@ -122,7 +129,7 @@ function formatText(r: MiResult, xFile: string, yFile: string): string {
 }
 
 /** Runs `lens mi`. */
-export function main(args: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   const { values } = parseFlags("mi", args, {
     x: { type: "string" },
     y: { type: "string" },
@@ -136,6 +143,7 @@ export function main(args: string[]): Promise<number> {
     alpha: { type: "string" },
     sigma: { type: "string" },
     "max-rows": { type: "string" },
+    workers: { type: "string" },
     format: { type: "string" },
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("mi", "format", values.format, ["text", "json"], "text");
@@ -155,6 +163,7 @@ export function main(args: string[]): Promise<number> {
   if (alpha === 1) throw usageError("mi", "--alpha must not be 1 (the Renyi order 1 is a limit)");
   const sigma = positiveFlag("sigma", values.sigma);
   const maxRows = intFlag("mi", "max-rows", values["max-rows"], 2);
+  const workers = intOption("workers", values.workers, 1, defaultWorkers());
   const x = readSide(xFile, false) as MiTable;
   const y = readSide(yFile, true);
   const yRows = isLabels(y) ? y.labels.length : y.rows;
@@ -166,7 +175,7 @@ export function main(args: string[]): Promise<number> {
   }
   let result: MiResult;
   try {
-    result = mutualInformation(x, y, {
+    result = await mutualInformationAsync(x, y, {
       estimator,
       k,
       ranks: values.ranks === true,
@@ -177,6 +186,7 @@ export function main(args: string[]): Promise<number> {
       noiseVariance,
       samples,
       seed,
+      workers,
     });
   } catch (e) {
     if (e instanceof RangeError) {
@@ -192,5 +202,5 @@ export function main(args: string[]): Promise<number> {
     );
   }
   console.log(format === "json" ? JSON.stringify(result) : formatText(result, xFile, yFile));
-  return Promise.resolve(0);
+  return 0;
 }

@@ -18,9 +18,19 @@
  *   merged ({@link mergeAndDrop}): no 0/0, and no clusters that approach
  *   each other forever.
  * - The slow linear convergence near merges and phase transitions is
- *   accelerated by SQUAREM ({@link squaremStep}): two plain updates, one
- *   extrapolated point kept only if it lowers Phi below the second plain
- *   update's. Convergence is judged on two consecutive plain updates.
+ *   accelerated: after two plain updates, when the change shrank by less
+ *   than half since the last cycle, a damped Newton step on the fixed-point
+ *   equations (binary labels, {@link newtonDirection}); then SQUAREM
+ *   ({@link squaremStep}); then, when neither was kept, over-relaxation
+ *   along the last update ({@link relaxStep}, factor doubled while Phi
+ *   falls). A candidate is kept only if it lowers Phi below the second
+ *   plain update's; convergence is judged on two consecutive plain
+ *   updates, so the fixed points are those of the plain iteration. On the
+ *   soft-label stress case of bench/ib_curve.ts this halved the updates
+ *   and no beta reaches the update cap any more. (Newton and
+ *   over-relaxation only with `jumps`, split annealing, and binary
+ *   labels: with more labels over-relaxation alone was seen to settle on a
+ *   worse branch.)
  *
  * Logarithms of zero probabilities are floored at -745, so KL to a decoder
  * missing part of p(y|x)'s support is huge but finite and log-sum-exp
@@ -32,6 +42,8 @@ import { type Clusters, mergeAndDrop, safeLog } from "./clusters.ts";
 import type { GroupedJoint } from "./joint.ts";
 import { ensureCapacity, newSparseRows, type SparseRows } from "./sparse_rows.ts";
 import { squaremStep } from "./squarem.ts";
+import { relaxStep } from "./relax_step.ts";
+import { newtonDirection, newtonPoint, newtonScratch } from "./newton_binary.ts";
 
 /** Entries further than this (in nats) below their row's largest logit are not stored. */
 const CUT = 40;
@@ -87,6 +99,13 @@ export interface SolveOptions {
   dropTol: number;
   /** SQUAREM acceleration. */
   accelerate: boolean;
+  /**
+   * Also Newton steps and over-relaxation where the iteration is slow, for
+   * binary labels (see the module notes). Default false. Split annealing uses them; merge
+   * annealing does not: it anneals once, from many clusters, and a jump
+   * there could settle on another branch that no second pass recovers.
+   */
+  jumps?: boolean;
 }
 
 /** The result of iterating at one beta. */
@@ -109,6 +128,12 @@ export interface BetaSolver {
   stats(enc: SparseRows, k: number): Clusters;
 }
 
+/** Newton steps solve a 2K x 2K system: only for up to this many clusters. */
+const NEWTON_MAX_K = 64;
+
+/** Largest over-relaxation factor tried (doubling from 2). */
+const RELAX_MAX = 4096;
+
 /** A solver for `p`. */
 export function betaSolver(p: IbProblem): BetaSolver {
   const { G, Y, w, nzStart, nzY, nzQ } = p;
@@ -125,7 +150,8 @@ export function betaSolver(p: IbProblem): BetaSolver {
     scratch = new Float64Array(cap);
     diff = new Float64Array(cap);
   };
-  const encs = [newSparseRows(G, G), newSparseRows(G, G), newSparseRows(G, G)];
+  const encs = [0, 1, 2, 3].map(() => newSparseRows(G, G));
+  const newton = newtonScratch();
 
   /** Encoder from cluster parameters into `out`; returns the free energy (up to a constant). */
   const encodeInto = (beta: number, c: Clusters, out: SparseRows): number => {
@@ -211,9 +237,19 @@ export function betaSolver(p: IbProblem): BetaSolver {
     let last = encs[0];
     let lastStats = cur;
     const maxIter = Math.max(1, o.maxIter);
+    let prevMd = 0;
+    // A Newton step that failed at every damping, or over-relaxation that
+    // failed at factor 2, is not tried again for a while (slow cycles to
+    // wait, doubled after each failure up to 8, back to 1 after a success):
+    // each failed candidate costs an encoder build like an update.
+    let newtonWait = 0;
+    let newtonBackoff = 1;
+    let relaxWait = 0;
+    let relaxBackoff = 1;
     while (iterations < maxIter) {
       cur = mergeAndDrop(cur, Y, beta, o.mergeTol, o.dropTol);
-      const [e0, e1, e2] = encs;
+      const [e0, e1] = encs;
+      let e2 = encs[2], e3 = encs[3];
       encodeInto(beta, cur, e0);
       const c1 = stats(e0, cur.k);
       const phi1 = encodeInto(beta, c1, e1);
@@ -221,13 +257,54 @@ export function betaSolver(p: IbProblem): BetaSolver {
       iterations += 2;
       last = e1;
       lastStats = c2;
-      if (maxDiff(e0, e1) <= o.tol) {
+      const md = maxDiff(e0, e1);
+      if (md <= o.tol) {
         converged = true;
         break;
       }
+      // Slow: the plain change shrank by less than half over the last cycle.
+      // Only then are Newton and over-relaxation tried (where plain updates
+      // converge fast, e.g. hard labels, they would only stop it early at
+      // points the split test reads differently).
+      const slow = (o.jumps ?? false) && Y === 2 && prevMd > 0 && md > 0.5 * prevMd;
+      prevMd = md;
       let next = c2;
       if (o.accelerate && iterations < maxIter) {
-        const cx = squaremStep(cur, c1, c2, Y);
+        // A Newton step (binary labels, damped), then SQUAREM, then
+        // over-relaxation; each kept only if it lowers the free energy.
+        let kept = false;
+        // A jump must not make clusters meet (or empty) that the plain
+        // update keeps apart: merges are irreversible, and a jump that
+        // lands two decoders within mergeTol / beta would lose a branch.
+        let plainMerges: boolean | undefined;
+        const mergesMore = (st: Clusters) => {
+          plainMerges ??= mergeAndDrop(c2, Y, beta, o.mergeTol, o.dropTol) !== c2;
+          return !plainMerges && mergeAndDrop(st, Y, beta, o.mergeTol, o.dropTol) !== st;
+        };
+        const tryNewton = slow && newtonWait === 0;
+        if (slow && newtonWait > 0) newtonWait--;
+        const dir = tryNewton && cur.k <= NEWTON_MAX_K
+          ? newtonDirection(p, beta, c1, e1, c2, newton)
+          : undefined;
+        for (let a = 1; dir && a >= 1 / 64 && iterations < maxIter; a /= 4) {
+          const nx = newtonPoint(dir, a);
+          if (!nx) continue;
+          const phix = encodeInto(beta, nx, e2);
+          iterations++;
+          if (!(phix < phi1)) continue;
+          const st = stats(e2, cur.k);
+          if (mergesMore(st)) break;
+          next = st;
+          last = e2;
+          lastStats = next;
+          kept = true;
+          break;
+        }
+        if (dir && !kept) {
+          newtonWait = newtonBackoff;
+          newtonBackoff = Math.min(8, newtonBackoff * 2);
+        } else if (kept) newtonBackoff = 1;
+        const cx = kept || iterations >= maxIter ? c2 : squaremStep(cur, c1, c2, Y);
         if (cx !== c2) {
           const phix = encodeInto(beta, cx, e2);
           iterations++;
@@ -235,6 +312,34 @@ export function betaSolver(p: IbProblem): BetaSolver {
             next = stats(e2, cur.k);
             last = e2;
             lastStats = next;
+            kept = true;
+          }
+        }
+        if (!kept && slow && relaxWait > 0) relaxWait--;
+        else if (!kept && slow) {
+          // double the step along the last update while the free energy falls
+          let bestPhi = phi1;
+          let best: Clusters | undefined;
+          for (let a = 2; a <= RELAX_MAX && iterations < maxIter; a *= 2) {
+            const cand = relaxStep(c1, c2, a, Y);
+            if (!cand) break;
+            const ph = encodeInto(beta, cand, e3);
+            iterations++;
+            if (!(ph < bestPhi)) break;
+            const st = stats(e3, cur.k);
+            if (mergesMore(st)) break;
+            bestPhi = ph;
+            best = st;
+            [e2, e3] = [e3, e2];
+          }
+          if (best) {
+            next = best;
+            last = e2;
+            lastStats = next;
+            relaxBackoff = 1;
+          } else {
+            relaxWait = relaxBackoff;
+            relaxBackoff = Math.min(8, relaxBackoff * 2);
           }
         }
       }

@@ -270,6 +270,7 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
   } else {
     const splitOptions = {
       ...solve,
+      jumps: true,
       splitMargin: options.splitMargin ?? 1e-6,
       maxRounds: 64,
       sweepBack: options.sweepBack ?? true,

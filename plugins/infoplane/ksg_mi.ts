@@ -63,6 +63,34 @@ export function ksgMi(
   if (!(Number.isInteger(k) && k >= 1 && k < n)) {
     throw new RangeError(`KSG needs 1 <= k < N, got k = ${k} with N = ${n}`);
   }
+  return ksgFromCounts(ksgNeighbourCounts(x, dx, y, dy, n, k, 0, n), n, k);
+}
+
+/** Per sample of a range: n_x(i) + 1 and n_y(i) + 1 (0 where eps_i = 0), and the ties. */
+export interface KsgCounts {
+  /** First sample of the range. */
+  from: number;
+  cx: Int32Array;
+  cy: Int32Array;
+  ties: number;
+}
+
+/**
+ * The neighbour counts of samples `from` to `to` (exclusive) of ksgMi's
+ * inputs: the trees are built over all `n` samples, so any split of
+ * [0, n) into ranges gives the same counts (ksg_parallel.ts runs ranges in
+ * workers).
+ */
+export function ksgNeighbourCounts(
+  x: ArrayLike<number>,
+  dx: number,
+  y: ArrayLike<number>,
+  dy: number,
+  n: number,
+  k: number,
+  from: number,
+  to: number,
+): KsgCounts {
   const d = dx + dy;
   const joint = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
@@ -70,18 +98,38 @@ export function ksgMi(
     for (let c = 0; c < dy; c++) joint[i * d + dx + c] = y[i * dy + c];
   }
   const tj = buildKdTree(joint, n, d);
-  const eps = new Float64Array(n);
+  const m = to - from;
+  const eps = new Float64Array(m);
   let ties = 0;
-  for (let i = 0; i < n; i++) {
-    eps[i] = kthNeighbourDistance(tj, i, k);
-    if (eps[i] === 0) ties++;
+  for (let i = from; i < to; i++) {
+    eps[i - from] = kthNeighbourDistance(tj, i, k);
+    if (eps[i - from] === 0) ties++;
   }
-  let sum = 0;
-  const tx = buildKdTree(x, n, dx);
-  for (let i = 0; i < n; i++) sum += digamma(Math.max(1, countCloser(tx, i, eps[i])));
-  const ty = buildKdTree(y, n, dy);
-  for (let i = 0; i < n; i++) sum += digamma(Math.max(1, countCloser(ty, i, eps[i])));
   // countCloser counts the sample itself, so it is n_x(i) + 1 (or 0 when eps = 0: n_x = 0)
+  const cx = new Int32Array(m), cy = new Int32Array(m);
+  const tx = buildKdTree(x, n, dx);
+  for (let i = from; i < to; i++) cx[i - from] = countCloser(tx, i, eps[i - from]);
+  const ty = buildKdTree(y, n, dy);
+  for (let i = from; i < to; i++) cy[i - from] = countCloser(ty, i, eps[i - from]);
+  return { from, cx, cy, ties };
+}
+
+/**
+ * The KSG estimate from the counts of every sample (one range over [0, n),
+ * or several in order): the digammas are summed in sample order, all of X
+ * then all of Y, so the result does not depend on how the ranges were cut.
+ */
+export function ksgFromCounts(counts: KsgCounts | KsgCounts[], n: number, k: number): NeighbourMi {
+  const parts = Array.isArray(counts) ? counts : [counts];
+  let sum = 0;
+  let ties = 0;
+  for (const p of parts) {
+    ties += p.ties;
+    for (let i = 0; i < p.cx.length; i++) sum += digamma(Math.max(1, p.cx[i]));
+  }
+  for (const p of parts) {
+    for (let i = 0; i < p.cy.length; i++) sum += digamma(Math.max(1, p.cy[i]));
+  }
   const nats = digamma(k) + digamma(n) - sum / n;
   return { nats, bits: nats / Math.LN2, n, k, ties };
 }

@@ -28,7 +28,8 @@ import { binCodes } from "./bin_codes.ts";
 import { entropyBits } from "./entropy.ts";
 import { linspaceF32 } from "./grid_edges.ts";
 import { kdeMi } from "./kde_mi.ts";
-import { ksgMi } from "./ksg_mi.ts";
+import { ksgMi, type NeighbourMi } from "./ksg_mi.ts";
+import { ksgMiParallel } from "./ksg_parallel.ts";
 import { noisyMi } from "./noisy_mi.ts";
 import { rankColumns } from "./rank_transform.ts";
 import { gaussianGram, labelGram, renyiMi } from "./renyi_mi.ts";
@@ -79,6 +80,11 @@ export interface MiOptions {
   sigma?: number;
   /** Rows for `renyi`, a seeded subsample (default 256; its cost grows as rows^3). */
   maxRows?: number;
+  /**
+   * {@link mutualInformationAsync} only: threads for `ksg` with a continuous
+   * Y (Web Workers; the same estimate for any number). Default 1.
+   */
+  workers?: number;
 }
 
 /** An estimate: the estimator, the value in bits, the rows used, and the estimator's own fields. */
@@ -156,6 +162,41 @@ function silverman(x: Float64Array, n: number, d: number): number {
   return w > 0 ? w : 1;
 }
 
+/** The result fields of a KSG or Ross estimate. */
+function neighbourResult(r: NeighbourMi, ross: boolean, k: number, ranks: boolean): MiResult {
+  return {
+    estimator: "ksg",
+    bits: r.bits,
+    n: r.n,
+    method: ross ? "ross" : "ksg1",
+    nats: r.nats,
+    k,
+    ties: r.ties,
+    ranks,
+  };
+}
+
+/**
+ * {@link mutualInformation}, with `ksg` of two continuous tables spread
+ * over `options.workers` threads (ksg_parallel.ts: the same estimate);
+ * every other case runs as mutualInformation does.
+ */
+export async function mutualInformationAsync(
+  x: MiTable,
+  y: MiTable | MiLabels,
+  options: MiOptions,
+): Promise<MiResult> {
+  const workers = options.workers ?? 1;
+  if (options.estimator !== "ksg" || isLabels(y) || workers <= 1 || y.rows !== x.rows) {
+    return mutualInformation(x, y, options);
+  }
+  const n = x.rows, k = options.k ?? 3, ranks = options.ranks ?? false;
+  const xs = ranks ? rankColumns(x.data, n, x.cols) : x.data;
+  const ys = ranks ? rankColumns(y.data, n, y.cols) : y.data;
+  const r = await ksgMiParallel(xs, x.cols, ys, y.cols, n, k, workers);
+  return neighbourResult(r, false, k, ranks);
+}
+
 /** The largest number of atoms x rows the KDE path allocates (two float64 tables of that size). */
 const KDE_CELLS = 1 << 25;
 
@@ -187,16 +228,7 @@ export function mutualInformation(
       const r = isLabels(y)
         ? rossMi(xs, x.cols, y.labels, n, k)
         : ksgMi(xs, x.cols, ranks ? rankColumns(y.data, n, y.cols) : y.data, y.cols, n, k);
-      return {
-        estimator,
-        bits: r.bits,
-        n: r.n,
-        method: isLabels(y) ? "ross" : "ksg1",
-        nats: r.nats,
-        k,
-        ties: r.ties,
-        ranks,
-      };
+      return neighbourResult(r, isLabels(y), k, ranks);
     }
     case "binned": {
       const bins = options.bins ?? 30;
