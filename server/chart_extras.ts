@@ -44,3 +44,8 @@ export function overlayFor(plugin: string, spec: ChartSpec): ChartSpec["overlay"
   if (spec.type === "scatter" && spec.colorBy === "epoch") return CHART_OVERLAYS[plugin];
   return undefined;
 }
+
+/** Whether `overlay` is the IB bound (ib-bound's curve), drawn for the plane's labels (ib_overlay.ts). */
+export function isIbBound(overlay: NonNullable<ChartSpec["overlay"]>): boolean {
+  return overlay.x === "ib_ixt" && overlay.y === "ib_ity";
+}

@@ -250,7 +250,7 @@ Deno.test({
       assert.equal(plane.type, "scatter");
       // 6 layers + the IB bound overlay
       assert.equal(plane.datasets, 7);
-      assert.ok(plane.labels.includes("IB bound"));
+      assert.ok(plane.labels.some((l) => l.startsWith("IB bound, hard labels")));
       assert.ok(plane.labels.includes("dense_1") && plane.labels.includes("output"));
       const allPoints = plane.points;
       assert.ok(allPoints > 6 * 50, `points ${allPoints}`);

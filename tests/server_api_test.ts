@@ -314,9 +314,49 @@ Deno.test("GET /api/runs/:id/chart aggregates seeds server-side, with the overla
         value: 0.5,
       },
     ]);
-    const withBound = await json(await plane());
-    assert.equal(withBound.series.length, 2);
-    assert.deepEqual(withBound.overlay, [{ label: "IB bound", layer: "ib", x: [1], y: [0.5] }]);
+    // a point below min(I(X;T), H(Y)): the curve of softened labels, no bound of these hard labels
+    const soft = await json(await plane());
+    assert.equal(soft.series.length, 2);
+    assert.deepEqual(soft.overlay, []);
+    assert.match(soft.note, /No IB bound drawn: .*softened.* tops out at 0\.5 bits/);
+    // the corners of a hard-label curve (another run): the bound min(I(X;T), 0.9), flat to the
+    // plane's last I(X;T); every layer point lies on or below it
+    f.store.createRun({
+      id: "run-h",
+      name: "hard labels",
+      config: { name: "hard labels", plugins: [{ id: "mi-binned" }, { id: "ib-bound" }] },
+      seeds: SEEDS,
+      backend: "js",
+      engine: "fused",
+      versions: {},
+    });
+    f.store.appendResults("run-h", [
+      ...f.records.map((r) => ({ ...r, plugin: "mi-binned" })),
+      ...[[12, 0.9], [0.9, 0.9], [0, 0]].flatMap(([ixt, ity], index) => [
+        { plugin: "ib-bound", layer: "ib", epoch: 0, seed: 0, index, metric: "ib_ixt", value: ixt },
+        { plugin: "ib-bound", layer: "ib", epoch: 0, seed: 0, index, metric: "ib_ity", value: ity },
+      ]),
+    ]);
+    const hard = await json(await f.app.request("/api/runs/run-h/chart/mi-binned/infoplane"));
+    assert.equal(hard.note, undefined);
+    assert.equal(hard.overlay.length, 1);
+    assert.match(
+      hard.overlay[0].label,
+      /^IB bound, hard labels: min\(I\(X;T\), H\(Y\) = 0\.9 bits\)/,
+    );
+    assert.deepEqual(hard.overlay[0].x, [0, 0.9, 12]);
+    assert.deepEqual(hard.overlay[0].y, [0, 0.9, 0.9]);
+    let below = 0;
+    for (const s of hard.series) {
+      s.x.forEach((x: number, i: number) => {
+        assert.ok(s.y[i] <= Math.min(x, 0.9) + 1e-12, `${s.label} (${x}, ${s.y[i]})`);
+        below++;
+      });
+    }
+    assert.equal(below, LAYERS.length * EPOCHS.length);
+    // ib-bound's own chart says why it is two corners
+    const own = await json(await f.app.request("/api/runs/run-h/chart/ib-bound/ib-curve"));
+    assert.match(own.note, /Hard labels: the IB curve is degenerate/);
 
     const byMetric = await json(await f.app.request("/api/runs/run-a/chart/test-plane/metric:ity"));
     assert.equal(byMetric.series.length, 2);

@@ -21,7 +21,8 @@ import { Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
 import type { ChartSpec, Plugin, RunRow } from "../../core/types.ts";
 import { chartData, markersFrom, overlayCurves } from "../chart_data.ts";
-import { CHART_MARKERS, overlayFor } from "../chart_extras.ts";
+import { CHART_MARKERS, isIbBound, overlayFor } from "../chart_extras.ts";
+import { degenerateNote, ibOverlay } from "../ib_overlay.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
@@ -133,12 +134,38 @@ function chartBody(
   const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
   const data = chartData(spec, records);
   const extra = overlayFor(plugin, spec);
-  const overlay = extra
+  let overlay = extra
     ? overlayCurves(
       extra,
       deps.store.queryResults(run.id, { plugin: extra.plugin, metric: [extra.x, extra.y] }),
     )
     : [];
+  let note: string | undefined;
+  let repeats: string | undefined;
+  if (extra && isIbBound(extra)) {
+    const opts = pluginOptions(run.config, extra.plugin);
+    let xEnd = 0;
+    for (const s of data.series) for (const x of s.x) if (x !== null && x > xEnd) xEnd = x;
+    const sameJoint = spec.x.metric === "layer_ixt";
+    const r = ibOverlay(overlay, {
+      sameJoint,
+      xEnd,
+      soften: typeof opts.soften === "number" ? opts.soften : undefined,
+      table: typeof opts.table === "string" && opts.table ? opts.table : undefined,
+    });
+    overlay = r.overlay;
+    note = r.note;
+    // with hard labels, ib-consistency's layers are mi-binned's points: the plane repeats
+    if (sameJoint && r.hard) {
+      if (pluginOptions(run.config, "mi-binned").present) repeats = "mi-binned";
+    }
+  }
+  if (plugin === "ib-bound" && spec.x.metric === "ib_ixt") {
+    note = degenerateNote(overlayCurves(
+      { plugin, x: "ib_ixt", y: "ib_ity", label: "IB curve" },
+      records,
+    ));
+  }
   const markers = spec.x.field === "epoch" || (!spec.x.field && !spec.x.metric)
     ? (CHART_MARKERS[plugin] ?? []).flatMap((m) =>
       markersFrom(
@@ -158,5 +185,24 @@ function chartBody(
     ...data,
     overlay,
     markers,
+    ...(note ? { note } : {}),
+    ...(repeats ? { repeats } : {}),
   });
+}
+
+/** The options a run's config gives plugin `id` (`present` when the config lists it). */
+export function pluginOptions(
+  config: unknown,
+  id: string,
+): Record<string, unknown> & { present?: boolean } {
+  const ps = (config as { plugins?: unknown } | null)?.plugins;
+  if (!Array.isArray(ps)) return {};
+  for (const p of ps) {
+    if (p === id) return { present: true };
+    if (p && typeof p === "object" && (p as { id?: unknown }).id === id) {
+      const o = (p as { options?: unknown }).options;
+      return { ...(o && typeof o === "object" ? o as Record<string, unknown> : {}), present: true };
+    }
+  }
+  return {};
 }

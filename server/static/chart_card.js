@@ -169,6 +169,7 @@ export function createChartCard(parent, opts) {
         : seeds === 1
         ? `Seed ${data.seeds[0]}.`
         : "";
+      if (data.note) note.textContent += ` ${data.note}`;
       const marks = data.markers ?? [];
       if (marks.length > 1) {
         const list = marks.map((m) => `${m.layer || "all"} ${Math.round(m.value)}`).join(" · ");

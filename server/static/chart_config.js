@@ -253,6 +253,8 @@ export function buildChartConfig(data, view = {}) {
       type: isBar ? "line" : undefined,
       order: -1,
       seriesColor: "#222",
+      extendRight: o.flat === true,
+      overlay: true,
     });
   }
 

@@ -163,8 +163,23 @@ export async function showRunPage(main, runId) {
 
   const fileBase = (suffix) => `${run.name || run.id}-${suffix}`;
   const loadCard = async (entry) => {
+    if (entry.dropped) return;
     try {
-      entry.card.update(await getJSON(chartUrl(runId, entry.plugin, entry.chartId)));
+      const data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId));
+      if (data.repeats) {
+        // the same points as another plugin's plane: a line instead of a second chart
+        entry.dropped = true;
+        const line = el(
+          "p",
+          "muted small repeat-note",
+          `${data.chart.title} (${entry.plugin}) is not drawn: with hard labels its points ` +
+            `are ${data.repeats}'s information plane, where the IB bound is drawn.`,
+        );
+        entry.card.el.replaceWith(line);
+        entry.card.destroy();
+        return;
+      }
+      entry.card.update(data);
     } catch (e) {
       entry.card.el.querySelector(".chart-note").textContent = `Could not load: ${e.message}`;
     }

@@ -1,0 +1,119 @@
+/**
+ * The dashboard as an experiment tracker, in headless Chromium (Debian's
+ * chromium through playwright-core) against the real server on a free
+ * loopback port, with synthetic runs written under the built-in plugin ids
+ * (mi-binned, grad-snr, phases, ib-bound): the IB bound over the binned
+ * plane bounds every layer point drawn under it. Screenshots go to
+ * test-output/browser/.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { logSpacedEpochs } from "../core/schedule.ts";
+import { openStore } from "../core/store.ts";
+import { serve } from "../server/serve.ts";
+import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
+import { writeSyntheticRun } from "./server_synthetic_run.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const SHOTS = join(ROOT, "test-output", "browser");
+
+/** Browser-side: points of the plane's layer datasets above the overlay drawn over them. */
+const ABOVE_BOUND = `(() => {
+  const c = [...document.querySelectorAll("canvas")].find((c) =>
+    c.closest(".chart-card")?.querySelector("h3")?.textContent === "Information plane (binned)");
+  const ch = Chart.getChart(c);
+  const bound = ch.data.datasets.find((d) => d.overlay);
+  if (!bound) return { error: "no bound", labels: ch.data.datasets.map((d) => d.label) };
+  const xs = bound.data.map((p) => p.x), ys = bound.data.map((p) => p.y);
+  const at = (x) => {
+    if (x <= xs[0]) return ys[0];
+    for (let i = 1; i < xs.length; i++) {
+      if (x <= xs[i]) return ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
+    }
+    return bound.extendRight ? ys[ys.length - 1] : NaN;
+  };
+  let points = 0;
+  const above = [];
+  for (const d of ch.data.datasets) {
+    if (d.overlay) continue;
+    for (const p of d.data) {
+      points++;
+      if (!(p.y <= at(p.x) + 1e-9)) above.push([d.label, p.x, p.y, at(p.x)]);
+    }
+  }
+  return { label: bound.label, points, above, flat: bound.extendRight, lastX: xs[xs.length - 1],
+    axisMax: ch.scales.x.max };
+})()`;
+
+async function chartReady(page: Page, title: string, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const n = await page.evaluate(`(() => {
+      const c = [...document.querySelectorAll("canvas")].find((c) =>
+        c.closest(".chart-card")?.querySelector("h3")?.textContent === ${JSON.stringify(title)});
+      const ch = c && Chart.getChart(c);
+      return ch ? ch.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0;
+    })()`) as number;
+    if (n > 0) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`chart "${title}" has no points`);
+}
+
+Deno.test({
+  name: "tracker pages in headless chromium: the IB bound bounds the plane",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
+    await Deno.mkdir(SHOTS, { recursive: true });
+    const dir = await Deno.makeTempDir({ prefix: "layerlens-tracker-" });
+    const db = join(dir, "runs.db");
+    const writer = openStore(db);
+    const planeRun = writeSyntheticRun(
+      writer,
+      { layers: 6, epochs: 2000, points: 60, seeds: 3, gradients: true, ibCurve: true },
+      { id: "plane-run", name: "plane run" },
+    );
+    let browser: Browser | undefined;
+    let server: Awaited<ReturnType<typeof serve>> | undefined;
+    try {
+      server = await serve({ port: 0, dbPath: db, quiet: true });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") pageErrors.push(m.text());
+      });
+
+      // The IB bound: hard labels, every layer point on or below it, flat to the axis end.
+      await page.goto(`${server.url}runs/${planeRun}#infoplane`);
+      await chartReady(page, "Information plane (binned)");
+      const ib = await page.evaluate(ABOVE_BOUND) as {
+        label: string;
+        points: number;
+        above: unknown[];
+        flat: boolean;
+        lastX: number;
+        axisMax: number;
+      };
+      assert.match(ib.label, /^IB bound, hard labels: min\(I\(X;T\), H\(Y\) = 0\.999 bits\)$/);
+      assert.equal(ib.points, 6 * logSpacedEpochs(2000, 60).length);
+      assert.deepEqual(ib.above, []);
+      assert.equal(ib.flat, true);
+      assert.ok(ib.lastX >= 11, `flat part ends at ${ib.lastX}`);
+      await page.screenshot({ path: join(SHOTS, "tracker_ib_bound.png"), fullPage: true });
+
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser?.close();
+      await server?.shutdown();
+      writer.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
