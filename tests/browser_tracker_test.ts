@@ -3,7 +3,9 @@
  * chromium through playwright-core) against the real server on a free
  * loopback port, with synthetic runs written under the built-in plugin ids
  * (mi-binned, grad-snr, phases, ib-bound): the IB bound over the binned
- * plane bounds every layer point drawn under it. Screenshots go to
+ * plane bounds every layer point drawn under it; the compare page overlays
+ * the runs, one dataset per run, with the config diff and a sortable
+ * summary. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -64,7 +66,7 @@ async function chartReady(page: Page, title: string, timeoutMs = 20000): Promise
 }
 
 Deno.test({
-  name: "tracker pages in headless chromium: the IB bound bounds the plane",
+  name: "tracker pages in headless chromium: the IB bound bounds the plane; compare overlays runs",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -77,6 +79,13 @@ Deno.test({
       writer,
       { layers: 6, epochs: 2000, points: 60, seeds: 3, gradients: true, ibCurve: true },
       { id: "plane-run", name: "plane run" },
+    );
+    const otherRuns = [2, 1].map((seeds, k) =>
+      writeSyntheticRun(
+        writer,
+        { layers: 6, epochs: 2000, points: 40, seeds, gradients: true, ibCurve: true },
+        { id: `run-${k + 2}`, name: `run ${k + 2}` },
+      )
     );
     let browser: Browser | undefined;
     let server: Awaited<ReturnType<typeof serve>> | undefined;
@@ -107,6 +116,50 @@ Deno.test({
       assert.equal(ib.flat, true);
       assert.ok(ib.lastX >= 11, `flat part ends at ${ib.lastX}`);
       await page.screenshot({ path: join(SHOTS, "tracker_ib_bound.png"), fullPage: true });
+
+      // Compare: one chart per metric, one dataset per run (one layer chosen), the config diff.
+      const compared = [planeRun, ...otherRuns];
+      await page.goto(`${server.url}compare?runs=${compared.join(",")}`);
+      await chartReady(page, "Train loss");
+      const datasetsOf = (sel: string) =>
+        page.evaluate(`(() => {
+          const ch = Chart.getChart(document.querySelector(${JSON.stringify(sel)} + " canvas"));
+          return ch ? ch.data.datasets.map((d) => ({ label: d.label, color: d.borderColor,
+            overlay: !!d.overlay, n: d.data.length })) : null;
+        })()`) as Promise<{ label: string; color: string; overlay: boolean; n: number }[] | null>;
+      const loss = (await datasetsOf('[data-chart="training/train-loss"]'))!;
+      assert.deepEqual(loss.map((d) => d.label), ["plane run", "run 2", "run 3"]);
+      assert.equal(new Set(loss.map((d) => d.color)).size, 3);
+      assert.ok(loss.every((d) => d.n > 100));
+      await chartReady(page, "Information plane (binned)");
+      const planeAll = (await datasetsOf('[data-chart="mi-binned/infoplane"]'))!;
+      assert.equal(planeAll.filter((d) => !d.overlay).length, 3 * 6);
+      await page.selectOption(".layer-select", "dense_2");
+      let planeOne: typeof planeAll = [];
+      for (let i = 0; i < 100; i++) {
+        planeOne = (await datasetsOf('[data-chart="mi-binned/infoplane"]'))!;
+        if (planeOne.filter((d) => !d.overlay).length === 3) break;
+        await page.waitForTimeout(100);
+      }
+      assert.deepEqual(planeOne.filter((d) => !d.overlay).map((d) => d.label), [
+        "plane run",
+        "run 2",
+        "run 3",
+      ]);
+      assert.equal(planeOne.filter((d) => d.overlay).length, 1);
+      const diffKeys = await page.$$eval(
+        ".config-diff tr td:first-child",
+        (t) => t.map((x) => x.textContent),
+      );
+      assert.deepEqual(diffKeys, ["name", "schedule.points", "seeds"]);
+      // the summary sorts by a column on a click, the other way on a second
+      const summaryOrder = () =>
+        page.$$eval(".compare-summary tbody tr td:first-child", (t) => t.map((x) => x.textContent));
+      await page.click('.compare-summary th[data-key="seeds"]');
+      assert.deepEqual(await summaryOrder(), ["plane run", "run 2", "run 3"]);
+      await page.click('.compare-summary th[data-key="seeds"]');
+      assert.deepEqual(await summaryOrder(), ["run 3", "run 2", "plane run"]);
+      await page.screenshot({ path: join(SHOTS, "tracker_compare.png"), fullPage: true });
 
       assert.deepEqual(pageErrors, []);
     } finally {

@@ -765,3 +765,25 @@ Deno.test("the default spawner runs the CLI and records a run that fails to star
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("GET /api/runs/:id/training: seed-mean curves and final values from the epoch rows", async () => {
+  const f = await fixture();
+  try {
+    const t = await json(await f.app.request("/api/runs/run-a/training"));
+    // 3 seeds x epochs 0..2, loss 0.7 - 0.1 e and accuracy 0.5 + 0.1 e for every seed
+    assert.deepEqual(t.loss.series.map((s: { label: string }) => s.label), ["train"]);
+    assert.deepEqual(t.loss.series[0].x, [0, 1, 2]);
+    assert.deepEqual(t.loss.series[0].y, [0.7, 0.6, 0.5]);
+    assert.deepEqual(t.loss.series[0].n, [3, 3, 3]);
+    assert.deepEqual(t.final, {
+      loss: 0.5,
+      accuracy: 0.7,
+      testLoss: null,
+      testAccuracy: null,
+      epoch: 2,
+    });
+    await assertError(await f.app.request("/api/runs/nope/training"), 404);
+  } finally {
+    await cleanup(f);
+  }
+});

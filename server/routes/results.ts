@@ -7,6 +7,8 @@
  *   records (default {@link DEFAULT_PAGE}, at most {@link MAX_PAGE}) after
  *   `after_id`, in rowid order, streamed; `next` is the `after_id` of the
  *   next page, null after the last one.
+ * - `GET /api/runs/:id/training` answers the loss and accuracy curves (seed
+ *   mean and sd per epoch) and the final values (training_curves.ts).
  * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=` answers the
  *   chart's series (seed mean and sd per point, epochs for colouring),
  *   the overlay plugin's curves (the chart's own overlay, or the IB bound on
@@ -27,6 +29,7 @@ import type { AppDeps, AppEnv } from "../context.ts";
 import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
 import { recordStream } from "../record_stream.ts";
+import { trainingCurves } from "../training_curves.ts";
 import { requireRun } from "./runs.ts";
 
 /** Records per page of /results unless `limit` says otherwise. */
@@ -95,6 +98,15 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
       sep: ",",
       tail: (count, next) => `],"count":${count},"next":${next}}`,
     }));
+  });
+
+  app.get("/:id/training", async (c) => {
+    const run = requireRun(deps, c.req.param("id"));
+    onlyKnown(new URL(c.req.url).searchParams, []);
+    const body = await lane.run(() =>
+      JSON.stringify({ runId: run.id, ...trainingCurves(deps.store.epochsSince(run.id, 0)) })
+    );
+    return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
   app.get("/:id/chart/:plugin/:chartId", async (c) => {

@@ -8,6 +8,13 @@ import { dashboardPlugins } from "./chart_plugins.js";
 import { el } from "./dom.js";
 import { chartCsv, fileSafe, saveAs, saveCsv } from "./downloads.js";
 
+/** The most seeds averaged at any point (1 when no point is a mean). */
+function meanOver(data) {
+  let m = 0;
+  for (const s of data.series) for (const k of s.n ?? []) if (k > m) m = k;
+  return m;
+}
+
 function countPoints(data) {
   return data.series.reduce((n, s) => n + s.x.length, 0);
 }
@@ -163,9 +170,14 @@ export function createChartCard(parent, opts) {
       const n = countPoints(data);
       const seeds = data.seeds?.length ?? 0;
       note.textContent = n === 0
-        ? data.status && data.status !== "running" ? "No records for this chart." : "No data yet."
+        ? data.emptyNote ??
+          (data.status && data.status !== "running" ? "No records for this chart." : "No data yet.")
+        : data.caption !== undefined
+        ? data.caption
+        : meanOver(data) > 1
+        ? `Mean over ${meanOver(data)} seeds; shading / whiskers: ±1 sd.`
         : seeds > 1
-        ? `Mean over ${seeds} seeds; shading / whiskers: ±1 sd.`
+        ? `${seeds} seeds, one line each.`
         : seeds === 1
         ? `Seed ${data.seeds[0]}.`
         : "";

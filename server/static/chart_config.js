@@ -140,7 +140,10 @@ function transposeBars(data) {
   const spec = data.chart;
   const xs = new Set(data.series.flatMap((s) => s.x));
   const groups = [...new Set(data.series.map((s) => s.group))];
-  if (spec.type !== "bar" || xs.size !== 1 || groups.length < 2 || spec.groupBy === "metric") {
+  if (
+    data.overlaid || spec.type !== "bar" || xs.size !== 1 || groups.length < 2 ||
+    spec.groupBy === "metric"
+  ) {
     return null;
   }
   const metrics = spec.y.metrics.filter((m) => data.series.some((s) => s.metric === m));
@@ -195,7 +198,7 @@ export function buildChartConfig(data, view = {}) {
   };
 
   const datasets = data.series.map((s) => {
-    const color = seriesColor(groups.indexOf(s.group));
+    const color = s.color ?? seriesColor(groups.indexOf(s.group));
     const metricIndex = Math.max(0, spec.y.metrics.indexOf(s.metric));
     let points = seriesPoints(s, isBar);
     if (Number.isFinite(limit)) {
@@ -208,7 +211,8 @@ export function buildChartConfig(data, view = {}) {
       borderColor: colorByEpoch ? withAlpha(color, 0.55) : color,
       backgroundColor: isBar ? withAlpha(color, 0.75) : color,
       borderWidth: isBar ? 1 : colorByEpoch ? 1.2 : 1.8,
-      borderDash: spec.groupBy === "metric" ? [] : DASHES[metricIndex % DASHES.length],
+      borderDash: s.dash ??
+        (spec.groupBy === "metric" ? [] : DASHES[metricIndex % DASHES.length]),
       spread: hasSd && view.spread !== false
         ? (isBar || isScatter ? "whiskers" : "band")
         : undefined,
