@@ -5,7 +5,7 @@
  * (mi-binned, grad-snr, phases, ib-bound): the IB bound over the binned
  * plane bounds every layer point drawn under it; the compare page overlays
  * the runs, one dataset per run, with the config diff and a sortable
- * summary. Screenshots go to
+ * summary; the runs table sorts and filters. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -87,6 +87,20 @@ Deno.test({
         { id: `run-${k + 2}`, name: `run ${k + 2}` },
       )
     );
+    // an interrupted run: 12 of 2000 epochs
+    const stopped = writer.createRun({
+      id: "stopped-run",
+      name: "stopped early",
+      config: { name: "stopped early", training: { epochs: 2000 }, seeds: [0], plugins: [] },
+      seeds: [0],
+      backend: "js",
+      engine: "fused",
+      versions: {},
+    });
+    for (let epoch = 0; epoch < 12; epoch++) {
+      writer.recordEpoch(stopped, { seed: 0, epoch, sampled: false, loss: 0.5, accuracy: 0.6 });
+    }
+    writer.finishRun(stopped, "interrupted", { total_s: 1 });
     let browser: Browser | undefined;
     let server: Awaited<ReturnType<typeof serve>> | undefined;
     try {
@@ -98,6 +112,35 @@ Deno.test({
       page.on("console", (m) => {
         if (m.type() === "error") pageErrors.push(m.text());
       });
+
+      // Runs table: progress of the unfinished run, sorting on a header, filters.
+      await page.goto(server.url);
+      await page.waitForSelector("table.runs tbody tr[data-run-id]");
+      const rowIds = () =>
+        page.evaluate(
+          `[...document.querySelectorAll("table.runs tbody tr[data-run-id]")].map((t) => t.dataset.runId)`,
+        ) as Promise<string[]>;
+      assert.equal((await rowIds()).length, 4);
+      assert.equal(
+        await page.textContent('tr[data-run-id="stopped-run"] .progress-cell'),
+        "12 / 2000",
+      );
+      await page.click('table.runs th[data-key="seeds"]');
+      // 3, 2, then the two of 1 seed
+      assert.deepEqual((await rowIds()).slice(0, 2), [planeRun, otherRuns[0]]);
+      await page.click('table.runs th[data-key="seeds"]');
+      assert.equal((await rowIds())[3], planeRun);
+      await page.click('table.runs th[data-key="name"]');
+      assert.deepEqual(await rowIds(), [planeRun, otherRuns[0], otherRuns[1], stopped]);
+      await page.fill(".run-search", "stopped");
+      assert.deepEqual(await rowIds(), [stopped]);
+      await page.fill(".run-search", "");
+      await page.selectOption(".status-filter", "completed");
+      assert.deepEqual(await rowIds(), [planeRun, otherRuns[0], otherRuns[1]]);
+      // select all picks the shown runs
+      await page.check(".select-all");
+      assert.match(await page.textContent(".page-head .btn.primary") ?? "", /Compare 3 runs/);
+      await page.screenshot({ path: join(SHOTS, "tracker_runs.png"), fullPage: true });
 
       // The IB bound: hard labels, every layer point on or below it, flat to the axis end.
       await page.goto(`${server.url}runs/${planeRun}#infoplane`);
