@@ -5,6 +5,8 @@
  * - `GET /api/runs`, `GET /api/runs/:id`, `POST /api/runs`,
  *   `POST /api/runs/:id/stop`, `GET /api/runs/:id/export?format=csv|json`
  *   (server/routes/runs.ts)
+ * - `POST /api/runs/:id/rename`, `POST /api/runs/:id/tags`,
+ *   `DELETE /api/runs/:id` (server/routes/run_edit.ts)
  * - `GET /api/runs/:id/results` (paged), `GET /api/runs/:id/chart/:plugin/:chartId`
  *   (server/routes/results.ts)
  * - `GET /api/runs/:id/events` server-sent events (server/routes/live.ts)
@@ -39,6 +41,7 @@ import { createRunQueue } from "./run_queue.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { pluginRoutes } from "./routes/plugins.ts";
 import { resultRoutes } from "./routes/results.ts";
+import { runEditRoutes } from "./routes/run_edit.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { staticRoutes } from "./routes/static.ts";
 import { securityHeaders } from "./security_headers.ts";
@@ -119,6 +122,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   app.use("*", hostGuard(access));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.route("/api/runs", runRoutes(deps, lane));
+  app.route("/api/runs", runEditRoutes(deps));
   app.route("/api/runs", resultRoutes(deps, lane));
   app.route("/api/runs", liveRoutes(deps));
   app.route("/api/plugins", pluginRoutes(deps));

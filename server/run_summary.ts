@@ -31,6 +31,8 @@ export interface RunSummary {
   plugins: string[];
   error: string | null;
   pluginErrors: number;
+  /** The run's tags (dashboard labels), sorted. */
+  tags: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -77,7 +79,7 @@ function meanOf(vs: number[]): number | null {
 }
 
 /** The runs-table row of `run`. */
-export function summarizeRun(run: RunRow): RunSummary {
+export function summarizeRun(run: RunRow, tags: string[] = []): RunSummary {
   const config = obj(run.config);
   const training = obj(config.training);
   const plugins = Array.isArray(config.plugins)
@@ -112,5 +114,6 @@ export function summarizeRun(run: RunRow): RunSummary {
     plugins,
     error: run.error,
     pluginErrors: run.pluginErrors?.length ?? 0,
+    tags,
   };
 }

@@ -5,7 +5,8 @@
  * (mi-binned, grad-snr, phases, ib-bound): the IB bound over the binned
  * plane bounds every layer point drawn under it; the compare page overlays
  * the runs, one dataset per run, with the config diff and a sortable
- * summary; the runs table sorts and filters. Screenshots go to
+ * summary; the runs table sorts and filters, tags and deletes runs (after
+ * asking); a run is renamed from its page. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -140,6 +141,27 @@ Deno.test({
       // select all picks the shown runs
       await page.check(".select-all");
       assert.match(await page.textContent(".page-head .btn.primary") ?? "", /Compare 3 runs/);
+      // tag one run (the prompt answered), filter by the tag; delete another (the confirmation)
+      await page.uncheck(".select-all");
+      await page.selectOption(".status-filter", "");
+      await page.check(`tr[data-run-id="${otherRuns[1]}"] td.pick input`);
+      page.once("dialog", (d) => d.accept("sweep-a baseline"));
+      await page.click(".tag-selected");
+      await page.waitForSelector(`tr[data-run-id="${otherRuns[1]}"] .tag`);
+      await page.fill(".run-search", "baseline");
+      assert.deepEqual(await rowIds(), [otherRuns[1]]);
+      await page.fill(".run-search", "");
+      await page.uncheck(`tr[data-run-id="${otherRuns[1]}"] td.pick input`);
+      await page.check(`tr[data-run-id="${stopped}"] td.pick input`);
+      let asked = "";
+      page.once("dialog", (d) => {
+        asked = d.message();
+        d.accept();
+      });
+      await page.click(".delete-selected");
+      await page.waitForSelector(`tr[data-run-id="${stopped}"]`, { state: "detached" });
+      assert.match(asked, /Delete 1 run .*cannot be undone[\s\S]*stopped early/);
+      assert.equal((await rowIds()).length, 3);
       await page.screenshot({ path: join(SHOTS, "tracker_runs.png"), fullPage: true });
 
       // The IB bound: hard labels, every layer point on or below it, flat to the axis end.
@@ -203,6 +225,15 @@ Deno.test({
       await page.click('.compare-summary th[data-key="seeds"]');
       assert.deepEqual(await summaryOrder(), ["run 3", "run 2", "plane run"]);
       await page.screenshot({ path: join(SHOTS, "tracker_compare.png"), fullPage: true });
+
+      // rename from the run page (the prompt answered)
+      await page.goto(`${server.url}runs/${otherRuns[0]}`);
+      await page.waitForSelector(".rename-run");
+      page.once("dialog", (d) => d.accept("renamed run"));
+      await page.click(".rename-run");
+      await page.waitForSelector('h1:text-is("renamed run")');
+      const after = await (await fetch(`${server.url}api/runs/${otherRuns[0]}`)).json();
+      assert.equal(after.run.name, "renamed run");
 
       assert.deepEqual(pageErrors, []);
     } finally {

@@ -787,3 +787,64 @@ Deno.test("GET /api/runs/:id/training: seed-mean curves and final values from th
     await cleanup(f);
   }
 });
+
+Deno.test("rename, tag and delete a run: page token from this machine, checked bodies", async () => {
+  const f = await fixture();
+  try {
+    const send = (
+      method: string,
+      path: string,
+      body?: unknown,
+      env = LOOPBACK,
+      headers: Record<string, string> = {},
+    ) =>
+      f.app.request(`http://127.0.0.1/api/runs/${path}`, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          "X-Lens-Token": PAGE_TOKEN,
+          ...headers,
+        },
+      }, env);
+    const renamed = await json(await send("POST", "run-a/rename", { name: "  better name " }));
+    assert.deepEqual(renamed, { id: "run-a", name: "better name" });
+    const tagged = await json(
+      await send("POST", "run-a/tags", { tags: ["sweep:1", "base", "base"] }),
+    );
+    assert.deepEqual(tagged, { id: "run-a", tags: ["base", "sweep:1"] });
+    const listed = (await json(await f.app.request("/api/runs"))).runs;
+    assert.equal(listed[0].name, "better name");
+    assert.deepEqual(listed[0].tags, ["base", "sweep:1"]);
+
+    // bad bodies, other machines, other sites, no token: refused, nothing changed
+    await assertError(await send("POST", "run-a/rename", { name: "" }), 400, "invalid run name");
+    await assertError(await send("POST", "run-a/rename", { name: "x".repeat(201) }), 400);
+    await assertError(await send("POST", "run-a/tags", { tags: ["no spaces"] }), 400, "tag");
+    await assertError(await send("POST", "run-a/tags", { tags: "a" }), 400);
+    await assertError(await send("POST", "run-a/rename", { name: "x" }, REMOTE), 403);
+    await assertError(
+      await send("POST", "run-a/rename", { name: "x" }, LOOPBACK, {
+        Origin: "http://evil.example",
+      }),
+      403,
+    );
+    await assertError(
+      await send("POST", "run-a/rename", { name: "x" }, LOOPBACK, { "X-Lens-Token": "wrong" }),
+      401,
+    );
+    await assertError(await send("DELETE", "run-a", undefined, REMOTE), 403);
+    await assertError(await send("POST", "nope/rename", { name: "x" }), 404);
+    assert.equal((await json(await f.app.request("/api/runs/run-a"))).run.name, "better name");
+
+    // a running run is not deleted; a finished one is, with its records
+    await assertError(await send("DELETE", "run-a"), 409, "running");
+    f.store.finishRun("run-a", "completed", {});
+    assert.deepEqual(await json(await send("DELETE", "run-a")), { id: "run-a", deleted: true });
+    await assertError(await f.app.request("/api/runs/run-a"), 404);
+    assert.deepEqual(f.store.queryResults("run-a"), []);
+    await assertError(await send("DELETE", "run-a"), 404);
+  } finally {
+    await cleanup(f);
+  }
+});

@@ -88,6 +88,7 @@ function pendingSummary(
     plugins: [],
     error: null,
     pluginErrors: 0,
+    tags: [],
   };
 }
 
@@ -141,7 +142,7 @@ export function runRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
 
   app.get("/", (c) => {
     const runs: RunSummary[] = deps.store.listRuns().map((r) =>
-      summarizeRun(viewRun(deps.store, r))
+      summarizeRun(viewRun(deps.store, r), deps.store.runTags?.(r.id))
     );
     const known = new Set(runs.map((r) => r.id));
     for (const [id, p] of deps.pending) {
@@ -159,7 +160,7 @@ export function runRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
       return c.json({ run: { id, name: pending.name, status: pending.status }, summary: null });
     }
     const run = requireRun(deps, id);
-    return c.json({ run, summary: summarizeRun(run) });
+    return c.json({ run, summary: summarizeRun(run, deps.store.runTags?.(run.id)) });
   });
 
   app.post("/", async (c) => {

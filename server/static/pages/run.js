@@ -4,7 +4,7 @@
 // spec get a table or a chart per metric. While the run trains, the page
 // follows /events and redraws what changed.
 
-import { chartUrl, getJSON, pluginsById, stopRun } from "../api.js";
+import { chartUrl, getJSON, pluginsById, renameRun, stopRun } from "../api.js";
 import { createChartCard } from "../chart_card.js";
 import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.js";
 import { tabsFor } from "../families.js";
@@ -37,6 +37,26 @@ function renderHeader(box, run, summary) {
   const top = el("div", "run-title");
   const h = el("h1", "", run.name || run.id);
   top.append(h, statusBadge(run.status));
+  if (run.config) {
+    const rename = el("button", "btn small rename-run", "Rename");
+    const msg = el("span", "form-msg small");
+    rename.addEventListener("click", async () => {
+      const name = prompt("New name of this run:", run.name || run.id);
+      if (name === null || name.trim() === "" || name.trim() === run.name) return;
+      try {
+        const r = await renameRun(run.id, name);
+        run.name = r.name;
+        h.textContent = r.name;
+        document.title = `${r.name} · layerlens`;
+        msg.textContent = "";
+      } catch (e) {
+        msg.className = "form-msg small error";
+        msg.textContent = e.message;
+      }
+    });
+    top.append(rename, msg);
+  }
+  for (const t of summary?.tags ?? []) top.append(el("span", "tag", t));
   if (["running", "queued", "starting"].includes(run.status)) top.append(stopButton(run.id));
   box.append(top, el("div", "muted small mono", run.id));
   if (!summary) return;

@@ -4,7 +4,7 @@
 // checkboxes (and select all) to pick runs to compare, and a form that
 // starts a new run from a YAML config.
 
-import { getJSON, startRun } from "../api.js";
+import { deleteRun, getJSON, setRunTags, startRun } from "../api.js";
 import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.js";
 import { fmtNum, sortableTable } from "../sort_table.js";
 
@@ -45,6 +45,11 @@ function nameCell(r) {
   const link = el("a", "", r.name || r.id);
   link.href = `/runs/${encodeURIComponent(r.id)}`;
   box.append(link, el("div", "muted small mono", r.id));
+  if (r.tags?.length) {
+    const tags = el("div", "tags");
+    for (const t of r.tags) tags.append(el("span", "tag", t));
+    box.append(tags);
+  }
   return box;
 }
 
@@ -106,7 +111,55 @@ export async function showRunsPage(main) {
   compare.addEventListener("click", () => {
     location.href = `/compare?runs=${[...selected].map(encodeURIComponent).join(",")}`;
   });
-  head.append(compare);
+  // Actions on the selected runs: tags, delete (each asks first; the server checks who asks).
+  const tagBtn = el("button", "btn tag-selected", "Tag…");
+  const delBtn = el("button", "btn stop delete-selected", "Delete…");
+  const actionMsg = el("span", "form-msg small");
+  tagBtn.disabled = delBtn.disabled = true;
+  const act = async (fn) => {
+    actionMsg.className = "form-msg small";
+    actionMsg.textContent = "";
+    try {
+      actionMsg.textContent = await fn();
+    } catch (e) {
+      actionMsg.className = "form-msg small error";
+      actionMsg.textContent = e.message;
+    }
+    await refresh().catch(() => {});
+  };
+  tagBtn.addEventListener("click", () =>
+    act(async () => {
+      const ids = [...selected];
+      const common = runs.filter((r) => selected.has(r.id)).map((r) => r.tags ?? [])
+        .reduce((a, b) => a.filter((t) => b.includes(t)));
+      const text = prompt(
+        `Tags for ${ids.length} run${ids.length > 1 ? "s" : ""} (separated by spaces; ` +
+          "replaces their tags):",
+        common.join(" "),
+      );
+      if (text === null) return "";
+      const tags = text.split(/[\s,]+/).filter(Boolean);
+      for (const id of ids) await setRunTags(id, tags);
+      return `Tagged ${ids.length} run${ids.length > 1 ? "s" : ""}.`;
+    }));
+  delBtn.addEventListener("click", () =>
+    act(async () => {
+      const ids = [...selected];
+      const names = runs.filter((r) => selected.has(r.id)).map((r) => r.name || r.id);
+      const ok = confirm(
+        `Delete ${ids.length} run${ids.length > 1 ? "s" : ""} and everything stored with ` +
+          `${ids.length > 1 ? "them" : "it"}? This cannot be undone.\n\n${names.join("\n")}`,
+      );
+      if (!ok) return "";
+      for (const id of ids) {
+        await deleteRun(id);
+        selected.delete(id);
+      }
+      return `Deleted ${ids.length} run${ids.length > 1 ? "s" : ""}.`;
+    }));
+  const actions = el("div", "run-actions");
+  actions.append(actionMsg, tagBtn, delBtn, compare);
+  head.append(actions);
   main.append(head);
 
   // Filters: words matched against name, id, data, model, tags and plugins; a status.
@@ -129,6 +182,7 @@ export async function showRunsPage(main) {
   all.type = "checkbox";
   all.setAttribute("aria-label", "select all shown runs");
   const syncSelection = () => {
+    tagBtn.disabled = delBtn.disabled = selected.size === 0;
     compare.disabled = selected.size < 2;
     compare.textContent = selected.size >= 2 ? `Compare ${selected.size} runs` : "Compare selected";
     all.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
