@@ -6,7 +6,9 @@
  * plane bounds every layer point drawn under it; the compare page overlays
  * the runs, one dataset per run, with the config diff and a sortable
  * summary; the runs table sorts and filters, tags and deletes runs (after
- * asking); a run is renamed from its page. Screenshots go to
+ * asking); a run is renamed from its page; ctrl + wheel zooms a chart and
+ * "Reset zoom" undoes it; the hover lists every series at an epoch; the
+ * PNG export is twice the chart's size. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -181,6 +183,63 @@ Deno.test({
       assert.equal(ib.flat, true);
       assert.ok(ib.lastX >= 11, `flat part ends at ${ib.lastX}`);
       await page.screenshot({ path: join(SHOTS, "tracker_ib_bound.png"), fullPage: true });
+
+      // Zoom: ctrl + wheel over a chart narrows its x range; "Reset zoom" brings it back.
+      await page.click('.tab:text-is("Gradient SNR")');
+      const snrTitle = "Gradient signal-to-noise ratio";
+      await chartReady(page, snrTitle);
+      const snrCanvas = `[...document.querySelectorAll("canvas")].find((c) =>
+        c.closest(".chart-card")?.querySelector("h3")?.textContent === ${
+        JSON.stringify(snrTitle)
+      })`;
+      const xRange = () =>
+        page.evaluate(`(() => { const s = Chart.getChart(${snrCanvas}).scales.x;
+          return [s.min, s.max]; })()`) as Promise<[number, number]>;
+      const box = await page.evaluate(`(() => { const r = ${snrCanvas}.getBoundingClientRect();
+        return { x: r.x, y: r.y, w: r.width, h: r.height }; })()`) as {
+        x: number;
+        y: number;
+        w: number;
+        h: number;
+      };
+      const before = await xRange();
+      await page.mouse.move(box.x + box.w * 0.6, box.y + box.h * 0.4);
+      await page.keyboard.down("Control");
+      await page.mouse.wheel(0, -400);
+      await page.keyboard.up("Control");
+      await page.waitForTimeout(200);
+      const zoomed = await xRange();
+      assert.ok(
+        zoomed[1] / zoomed[0] < before[1] / before[0] * 0.9,
+        `x range ${before} -> ${zoomed}`,
+      );
+      const card = `.chart-card:has(h3:text-is("${snrTitle}"))`;
+      await page.waitForSelector(`${card} .reset-zoom`, { state: "visible", timeout: 3000 });
+      await page.click(`${card} .reset-zoom`);
+      assert.deepEqual(await xRange(), before);
+
+      // Hover: every series at the epoch under the pointer, titled with the word epoch.
+      await page.mouse.move(box.x + box.w * 0.5, box.y + box.h * 0.5);
+      await page.waitForTimeout(100);
+      const tip = await page.evaluate(`(() => { const t = Chart.getChart(${snrCanvas}).tooltip;
+        return { title: t.title, lines: t.body.map((b) => b.lines.join(" ")) }; })()`) as {
+        title: string[];
+        lines: string[];
+      };
+      assert.match(tip.title[0], /^epoch \d+/);
+      assert.equal(tip.lines.length, 5, tip.lines.join(" | "));
+
+      // PNG: twice the chart's size on screen, title included.
+      const size = await page.evaluate(`(() => { const c = Chart.getChart(${snrCanvas});
+        return [c.width, c.height]; })()`) as [number, number];
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(`${card} button:text-is("PNG")`),
+      ]);
+      const png = await Deno.readFile((await download.path())!);
+      const view = new DataView(png.buffer, png.byteOffset);
+      assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+      assert.deepEqual([view.getUint32(16), view.getUint32(20)], [2 * size[0], 2 * size[1]]);
 
       // Compare: one chart per metric, one dataset per run (one layer chosen), the config diff.
       const compared = [planeRun, ...otherRuns];

@@ -661,6 +661,13 @@ Deno.test("static assets: the page shell, modules and chart.js from disk", async
     const chart = await f.app.request("/vendor/chart.js");
     assert.equal(chart.status, 200);
     assert.match(await chart.text(), /Chart/);
+    // the zoom plugin and the hammerjs it pans with, pinned in deno.json, served the same way
+    const zoom = await f.app.request("/vendor/chartjs-plugin-zoom.js");
+    assert.equal(zoom.status, 200);
+    assert.match(await zoom.text(), /chartjs-plugin-zoom v2\.2\.0/);
+    const hammer = await f.app.request("/vendor/hammer.js");
+    assert.equal(hammer.status, 200);
+    assert.match(await hammer.text(), /Hammer/);
     const js = await f.app.request("/static/pages/run.js");
     assert.equal(js.status, 200);
     assert.match(js.headers.get("content-type") ?? "", /javascript/);

@@ -30,6 +30,7 @@ import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
 import { recordStream } from "../record_stream.ts";
 import { trainingCurves } from "../training_curves.ts";
+import { nameSeries } from "../metric_names.ts";
 import { requireRun } from "./runs.ts";
 
 /** Records per page of /results unless `limit` says otherwise. */
@@ -145,6 +146,7 @@ function chartBody(
   const metrics = [...new Set([...spec.y.metrics, ...(spec.x.metric ? [spec.x.metric] : [])])];
   const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
   const data = chartData(spec, records);
+  data.series = nameSeries(data.series, findPlugin(deps, plugin)?.emits);
   const extra = overlayFor(plugin, spec);
   let overlay = extra
     ? overlayCurves(

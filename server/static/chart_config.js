@@ -178,6 +178,7 @@ export function buildChartConfig(data, view = {}) {
   const spec = data.chart;
   const isBar = spec.type === "bar";
   const isScatter = spec.type === "scatter";
+  const epochAxis = !isBar && !spec.x.metric && (spec.x.field ?? "epoch") === "epoch";
   const colorByEpoch = spec.colorBy === "epoch";
   const groups = [...new Set(data.series.map((s) => s.group))];
   const multiSeed = (data.seeds?.length ?? 1) > 1;
@@ -291,7 +292,10 @@ export function buildChartConfig(data, view = {}) {
       maintainAspectRatio: false,
       parsing: isBar ? { xAxisKey: "x", yAxisKey: "y" } : false,
       normalized: true,
-      interaction: { mode: "nearest", intersect: false, axis: isBar ? "x" : "xy" },
+      // lines against epoch: the hover lists every series at the epoch under the pointer
+      interaction: epochAxis
+        ? { mode: Chart.Interaction.modes.epoch ? "epoch" : "x", intersect: false }
+        : { mode: "nearest", intersect: false, axis: isBar ? "x" : "xy" },
       scales: {
         x: withRange(axis(spec.x, true, isBar, minPositive(datasets, "x")), view.range?.x),
         y: withRange(
@@ -321,15 +325,33 @@ export function buildChartConfig(data, view = {}) {
         },
         tooltip: {
           callbacks: {
+            title: (items) => {
+              if (!items.length) return "";
+              if (epochAxis) return `epoch ${fmt(items[0].raw?.x)}`;
+              if (isBar) return `${spec.x.label}: ${items[0].label}`;
+              return "";
+            },
             label: (ctx) => {
               const p = ctx.raw ?? {};
               const xs = isScatter ? `${fmt(p.x)}${p.xSd ? ` ± ${fmt(p.xSd)}` : ""}, ` : "";
               const ys = `${fmt(p.y)}${p.ySd ? ` ± ${fmt(p.ySd)}` : ""}`;
-              const ep = p.epoch !== undefined && isScatter ? ` · epoch ${p.epoch}` : "";
+              const ep = p.epoch !== undefined && isScatter && !epochAxis
+                ? ` · epoch ${p.epoch}`
+                : "";
               const n = p.n > 1 ? ` · ${p.n} seeds` : "";
               return `${ctx.dataset.label}: ${xs}${ys}${ep}${n}`;
             },
           },
+        },
+        zoom: {
+          // ctrl + wheel or pinch zooms, a drag with shift draws a box to zoom into, a drag pans
+          zoom: {
+            wheel: { enabled: true, modifierKey: "ctrl" },
+            pinch: { enabled: true },
+            drag: { enabled: true, modifierKey: "shift" },
+            mode: isBar ? "y" : "xy",
+          },
+          pan: { enabled: true, mode: isBar ? "y" : "xy" },
         },
         epochMarkers: { items: markerItems },
         endLabels: { enabled: colorByEpoch },
