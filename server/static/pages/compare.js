@@ -97,6 +97,72 @@ export function overlayRuns(datas, names, spec) {
   };
 }
 
+/** Mean and sd over all seeds of parts {m, sd, n} (each a mean of n seeds with its sd). */
+function pool(parts) {
+  const ok = parts.filter((p) => Number.isFinite(p.m) && p.n > 0);
+  const n = ok.reduce((a, p) => a + p.n, 0);
+  if (!n) return { m: null, sd: null, n: 0 };
+  const m = ok.reduce((a, p) => a + p.n * p.m, 0) / n;
+  const ss = ok.reduce(
+    (a, p) => a + (p.n - 1) * (Number.isFinite(p.sd) ? p.sd : 0) ** 2 + p.n * (p.m - m) ** 2,
+    0,
+  );
+  return { m, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n };
+}
+
+/**
+ * One chart data from the same chart of several runs that differ only in
+ * their seeds: per series and point (same epoch), the mean over every
+ * seed of every run with its sd (a group of runs drawn as one).
+ */
+export function mergeRunDatas(list) {
+  const datas = list.filter(Boolean);
+  if (datas.length <= 1) return datas[0] ?? null;
+  const scatter = !!datas[0].chart?.x?.metric;
+  const series = new Map();
+  for (const d of datas) {
+    for (const s of d.series) {
+      const key = `${s.group}\u0000${s.metric}\u0000${s.index ?? ""}`;
+      let acc = series.get(key);
+      if (!acc) series.set(key, acc = { proto: s, points: new Map() });
+      s.x.forEach((x, j) => {
+        const at = s.epoch?.[j] ?? x;
+        let p = acc.points.get(at);
+        if (!p) acc.points.set(at, p = { at, epoch: s.epoch?.[j], x: [], y: [] });
+        const n = s.n?.[j] ?? 1;
+        p.x.push({ m: x, sd: s.xSd?.[j], n });
+        p.y.push({ m: s.y[j], sd: s.ySd?.[j], n });
+      });
+    }
+  }
+  const out = [];
+  for (const { proto, points } of series.values()) {
+    const pts = [...points.values()].sort((a, b) => a.at - b.at);
+    const s = { ...proto, x: [], y: [], ySd: [], n: [] };
+    if (scatter) s.xSd = [];
+    if (proto.epoch) s.epoch = [];
+    for (const p of pts) {
+      const y = pool(p.y);
+      if (scatter) {
+        const x = pool(p.x);
+        s.x.push(x.m);
+        s.xSd.push(x.sd);
+      } else s.x.push(p.x[0].m);
+      s.y.push(y.m);
+      s.ySd.push(y.sd);
+      s.n.push(y.n);
+      if (proto.epoch) s.epoch.push(p.epoch);
+    }
+    out.push(s);
+  }
+  return {
+    ...datas[0],
+    series: out,
+    seeds: [...new Set(datas.flatMap((d) => d.seeds ?? []))],
+    epochs: [...new Set(datas.flatMap((d) => d.epochs ?? []))].sort((a, b) => a - b),
+  };
+}
+
 /** Shows the comparison of `ids` in `main`. */
 export async function showComparePage(main, ids) {
   document.title = "Compare · layerlens";
@@ -231,6 +297,33 @@ export async function showComparePage(main, ids) {
   }
   main.append(diffCard);
 
+  overlaidCharts(
+    main,
+    runs.map((r, k) => ({ name: names[k], runs: [r], trainings: [trainings[k]] })),
+    plugins,
+  );
+}
+
+/**
+ * The overlaid charts of `groups` ([{name, runs, trainings?}], a group's runs merged
+ * as one: same config but the seeds): training curves, then every chart of
+ * the plugins they ran, one colour family per group; a layer picker for
+ * the per-layer charts.
+ */
+export function overlaidCharts(main, groups, plugins) {
+  const enc = encodeURIComponent;
+  const names = groups.map((g) => g.name);
+  const runs = groups.map((g) => g.runs[0]);
+  const fetchGroup = (g, url) =>
+    Promise.all(g.runs.map((r) => getJSON(url(r)).catch(() => null))).then(mergeRunDatas);
+  const trainings = Promise.all(
+    groups.map((g) =>
+      g.trainings ??
+        Promise.all(
+          g.runs.map((r) => getJSON(`/api/runs/${enc(r.id)}/training`).catch(() => null)),
+        )
+    ),
+  );
   // Which layer the per-layer charts show.
   const controls = el("div", "compare-controls");
   const layerSel = el("select", "layer-select");
@@ -262,23 +355,27 @@ export async function showComparePage(main, ids) {
 
   // Training curves: one line per run and curve.
   const trainGrid = section("Training");
-  for (const [key, title] of [["loss", "Loss"], ["accuracy", "Accuracy"]]) {
-    for (const which of ["train", "test"]) {
-      const datas = trainings.map((t) => {
-        const d = t?.[key];
-        if (!d) return null;
-        const s = d.series.filter((x) => x.label === which);
-        return s.length ? { ...d, series: s } : null;
-      });
-      if (!datas.some(Boolean)) continue;
-      const card = createChartCard(trainGrid, {
-        title: `${which === "train" ? "Train" : "Test"} ${title.toLowerCase()}`,
-        fileBase: `compare-${which}-${key}`,
-      });
-      card.el.dataset.chart = `training/${which}-${key}`;
-      card.update(overlayRuns(datas, names, datas.find(Boolean).chart));
+  trainings.then((perGroup) => {
+    for (const [key, title] of [["loss", "Loss"], ["accuracy", "Accuracy"]]) {
+      for (const which of ["train", "test"]) {
+        const datas = perGroup.map((ts) =>
+          mergeRunDatas(ts.map((t) => {
+            const d = t?.[key];
+            if (!d) return null;
+            const s = d.series.filter((x) => x.label === which);
+            return s.length ? { ...d, series: s } : null;
+          }))
+        );
+        if (!datas.some(Boolean)) continue;
+        const card = createChartCard(trainGrid, {
+          title: `${which === "train" ? "Train" : "Test"} ${title.toLowerCase()}`,
+          fileBase: `compare-${which}-${key}`,
+        });
+        card.el.dataset.chart = `training/${which}-${key}`;
+        card.update(overlayRuns(datas, names, datas.find(Boolean).chart));
+      }
     }
-  }
+  });
 
   const all = new Set(runs.flatMap(pluginIds));
   const tabs = tabsFor(all, plugins);
@@ -299,10 +396,10 @@ export async function showComparePage(main, ids) {
       const own = new Set(); // this chart's layers (ib-bound's curve has only "ib")
       const load = () => {
         const layer = perLayer && own.has(layerSel.value) ? layerSel.value : "";
-        return Promise.all(runs.map((r) => {
-          if (!pluginIds(r).includes(pluginId)) return null;
+        return Promise.all(groups.map((g) => {
+          if (!pluginIds(g.runs[0]).includes(pluginId)) return null;
           const q = layer ? `?layer=${enc(layer)}` : "";
-          return getJSON(chartUrl(r.id, pluginId, spec.id) + q).catch(() => null);
+          return fetchGroup(g, (r) => chartUrl(r.id, pluginId, spec.id) + q);
         })).then((datas) => {
           if (!layer) {
             addLayers(datas);
