@@ -11,7 +11,8 @@
  *   (server/routes/results.ts)
  * - `GET /api/runs/:id/events` server-sent events (server/routes/live.ts)
  * - `GET /api/plugins` (server/routes/plugins.ts)
- * - `/`, `/runs/:id`, `/compare`, `/static/*`, `/vendor/chart.js`
+ * - `GET /api/sweeps`, `GET /api/sweeps/:name` (server/routes/sweeps.ts)
+ * - `/`, `/runs/:id`, `/compare`, `/sweeps/:name`, `/static/*`, `/vendor/*`
  *   (server/routes/static.ts)
  *
  * Every request must name this server in `Host` (access.ts) and every
@@ -44,6 +45,7 @@ import { resultRoutes } from "./routes/results.ts";
 import { runEditRoutes } from "./routes/run_edit.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { staticRoutes } from "./routes/static.ts";
+import { sweepRoutes } from "./routes/sweeps.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { createRunSpawner, recordEnd } from "./spawn_run.ts";
 
@@ -126,6 +128,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   app.route("/api/runs", resultRoutes(deps, lane));
   app.route("/api/runs", liveRoutes(deps));
   app.route("/api/plugins", pluginRoutes(deps));
+  app.route("/api/sweeps", sweepRoutes(deps, lane));
   app.route("/", staticRoutes(access.sessionToken));
   return app;
 }

@@ -8,7 +8,8 @@
  * summary; the runs table sorts and filters, tags and deletes runs (after
  * asking); a run is renamed from its page; ctrl + wheel zooms a chart and
  * "Reset zoom" undoes it; the hover lists every series at an epoch; the
- * PNG export is twice the chart's size. Screenshots go to
+ * PNG export is twice the chart's size; the sweep page groups a sweep's
+ * runs by everything but the seed. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -284,6 +285,38 @@ Deno.test({
       await page.click('.compare-summary th[data-key="seeds"]');
       assert.deepEqual(await summaryOrder(), ["run 3", "run 2", "plane run"]);
       await page.screenshot({ path: join(SHOTS, "tracker_compare.png"), fullPage: true });
+
+      // Sweep page: variant d-1 run twice (2 then 3 seeds), d-2 once with one layer fewer;
+      // grouped by everything but the seed, one dataset per group, the comparison table.
+      const sweepShape = { epochs: 500, points: 30, gradients: true, ibCurve: true };
+      writeSyntheticRun(writer, { ...sweepShape, layers: 6, seeds: 2 }, { name: "depth/d-1" });
+      writeSyntheticRun(writer, { ...sweepShape, layers: 5, seeds: 1 }, { name: "depth/d-2" });
+      writeSyntheticRun(writer, { ...sweepShape, layers: 6, seeds: 3 }, { name: "depth/d-1" });
+      await page.goto(server.url);
+      await page.click('.sweep-link:text-is("depth (3)")');
+      await page.waitForSelector(".sweep-table tbody tr");
+      const variants = await page.$$eval(
+        ".sweep-table tbody tr",
+        (t) => t.map((x) => [...x.querySelectorAll("td")].map((td) => td.textContent)),
+      );
+      assert.deepEqual(variants.map((v) => [v[0], v[2], v[3]]), [["d-1", "2", "5"], [
+        "d-2",
+        "1",
+        "1",
+      ]]);
+      await chartReady(page, "Train loss");
+      const sweepLoss = (await datasetsOf('[data-chart="training/train-loss"]'))!;
+      assert.deepEqual(sweepLoss.map((d) => d.label), ["d-1", "d-2"]);
+      await chartReady(page, "Information plane (binned)");
+      const sweepPlane = (await datasetsOf('[data-chart="mi-binned/infoplane"]'))!;
+      assert.equal(sweepPlane.filter((d) => !d.overlay).length, 6 + 5);
+      const sweepDiff = await page.$$eval(
+        ".config-diff tr td:first-child",
+        (t) => t.map((x) => x.textContent),
+      );
+      assert.deepEqual(sweepDiff, ["model.hidden"]);
+      assert.match(await page.textContent(".sweep-table + *, .card") ?? "", /Comparison/);
+      await page.screenshot({ path: join(SHOTS, "tracker_sweep.png"), fullPage: true });
 
       // rename from the run page (the prompt answered)
       await page.goto(`${server.url}runs/${otherRuns[0]}`);

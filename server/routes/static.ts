@@ -100,6 +100,7 @@ export function staticRoutes(token: string): Hono<AppEnv> {
   app.get("/", shell);
   app.get("/runs/:id", shell);
   app.get("/compare", shell);
+  app.get("/sweeps/:name", shell);
   for (const name of Object.keys(VENDOR)) {
     app.get(
       `/vendor/${name}`,

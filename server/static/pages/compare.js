@@ -125,10 +125,16 @@ export function mergeRunDatas(list) {
       const key = `${s.group}\u0000${s.metric}\u0000${s.index ?? ""}`;
       let acc = series.get(key);
       if (!acc) series.set(key, acc = { proto: s, points: new Map() });
+      // points meet at the same epoch (x on epoch axes); the k-th point of an epoch with the
+      // k-th (an IB curve: every point at epoch 0, in annealing order)
+      const seen = new Map();
       s.x.forEach((x, j) => {
         const at = s.epoch?.[j] ?? x;
-        let p = acc.points.get(at);
-        if (!p) acc.points.set(at, p = { at, epoch: s.epoch?.[j], x: [], y: [] });
+        const k = seen.get(at) ?? 0;
+        seen.set(at, k + 1);
+        const key = `${at}#${k}`;
+        let p = acc.points.get(key);
+        if (!p) acc.points.set(key, p = { at, k, epoch: s.epoch?.[j], x: [], y: [] });
         const n = s.n?.[j] ?? 1;
         p.x.push({ m: x, sd: s.xSd?.[j], n });
         p.y.push({ m: s.y[j], sd: s.ySd?.[j], n });
@@ -137,7 +143,7 @@ export function mergeRunDatas(list) {
   }
   const out = [];
   for (const { proto, points } of series.values()) {
-    const pts = [...points.values()].sort((a, b) => a.at - b.at);
+    const pts = [...points.values()].sort((a, b) => a.at - b.at || a.k - b.k);
     const s = { ...proto, x: [], y: [], ySd: [], n: [] };
     if (scatter) s.xSd = [];
     if (proto.epoch) s.epoch = [];

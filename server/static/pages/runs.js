@@ -164,6 +164,17 @@ export async function showRunsPage(main) {
 
   // Filters: words matched against name, id, data, model, tags and plugins; a status.
   const filter = { text: "", status: "" };
+  const sweepsLine = el("div", "sweeps-line small");
+  main.append(sweepsLine);
+  getJSON("/api/sweeps").then(({ sweeps }) => {
+    if (!sweeps.length) return;
+    sweepsLine.append(el("span", "muted", "Sweeps: "));
+    for (const sw of sweeps) {
+      const a = el("a", "sweep-link", `${sw.name} (${sw.runs})`);
+      a.href = `/sweeps/${encodeURIComponent(sw.name)}`;
+      sweepsLine.append(a, document.createTextNode(" "));
+    }
+  }).catch(() => {});
   const bar = el("div", "runs-filter");
   const search = el("input", "run-search");
   search.type = "search";
