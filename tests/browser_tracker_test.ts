@@ -9,7 +9,8 @@
  * asking); a run is renamed from its page; ctrl + wheel zooms a chart and
  * "Reset zoom" undoes it; the hover lists every series at an epoch; the
  * PNG export is twice the chart's size; the sweep page groups a sweep's
- * runs by everything but the seed. Screenshots go to
+ * runs by everything but the seed; an information plane comes with its
+ * coordinates against epoch per layer; an imported run has no Training tab. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -185,6 +186,27 @@ Deno.test({
       assert.ok(ib.lastX >= 11, `flat part ends at ${ib.lastX}`);
       await page.screenshot({ path: join(SHOTS, "tracker_ib_bound.png"), fullPage: true });
 
+      // Per-layer curves of each coordinate against epoch, seed mean with its band.
+      await chartReady(page, "I(X;T) against epoch");
+      const ixtEpoch = await page.evaluate(`(() => {
+        const c = [...document.querySelectorAll("canvas")].find((c) =>
+          c.closest(".chart-card")?.querySelector("h3")?.textContent === "I(X;T) against epoch");
+        const ch = Chart.getChart(c);
+        return { type: ch.scales.x.type, labels: ch.data.datasets.map((d) => d.label),
+          band: ch.data.datasets.every((d) => d.spread === "band") };
+      })()`) as { type: string; labels: string[]; band: boolean };
+      assert.equal(ixtEpoch.type, "logarithmic");
+      assert.deepEqual(ixtEpoch.labels, [
+        "dense_1",
+        "dense_2",
+        "dense_3",
+        "dense_4",
+        "dense_5",
+        "output",
+      ]);
+      assert.ok(ixtEpoch.band);
+      await chartReady(page, "I(T;Y) against epoch");
+
       // Zoom: ctrl + wheel over a chart narrows its x range; "Reset zoom" brings it back.
       await page.click('.tab:text-is("Gradient SNR")');
       const snrTitle = "Gradient signal-to-noise ratio";
@@ -317,6 +339,31 @@ Deno.test({
       assert.deepEqual(sweepDiff, ["model.hidden"]);
       assert.match(await page.textContent(".sweep-table + *, .card") ?? "", /Comparison/);
       await page.screenshot({ path: join(SHOTS, "tracker_sweep.png"), fullPage: true });
+
+      // An imported run (lens analyze): no Training tab.
+      const imported = writer.createRun({
+        id: "imported-run",
+        name: "acts.npz",
+        config: {
+          name: "acts.npz",
+          analyze: { kind: "activations" },
+          plugins: [{ id: "mi-binned" }],
+        },
+        seeds: [0],
+        backend: "js",
+        engine: "analyze",
+        versions: {},
+      });
+      writer.appendResults(imported, [
+        { plugin: "mi-binned", layer: "h", epoch: 0, seed: 0, index: 0, metric: "ixt", value: 3 },
+        { plugin: "mi-binned", layer: "h", epoch: 0, seed: 0, index: 0, metric: "ity", value: 1 },
+      ]);
+      writer.finishRun(imported, "completed", {});
+      await page.goto(`${server.url}runs/${imported}`);
+      await chartReady(page, "Information plane (binned)");
+      assert.deepEqual(await page.$$eval(".tab", (b) => b.map((x) => x.textContent)), [
+        "Information plane",
+      ]);
 
       // rename from the run page (the prompt answered)
       await page.goto(`${server.url}runs/${otherRuns[0]}`);

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parseConfig } from "../core/config.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
 import type { Plugin, ResultRecord, Store } from "../core/types.ts";
@@ -851,6 +852,50 @@ Deno.test("rename, tag and delete a run: page token from this machine, checked b
     await assertError(await f.app.request("/api/runs/run-a"), 404);
     assert.deepEqual(f.store.queryResults("run-a"), []);
     await assertError(await send("DELETE", "run-a"), 404);
+  } finally {
+    await cleanup(f);
+  }
+});
+
+Deno.test("GET /api/runs/:id configYaml: snake_case YAML that POST /api/runs starts again", async () => {
+  const f = await fixture();
+  try {
+    const config = parseConfig(
+      GOOD_CONFIG.replace("training: {epochs: 3}", "training: {epochs: 3, batch_size: 64}"),
+      "test",
+    );
+    f.store.createRun({
+      id: "run-y",
+      name: config.name,
+      config,
+      seeds: config.seeds,
+      backend: "js",
+      engine: "fused",
+      versions: {},
+    });
+    const info = await json(await f.app.request("/api/runs/run-y"));
+    assert.match(info.configYaml, /batch_size: 64/);
+    assert.doesNotMatch(info.configYaml, /batchSize/);
+    assert.deepEqual(parseConfig(info.configYaml, "round trip"), config);
+    // clone, edit, start: the page posts the YAML it showed, edited
+    const res = await f.app.request("/api/runs", {
+      method: "POST",
+      body: info.configYaml.replace("name: posted", "name: posted copy"),
+      headers: PAGE_HEADERS,
+    }, LOOPBACK);
+    assert.equal(res.status, 202, JSON.stringify(await res.clone().json()));
+    assert.match(f.spawned[f.spawned.length - 1][0], /posted copy/);
+    // a run of another shape (imported by lens analyze) has none
+    f.store.createRun({
+      id: "run-i",
+      name: "imported",
+      config: { name: "imported", analyze: { kind: "activations" }, plugins: [] },
+      seeds: [0],
+      backend: "js",
+      engine: "analyze",
+      versions: {},
+    });
+    assert.equal((await json(await f.app.request("/api/runs/run-i"))).configYaml, null);
   } finally {
     await cleanup(f);
   }

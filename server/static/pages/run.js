@@ -4,7 +4,7 @@
 // spec get a table or a chart per metric. While the run trains, the page
 // follows /events and redraws what changed.
 
-import { chartUrl, getJSON, pluginsById, renameRun, stopRun } from "../api.js";
+import { chartUrl, getJSON, pluginsById, renameRun, startRun, stopRun } from "../api.js";
 import { createChartCard } from "../chart_card.js";
 import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.js";
 import { tabsFor } from "../families.js";
@@ -32,7 +32,32 @@ function stopButton(runId) {
   return wrap;
 }
 
-function renderHeader(box, run, summary) {
+/** "Clone, edit, start": the run's YAML in an editor, started as a new run. */
+function cloneForm(run, yaml) {
+  const wrap = el("div", "clone");
+  const open = el("button", "btn small clone-run", "Clone, edit, start");
+  wrap.append(open);
+  open.addEventListener("click", () => {
+    open.hidden = true;
+    const text = el("textarea", "mono clone-text");
+    const base = run.name || run.id;
+    text.value = yaml.replace(/^name: .*$/m, `name: ${JSON.stringify(`${base} copy`)}`);
+    text.rows = Math.min(30, yaml.split("\n").length + 1);
+    text.spellcheck = false;
+    const go = el("button", "btn primary start-clone", "Start run");
+    const msg = el("div", "form-msg small");
+    busyButton(go, msg, "Starting…", async () => {
+      const { id } = await startRun(text.value);
+      location.href = `/runs/${encodeURIComponent(id)}`;
+    });
+    const row = el("div", "form-row");
+    row.append(go, msg);
+    wrap.append(text, row);
+  });
+  return wrap;
+}
+
+function renderHeader(box, run, summary, configYaml) {
   box.innerHTML = "";
   const top = el("div", "run-title");
   const h = el("h1", "", run.name || run.id);
@@ -95,10 +120,12 @@ function renderHeader(box, run, summary) {
   const json = el("a", "", "Export JSON");
   json.href = `/api/runs/${encodeURIComponent(run.id)}/export?format=json`;
   const config = el("details", "config");
+  const yaml = configYaml ?? null;
   config.append(
-    el("summary", "", "Config"),
-    el("pre", "mono", JSON.stringify(run.config, null, 2)),
+    el("summary", "", yaml ? "Config (YAML for lens run)" : "Config"),
+    el("pre", "mono config-text", yaml ?? JSON.stringify(run.config, null, 2)),
   );
+  if (yaml) config.append(cloneForm(run, yaml));
   links.append(csv, json);
   box.append(links, config);
 }
@@ -172,7 +199,7 @@ export async function showRunPage(main, runId) {
   tabBar.setAttribute("role", "tablist");
   const panels = el("div", "panels");
   main.append(header, tabBar, panels);
-  renderHeader(header, run, info.summary);
+  renderHeader(header, run, info.summary, info.configYaml);
 
   const summary = { count: 0, plugins: {} };
   const training = createTrainingData();
@@ -185,7 +212,8 @@ export async function showRunPage(main, runId) {
   const loadCard = async (entry) => {
     if (entry.dropped) return;
     try {
-      const data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId));
+      let data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId));
+      if (entry.respec) data = { ...data, chart: entry.respec(data.chart) };
       if (data.repeats) {
         // the same points as another plugin's plane: a line instead of a second chart
         entry.dropped = true;
@@ -273,6 +301,36 @@ export async function showRunPage(main, runId) {
           const entry = { plugin: pluginId, chartId: spec.id, card };
           t.cards.push(entry);
           loadCard(entry);
+          // an information plane: also each coordinate against epoch, per layer (log epochs)
+          if (spec.type === "scatter" && spec.colorBy === "epoch" && spec.x.metric) {
+            for (
+              const [metric, label] of [
+                [spec.x.metric, spec.x.label],
+                [spec.y.metrics[0], spec.y.label],
+              ]
+            ) {
+              const name = label.replace(/\s*\(bits\)\s*$/, "");
+              const title = `${name} against epoch`;
+              const c = createChartCard(grid, {
+                title,
+                subtitle: pluginId,
+                fileBase: fileBase(`${pluginId}-${metric}-epoch`),
+              });
+              const e = {
+                plugin: pluginId,
+                chartId: `metric:${metric}`,
+                card: c,
+                respec: (ch) => ({
+                  ...ch,
+                  title,
+                  x: { ...ch.x, log: true },
+                  y: { ...ch.y, label },
+                }),
+              };
+              t.cards.push(e);
+              loadCard(e);
+            }
+          }
         }
       } else {
         const slot = el("section", "card fallback");
@@ -317,7 +375,12 @@ export async function showRunPage(main, runId) {
 
   const syncTabs = () => {
     const ids = new Set([...configPluginIds(run), ...Object.keys(summary.plugins)]);
-    const wanted = [{ id: "training", title: "Training", plugins: [] }, ...tabsFor(ids, plugins)];
+    // imported runs (lens analyze / features) have no training to show
+    const trained = !run.config?.analyze || training.size > 0;
+    const wanted = [
+      ...(trained ? [{ id: "training", title: "Training", plugins: [] }] : []),
+      ...tabsFor(ids, plugins),
+    ];
     let changed = false;
     for (const tab of wanted) {
       const t = tabs.get(tab.id);
@@ -363,7 +426,9 @@ export async function showRunPage(main, runId) {
     // Until the user picks a tab: the one the address names, else the first
     // plugin family (tabs appear as a starting run writes its config).
     if (!userChose) {
-      const target = tabs.has(hashTab) ? hashTab : wanted[1]?.id ?? "training";
+      const target = tabs.has(hashTab)
+        ? hashTab
+        : wanted.find((w) => w.id !== "training")?.id ?? wanted[0]?.id;
       if (active?.tab.id !== target) show(target);
     }
   };
@@ -424,7 +489,7 @@ export async function showRunPage(main, runId) {
       if (wasStarting || changed || st.phase === "follow") {
         info = await getJSON(`/api/runs/${encodeURIComponent(runId)}`);
         run = info.run;
-        renderHeader(header, run, info.summary);
+        renderHeader(header, run, info.summary, info.configYaml);
         syncTabs();
       }
       if (!caughtUp) {
