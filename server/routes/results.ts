@@ -31,6 +31,7 @@ import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
 import { recordStream } from "../record_stream.ts";
 import { trainingCurves } from "../training_curves.ts";
 import { nameSeries } from "../metric_names.ts";
+import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import { requireRun } from "./runs.ts";
 
 /** Records per page of /results unless `limit` says otherwise. */
@@ -144,8 +145,12 @@ function chartBody(
   layer: string | undefined,
 ): string {
   const metrics = [...new Set([...spec.y.metrics, ...(spec.x.metric ? [spec.x.metric] : [])])];
-  const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
-  const data = chartData(spec, records);
+  const agg = aggregatesApply(run, plugin, spec, seed)
+    ? readAggregates(deps.store, run, plugin, metrics, layer)
+    : undefined;
+  const records = agg?.records ??
+    deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
+  const data = agg ? chartData(spec, agg.records, agg.spread) : chartData(spec, records);
   data.series = nameSeries(data.series, findPlugin(deps, plugin)?.emits);
   const extra = overlayFor(plugin, spec);
   let overlay = extra
