@@ -16,7 +16,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { aggregateSeeds } from "../core/aggregate.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
@@ -27,6 +27,18 @@ import { CHROMIUM, LAUNCH_ARGS } from "../tests/chromium.ts";
 import { writeSyntheticRun } from "../tests/server_synthetic_run.ts";
 
 const SHAPE = { layers: 6, epochs: 8000, points: 400, seeds: 20, gradients: true, ibCurve: true };
+
+/**
+ * Polls `expr` in the page until it is true (page.evaluate: the page's
+ * Content-Security-Policy forbids the eval that waitForFunction uses).
+ */
+async function until(page: Page, expr: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expr))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
@@ -133,9 +145,7 @@ try {
         const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
         await page.addInitScript(watch);
         await page.goto(`${server.url}runs/${runId}#infoplane`);
-        await page.waitForFunction("window.__chartsReady !== undefined", undefined, {
-          timeout: 30000,
-        });
+        await until(page, "window.__chartsReady !== undefined", 30000);
         times.push(await page.evaluate("window.__chartsReady") as number);
         await page.close();
       }
@@ -153,9 +163,7 @@ try {
           const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
           await page.addInitScript(watch);
           await page.goto(`${fresh.url}compare?runs=${[runId, ...others].join(",")}`);
-          await page.waitForFunction("window.__chartsReady !== undefined", undefined, {
-            timeout: 60000,
-          });
+          await until(page, "window.__chartsReady !== undefined", 60000);
           ctimes.push(await page.evaluate("window.__chartsReady") as number);
           const charts = await page.evaluate(
             `document.querySelectorAll(".chart-card canvas").length`,

@@ -189,8 +189,11 @@ function recordsTable(results) {
 
 /** Shows the run page for `runId` in `main`. */
 export async function showRunPage(main, runId) {
-  const plugins = await pluginsById();
-  let info = await getJSON(`/api/runs/${encodeURIComponent(runId)}`);
+  const [plugins, first] = await Promise.all([
+    pluginsById(),
+    getJSON(`/api/runs/${encodeURIComponent(runId)}`),
+  ]);
+  let info = first;
   let run = info.run;
   document.title = `${run.name || run.id} · layerlens`;
   main.innerHTML = "";
