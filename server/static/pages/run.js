@@ -211,6 +211,7 @@ export async function showRunPage(main, runId) {
   let userChose = false;
   const hashTab = location.hash.slice(1);
 
+  const firstLoads = []; // the charts of the first tab shown
   const fileBase = (suffix) => `${run.name || run.id}-${suffix}`;
   const loadCard = async (entry) => {
     if (entry.dropped) return;
@@ -303,7 +304,7 @@ export async function showRunPage(main, runId) {
           if (p.description) card.el.title = `${pluginId}: ${p.description}`;
           const entry = { plugin: pluginId, chartId: spec.id, card };
           t.cards.push(entry);
-          loadCard(entry);
+          firstLoads.push(loadCard(entry));
           // an information plane: also each coordinate against epoch, per layer (log epochs)
           if (spec.type === "scatter" && spec.colorBy === "epoch" && spec.x.metric) {
             for (
@@ -331,7 +332,7 @@ export async function showRunPage(main, runId) {
                 }),
               };
               t.cards.push(e);
-              loadCard(e);
+              firstLoads.push(loadCard(e));
             }
           }
         }
@@ -459,6 +460,13 @@ export async function showRunPage(main, runId) {
     timer = setTimeout(flush, Math.max(0, REFRESH_MS - (performance.now() - last)));
   };
 
+  // The live stream (all epoch rows first) waits for the first charts: they draw sooner.
+  if (active?.tab.id !== "training") {
+    await Promise.race([
+      Promise.allSettled(firstLoads),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]);
+  }
   let caughtUp = false;
   followRun(runId, {
     onEpochs(rows) {
