@@ -10,7 +10,7 @@
  * "Reset zoom" undoes it; the hover lists every series at an epoch; the
  * PNG export is twice the chart's size; the sweep page groups a sweep's
  * runs by everything but the seed; an information plane comes with its
- * coordinates against epoch per layer; an imported run has no Training tab. Screenshots go to
+ * coordinates against epoch per layer (seed mean, or one line per seed); an imported run has no Training tab. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -206,6 +206,23 @@ Deno.test({
       ]);
       assert.ok(ixtEpoch.band);
       await chartReady(page, "I(T;Y) against epoch");
+      // the per-seed toggle: one line per seed and layer instead of the mean
+      const ixtCard = '.chart-card:has(h3:text-is("I(X;T) against epoch"))';
+      await page.click(`${ixtCard} .per-seed`);
+      let perSeedLabels: string[] = [];
+      for (let i = 0; i < 100 && perSeedLabels.length !== 18; i++) {
+        await page.waitForTimeout(50);
+        perSeedLabels = await page.evaluate(`(() => {
+          const c = [...document.querySelectorAll("canvas")].find((c) =>
+            c.closest(".chart-card")?.querySelector("h3")?.textContent === "I(X;T) against epoch");
+          return Chart.getChart(c).data.datasets.map((d) => d.label); })()`) as string[];
+      }
+      assert.equal(perSeedLabels.length, 6 * 3, perSeedLabels.join(", "));
+      assert.ok(perSeedLabels.includes("seed 2 dense_4"), perSeedLabels.join(", "));
+      assert.match(
+        await page.textContent(`${ixtCard} .chart-note`) ?? "",
+        /3 seeds, one line each/,
+      );
 
       // Zoom: ctrl + wheel over a chart narrows its x range; "Reset zoom" brings it back.
       await page.click('.tab:text-is("Gradient SNR")');

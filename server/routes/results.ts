@@ -9,13 +9,14 @@
  *   next page, null after the last one.
  * - `GET /api/runs/:id/training` answers the loss and accuracy curves (seed
  *   mean and sd per epoch) and the final values (training_curves.ts).
- * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=` answers the
+ * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=&per_seed=` answers the
  *   chart's series (seed mean and sd per point, epochs for colouring),
  *   the overlay plugin's curves (the chart's own overlay, or the IB bound on
  *   information planes, see chart_extras.ts) and epoch markers. `chartId` may also be
  *   `metric:<name>`: a default line chart of that metric against epoch per
- *   layer, for plugins without chart specs. Answers for finished runs are
- *   cached.
+ *   layer, for plugins without chart specs. `per_seed=1` draws a line chart
+ *   one line per seed (and layer) instead of the seed mean. Answers for
+ *   finished runs are cached.
  *
  * @module
  */
@@ -114,12 +115,25 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
   app.get("/:id/chart/:plugin/:chartId", async (c) => {
     const run = requireRun(deps, c.req.param("id"));
     const plugin = c.req.param("plugin");
-    const spec = findChart(deps, plugin, c.req.param("chartId"));
     const params = new URL(c.req.url).searchParams;
-    onlyKnown(params, ["seed", "layer"]);
+    onlyKnown(params, ["seed", "layer", "per_seed"]);
     const seed = intParam(params, "seed", -1);
     const layer = nameParam(params, "layer");
-    const key = `${run.id}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}`;
+    const perSeed = nameParam(params, "per_seed");
+    if (perSeed !== undefined && perSeed !== "1" && perSeed !== "0") {
+      throw new LensError(`per_seed must be 1 or 0, got ${JSON.stringify(perSeed.slice(0, 20))}`, {
+        code: "filter",
+        field: "per_seed",
+        expected: "1 (one line per seed and layer) or 0",
+      });
+    }
+    const base = findChart(deps, plugin, c.req.param("chartId"));
+    // per_seed=1: a line chart against epoch drawn one line per seed (and layer), not the mean
+    const spec: ChartSpec = perSeed === "1" && base.type === "line" && !base.x.metric
+      ? { ...base, groupBy: "seed" }
+      : base;
+    const key =
+      `${run.id}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}\u0000${spec.groupBy}`;
     const finished = run.status !== "running";
     const hit = finished ? cache.get(key) : undefined;
     if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });

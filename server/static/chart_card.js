@@ -142,10 +142,19 @@ export function createChartCard(parent, opts) {
   const resetBtn = el("button", "btn small reset-zoom", "Reset zoom");
   resetBtn.title = "Back to the whole chart (ctrl + wheel or shift + drag zooms, a drag pans)";
   resetBtn.hidden = true;
+  const seedBtn = el("button", "btn small toggle per-seed", "per seed");
+  seedBtn.title = "One line per seed instead of the mean over seeds";
+  seedBtn.hidden = true;
+  let perSeed = false;
+  seedBtn.addEventListener("click", () => {
+    perSeed = !perSeed;
+    seedBtn.classList.toggle("on", perSeed);
+    opts.onPerSeed?.(perSeed);
+  });
   const sdBtn = el("button", "btn small toggle on", "± sd");
   sdBtn.title = "Show or hide the spread over seeds (±1 sd)";
   sdBtn.hidden = true;
-  tools.append(resetBtn, sdBtn, pngBtn, csvBtn);
+  tools.append(resetBtn, seedBtn, sdBtn, pngBtn, csvBtn);
   head.append(titles, tools);
   const wrap = el("div", "canvas-wrap");
   const canvas = el("canvas");
@@ -315,6 +324,8 @@ export function createChartCard(parent, opts) {
       }
       card.classList.toggle("empty", n === 0);
       sdBtn.hidden = !(seeds > 1 && data.series.some((s) => s.ySd || s.xSd));
+      seedBtn.hidden = !(opts.onPerSeed && seeds > 1 && data.chart.type === "line" &&
+        !data.chart.x.metric);
       if ((data.epochs?.length ?? 0) !== epochsBefore || !slider) buildSlider();
       render();
     },

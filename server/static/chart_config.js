@@ -198,8 +198,14 @@ export function buildChartConfig(data, view = {}) {
     return c;
   };
 
+  // one line per seed (and layer): coloured by layer, thin
+  const perSeedLines = spec.groupBy === "seed" && !isScatter && !isBar;
+  const layerIds = [...new Set(data.series.map((s) => s.layer ?? ""))];
   const datasets = data.series.map((s) => {
-    const color = s.color ?? seriesColor(groups.indexOf(s.group));
+    const color = s.color ??
+      (perSeedLines
+        ? seriesColor(layerIds.indexOf(s.layer ?? ""))
+        : seriesColor(groups.indexOf(s.group)));
     const metricIndex = Math.max(0, spec.y.metrics.indexOf(s.metric));
     let points = seriesPoints(s, isBar);
     if (Number.isFinite(limit)) {
@@ -211,7 +217,7 @@ export function buildChartConfig(data, view = {}) {
       data: points,
       borderColor: colorByEpoch ? withAlpha(color, 0.55) : color,
       backgroundColor: isBar ? withAlpha(color, 0.75) : color,
-      borderWidth: isBar ? 1 : colorByEpoch ? 1.2 : 1.8,
+      borderWidth: isBar ? 1 : colorByEpoch || perSeedLines ? 1.2 : 1.8,
       borderDash: s.dash ??
         (spec.groupBy === "metric" ? [] : DASHES[metricIndex % DASHES.length]),
       spread: hasSd && view.spread !== false

@@ -216,7 +216,8 @@ export async function showRunPage(main, runId) {
   const loadCard = async (entry) => {
     if (entry.dropped) return;
     try {
-      let data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId));
+      const q = entry.perSeed ? "?per_seed=1" : "";
+      let data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId) + q);
       if (entry.respec) data = { ...data, chart: entry.respec(data.chart) };
       if (data.repeats) {
         // the same points as another plugin's plane: a line instead of a second chart
@@ -319,11 +320,16 @@ export async function showRunPage(main, runId) {
                 title,
                 subtitle: pluginId,
                 fileBase: fileBase(`${pluginId}-${metric}-epoch`),
+                onPerSeed: (on) => {
+                  e.perSeed = on;
+                  loadCard(e);
+                },
               });
               const e = {
                 plugin: pluginId,
                 chartId: `metric:${metric}`,
                 card: c,
+                perSeed: false,
                 respec: (ch) => ({
                   ...ch,
                   title,
