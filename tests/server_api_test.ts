@@ -900,3 +900,27 @@ Deno.test("GET /api/runs/:id configYaml: snake_case YAML that POST /api/runs sta
     await cleanup(f);
   }
 });
+
+Deno.test("GET chart ?per_seed=1: one line per seed and layer, the values of that seed", async () => {
+  const f = await fixture();
+  try {
+    const d = await json(
+      await f.app.request("/api/runs/run-a/chart/test-plane/metric:ixt?per_seed=1"),
+    );
+    assert.equal(d.series.length, LAYERS.length * SEEDS.length);
+    const s = d.series.find((x: { layer: string; seed: number }) =>
+      x.layer === "dense_2" && x.seed === 2
+    );
+    assert.deepEqual(s.x, EPOCHS);
+    assert.deepEqual(s.y, EPOCHS.map((e) => ixtOf(1, e, 2)));
+    const mean = await json(await f.app.request("/api/runs/run-a/chart/test-plane/metric:ixt"));
+    assert.equal(mean.series.length, LAYERS.length);
+    await assertError(
+      await f.app.request("/api/runs/run-a/chart/test-plane/metric:ixt?per_seed=yes"),
+      400,
+      "per_seed",
+    );
+  } finally {
+    await cleanup(f);
+  }
+});
