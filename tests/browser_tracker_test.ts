@@ -363,7 +363,11 @@ Deno.test({
         name: "acts.npz",
         config: {
           name: "acts.npz",
-          analyze: { kind: "activations" },
+          analyze: {
+            activations: "/data/acts.npz",
+            labels: "/data/labels.npy",
+            sha256: { "acts.npz": "ab".repeat(32), "labels.npy": "cd".repeat(32) },
+          },
           plugins: [{ id: "mi-binned" }],
         },
         seeds: [0],
@@ -380,6 +384,12 @@ Deno.test({
       await chartReady(page, "Information plane (binned)");
       assert.deepEqual(await page.$$eval(".tab", (b) => b.map((x) => x.textContent)), [
         "Information plane",
+      ]);
+      // its input files with their hashes
+      const inputs = await page.$$eval(".inputs-table tr", (t) => t.map((x) => x.textContent));
+      assert.deepEqual(inputs, [
+        `activations/data/acts.npzsha256 ${"ab".repeat(8)}…`,
+        `labels/data/labels.npysha256 ${"cd".repeat(8)}…`,
       ]);
 
       // rename from the run page (the prompt answered)

@@ -32,6 +32,34 @@ function stopButton(runId) {
   return wrap;
 }
 
+/** The files an imported run (lens analyze / features) was computed from, with their SHA-256. */
+function inputsPanel(source) {
+  const box = el("div", "inputs small");
+  const files = [];
+  if (source.activations) files.push(["activations", source.activations]);
+  if (source.labels) files.push(["labels", source.labels]);
+  for (const split of ["train", "test"]) {
+    for (const [k, v] of Object.entries(source[split] ?? {})) files.push([`${split} ${k}`, v]);
+  }
+  if (source.upper?.file) files.push(["upper layers", source.upper.file]);
+  for (const p of source.peers ?? []) files.push(["peer", p]);
+  if (source.run) files.push(["stored run", `${source.runName ?? source.run} (${source.run})`]);
+  const hashes = source.sha256 ?? {};
+  const t = el("table", "records inputs-table");
+  for (const [what, file] of files) {
+    const tr = el("tr");
+    const base = String(file).split(":")[0];
+    const name = base.split("/").pop();
+    const hash = hashes[name] ?? hashes[base];
+    tr.append(el("td", "", what), el("td", "mono", String(file)));
+    tr.append(el("td", "mono muted", hash ? `sha256 ${hash.slice(0, 16)}…` : ""));
+    if (hash) tr.lastChild.title = hash;
+    t.append(tr);
+  }
+  box.append(el("div", "fact-label", "Imported from"), t);
+  return box;
+}
+
 /** "Clone, edit, start": the run's YAML in an editor, started as a new run. */
 function cloneForm(run, yaml) {
   const wrap = el("div", "clone");
@@ -97,6 +125,8 @@ function renderHeader(box, run, summary, configYaml) {
     fact("Started", formatTime(run.createdAt)),
   );
   box.append(facts);
+  const source = run.config?.analyze;
+  if (source && typeof source === "object") box.append(inputsPanel(source));
   if (run.status === "running" && summary.progress !== null) {
     const bar = el("div", "progress wide");
     const fill = el("div", "progress-fill");
