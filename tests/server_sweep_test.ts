@@ -68,6 +68,21 @@ Deno.test("GET /api/sweeps and /api/sweeps/:name", async () => {
     // the synthetic loss at the last epoch: 0.69 e^-3 + 0.02 plus a jitter within 0.005
     assert.ok(Math.abs(r1.trainLoss - (0.69 * Math.exp(-3) + 0.02)) < 0.006, String(r1.trainLoss));
     assert.equal(r1.layer, "dense_3");
+    // with the seed aggregates a finished run stores, the same row from 1/10 of the records
+    const { aggregateSeeds } = await import("../core/aggregate.ts");
+    store.appendResults("r3", aggregateSeeds(store.queryResults("r3")));
+    const again = await (await app.request("/api/sweeps/depth?loss_threshold=0.2")).json();
+    const before = body.rows[2], after = again.rows[2];
+    for (const k of ["ixtPeakEpoch", "planeEpoch", "layer", "epochs", "thresholdEpoch"]) {
+      assert.equal(after[k], before[k], k);
+    }
+    for (const k of ["ixtPeak", "ixtLast", "ityLast", "trainLoss", "testAccuracy"]) {
+      assert.ok(Math.abs(after[k] - before[k]) < 1e-9, `${k} ${after[k]} ${before[k]}`);
+    }
+    // a run's own row comes with its training curves
+    const t = await (await app.request("/api/runs/r1/training")).json();
+    assert.equal(t.headline.runId, "r1");
+    assert.equal(t.headline.layer, "dense_3");
     assert.equal((await app.request("/api/sweeps/nope")).status, 404);
     assert.equal((await app.request("/api/sweeps/depth?loss_threshold=x")).status, 400);
     assert.equal((await app.request("/api/sweeps/depth?bogus=1")).status, 400);

@@ -8,7 +8,8 @@
  *   `after_id`, in rowid order, streamed; `next` is the `after_id` of the
  *   next page, null after the last one.
  * - `GET /api/runs/:id/training` answers the loss and accuracy curves (seed
- *   mean and sd per epoch) and the final values (training_curves.ts).
+ *   mean and sd per epoch), the final values (training_curves.ts) and the
+ *   run's row of `lens sweep`'s comparison table (`headline`).
  * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=&per_seed=` answers the
  *   chart's series (seed mean and sd per point, epochs for colouring),
  *   the overlay plugin's curves (the chart's own overlay, or the IB bound on
@@ -31,6 +32,7 @@ import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
 import { recordStream } from "../record_stream.ts";
 import { trainingCurves } from "../training_curves.ts";
+import { headlineRow } from "./sweeps.ts";
 import { nameSeries } from "../metric_names.ts";
 import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import { requireRun } from "./runs.ts";
@@ -107,7 +109,16 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     const run = requireRun(deps, c.req.param("id"));
     onlyKnown(new URL(c.req.url).searchParams, []);
     const body = await lane.run(() =>
-      JSON.stringify({ runId: run.id, ...trainingCurves(deps.store.epochsSince(run.id, 0)) })
+      JSON.stringify({
+        runId: run.id,
+        ...trainingCurves(deps.store.epochsSince(run.id, 0)),
+        // lens sweep's table row: loss threshold epoch, the last hidden layer in the plane
+        headline: headlineRow(deps, run, run.name, {
+          lossThreshold: 0.1,
+          planeTolerance: 0.1,
+          plugin: "mi-binned",
+        }),
+      })
     );
     return c.body(body, 200, { "Content-Type": "application/json" });
   });

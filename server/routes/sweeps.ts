@@ -12,7 +12,9 @@
  */
 import { Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
-import { sweepRow } from "../../cli/sweep_summary.ts";
+import { type SweepRow, sweepRow } from "../../cli/sweep_summary.ts";
+import type { ChartSpec, ResultRecord, RunRow } from "../../core/types.ts";
+import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import type { Lane } from "../heavy_lane.ts";
 import { nameParam, onlyKnown } from "../query.ts";
@@ -31,6 +33,38 @@ function numberParam(params: URLSearchParams, key: string, def: number): number 
     });
   }
   return v;
+}
+
+/** A run's row of the comparison table (`lens sweep`'s definitions). */
+export function headlineRow(
+  deps: AppDeps,
+  r: RunRow,
+  variant: string,
+  opts: { lossThreshold: number; planeTolerance: number; plugin: string },
+): SweepRow {
+  return sweepRow({
+    variant,
+    runId: r.id,
+    status: r.status,
+    seeds: r.seeds,
+    epochRows: deps.store.epochsSince(r.id, 0),
+    records: planeRecords(deps, r, opts.plugin),
+  }, opts);
+}
+
+/**
+ * The plane's records sweepRow reads (it averages them over seeds): a
+ * finished multi-seed run's stored seed means, as one seed (10-20x fewer
+ * rows, the same means), else every seed's own records.
+ */
+function planeRecords(deps: AppDeps, r: RunRow, plugin: string): ResultRecord[] {
+  const spec = { groupBy: "layer" } as ChartSpec;
+  const agg = aggregatesApply(r, plugin, spec, undefined)
+    ? readAggregates(deps.store, r, plugin, ["ixt", "ity"], undefined)
+    : undefined;
+  if (agg) return agg.records.map((x) => ({ ...x, seed: 0 }));
+  return deps.store.queryResults(r.id, { plugin, metric: ["ixt", "ity"] })
+    .filter((x) => x.seed >= 0);
 }
 
 /** Routes under /api/sweeps. */
@@ -56,14 +90,11 @@ export function sweepRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     }
     const body = await lane.run(() => {
       const rows = runs.map((r) =>
-        sweepRow({
-          variant: r.name.slice(name.length + 1),
-          runId: r.id,
-          status: r.status,
-          seeds: r.seeds,
-          epochRows: deps.store.epochsSince(r.id, 0),
-          records: deps.store.queryResults(r.id, { plugin, metric: ["ixt", "ity"] }),
-        }, { lossThreshold, planeTolerance, plugin })
+        headlineRow(deps, r, r.name.slice(name.length + 1), {
+          lossThreshold,
+          planeTolerance,
+          plugin,
+        })
       );
       return JSON.stringify({ name, groups: groupRuns(runs), rows });
     });

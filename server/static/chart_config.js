@@ -37,14 +37,17 @@ function fmt(v) {
 
 /**
  * Tick labels of a log axis: powers of ten; on short ranges also 2 and 5
- * between them, and every tick within about one decade.
+ * between them, and within about one decade every whole mantissa (sparse:
+ * no 0.11, 0.12, ...).
  */
 function logTicks(scale) {
   return (v) => {
     const decades = Math.log10(scale.max / scale.min);
     const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
     const near = (k) => Math.abs(m - k) < 1e-6;
-    const keep = near(1) || decades < 1.2 || (decades < 2.5 && (near(2) || near(5)));
+    // within about a decade: whole mantissas only (0.1, 0.2, ... not 0.11, 0.12)
+    const whole = Math.abs(m - Math.round(m)) < 1e-6;
+    const keep = near(1) || (decades < 1.2 && whole) || (decades < 2.5 && (near(2) || near(5)));
     if (!keep) return "";
     const e = Math.round(Math.log10(v));
     return Math.abs(m - 1) < 1e-6 && (e <= -4 || e >= 5) ? `1e${e}` : fmt(v);

@@ -218,6 +218,7 @@ export async function showComparePage(main, ids) {
     run: r,
     summary: infos[i].summary,
     final: trainings[i]?.final ?? {},
+    headline: trainings[i]?.headline ?? {},
   }));
   const swatch = (i) => {
     const s = el("span", "swatch");
@@ -271,6 +272,19 @@ export async function showComparePage(main, ids) {
       value: (r) => r.final.testAccuracy,
       cell: (r) => fmtNum(r.final.testAccuracy),
     },
+    ...[
+      ["thresholdEpoch", "epoch loss < 0.1"],
+      ["ixtPeakEpoch", "I(X;T) peak epoch"],
+      ["ixtLast", "last I(X;T)"],
+      ["ityLast", "last I(T;Y)"],
+      ["planeEpoch", "plane converged"],
+    ].map(([key, label]) => ({
+      key,
+      label,
+      num: true,
+      value: (r) => (Number.isFinite(r.headline[key]) ? r.headline[key] : null),
+      cell: (r) => fmtNum(r.headline[key]),
+    })),
     {
       key: "duration",
       label: "duration",
