@@ -345,6 +345,7 @@ Deno.test({
       }
       await page.goto(`${server.url}runs/${liveId}#${engine ? "infoplane" : IDS.plane}`);
       const counts: number[] = [];
+      const etaSeen: string[] = [];
       let status = "";
       const shape = { layers: 4, epochs: 200, points: 0, seeds: 1 };
       for (let i = 0; i < 300; i++) {
@@ -362,6 +363,10 @@ Deno.test({
         if (!engine && i === 22) writer.finishRun(liveId, "completed", { total_s: 3 });
         await page.waitForTimeout(250);
         status = await page.evaluate(`document.body.dataset.runStatus ?? ""`) as string;
+        const etaText = await page.evaluate(
+          `document.querySelector(".eta-line")?.textContent ?? ""`,
+        ) as string;
+        if (/left/.test(etaText) && !etaSeen.includes(etaText)) etaSeen.push(etaText);
         const n = (await visibleCharts(page)).reduce((s, c) => s + c.points, 0);
         if (counts[counts.length - 1] !== n) counts.push(n);
         if (counts.filter((c) => c > 0).length === 2 && status === "running") {
@@ -380,6 +385,11 @@ Deno.test({
         assert.ok(growing[i] > growing[i - 1], counts.join(" -> "));
       }
       assert.ok(final >= growing[growing.length - 1]);
+      // the header's ETA from the epochs seen arriving (the engine's run trains long enough)
+      console.log(`live run ETA lines: ${etaSeen.map((e) => e.split(" left")[0]).join(" | ")}`);
+      if (engine) {
+        assert.ok(etaSeen.some((e) => /^about \d.* left/.test(e)), etaSeen.join(" | "));
+      }
       assert.deepEqual(pageErrors, []);
     } finally {
       await browser?.close();

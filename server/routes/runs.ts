@@ -27,6 +27,7 @@ import { Hono } from "hono";
 import { parse } from "yaml";
 import { configToYaml, parseConfig } from "../../core/config.ts";
 import { LensError } from "../../core/errors.ts";
+import { sampledEpochs } from "../../core/schedule.ts";
 import { newRunId } from "../../core/store.ts";
 import type { RunConfig, RunRow } from "../../core/types.ts";
 import { assertMayChange } from "../access.ts";
@@ -62,6 +63,20 @@ export function runConfigYaml(config: unknown): string | null {
     return configToYaml(r as RunConfig);
   } catch {
     return null; // an older stored shape: the JSON panel still shows it
+  }
+}
+
+/** The epochs a trained run's schedule samples (null for other configs). */
+export function runSampledEpochs(config: unknown): number[] | null {
+  const r = config as Partial<RunConfig> | null;
+  const epochs = r?.training?.epochs;
+  if (!r?.schedule || typeof epochs !== "number" || !Number.isInteger(epochs) || epochs < 1) {
+    return null;
+  }
+  try {
+    return sampledEpochs(r.schedule, epochs);
+  } catch {
+    return null; // a schedule of another version's shape: the page shows no ETA
   }
 }
 
@@ -184,6 +199,8 @@ export function runRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
       run,
       summary: summarizeRun(run, deps.store.runTags?.(run.id)),
       configYaml: runConfigYaml(run.config),
+      // the schedule's sampled epochs while it trains (the page's ETA weighs them)
+      sampledEpochs: run.status === "running" ? runSampledEpochs(run.config) : null,
     });
   });
 

@@ -10,6 +10,7 @@ import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.
 import { tabsFor } from "../families.js";
 import { followRun } from "../live.js";
 import { createTrainingData } from "../training.js";
+import { createEtaEstimator } from "../eta.js";
 
 const REFRESH_MS = 1200;
 
@@ -138,7 +139,7 @@ function renderHeader(box, run, summary, configYaml) {
         Number(last.loss).toFixed(4)
       } · accuracy ${(100 * last.accuracy).toFixed(1)}%`
       : "starting…";
-    box.append(bar, el("div", "muted small", txt));
+    box.append(bar, el("div", "muted small", txt), el("div", "muted small eta-line", ""));
   }
   if (run.error) box.append(el("div", "error", `Run failed: ${run.error}`));
   for (const pe of run.pluginErrors ?? []) {
@@ -504,9 +505,30 @@ export async function showRunPage(main, runId) {
     ]);
   }
   let caughtUp = false;
+  // made once the run's row (with its schedule) exists: a run started here is "starting" first
+  const makeEta = () =>
+    info.sampledEpochs && run.status === "running" && info.summary?.epochs
+      ? createEtaEstimator(
+        info.sampledEpochs,
+        info.summary.epochs,
+        info.summary.seeds,
+        Date.parse(run.createdAt),
+      )
+      : null;
+  let eta = makeEta();
   followRun(runId, {
     onEpochs(rows) {
       training.add(rows);
+      if (caughtUp && eta) {
+        eta.add(Date.now(), rows);
+        const left = eta.etaS();
+        const line = header.querySelector(".eta-line");
+        if (line && Number.isFinite(left)) {
+          line.textContent =
+            `about ${formatDuration(left)} left (sampled and plain epochs costed ` +
+            "apart, as measured while this page watched)";
+        }
+      } else if (eta) eta.add(Date.now(), rows);
       trainingDirty = true;
       if (caughtUp) schedule();
     },
@@ -538,6 +560,7 @@ export async function showRunPage(main, runId) {
         run = info.run;
         renderHeader(header, run, info.summary, info.configYaml);
         syncTabs();
+        eta ??= makeEta();
       }
       if (!caughtUp) {
         caughtUp = true;
