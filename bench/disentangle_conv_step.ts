@@ -26,7 +26,7 @@ import {
   forwardConvNet,
 } from "../plugins/complexity/conv_disentangler_net.ts";
 import { fitBatches } from "../plugins/complexity/fit.ts";
-import { ensureGradients } from "../plugins/complexity/tf_gradients.ts";
+import { ensureGradients } from "../core/gradients.ts";
 import { projectionTarget } from "./projection_target.ts";
 
 const { values } = parseArgs({

@@ -15,7 +15,7 @@ import { createRegistry, type Registry } from "../core/registry.ts";
 import type { ActivationCache, PluginUse } from "../core/types.ts";
 import { loadLightBuiltins } from "../plugins/builtin_loaders.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
-import { formatInfoTable } from "./info_table.ts";
+import { pluginTables } from "./plugin_tables.ts";
 import { lazyStore } from "./lazy_store.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { basename } from "node:path";
@@ -251,8 +251,7 @@ export async function main(args: string[]): Promise<number> {
       await writeStdout(recordsToJson(outcome.runId, records));
       console.error(summary);
     } else {
-      const table = formatInfoTable(records);
-      if (table) console.log(table + "\n");
+      for (const table of pluginTables(registry.list(), records)) console.log(table + "\n");
       console.log(summary);
     }
     for (const e of outcome.pluginErrors) {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { CONFIG_LIMITS, loadConfig } from "../core/config.ts";
 import { dbPath, DEFAULT_DB, intFlag, parseFlags } from "./args.ts";
 import { executeRun, runSummary } from "./execute_run.ts";
-import { formatInfoTable } from "./info_table.ts";
+import { pluginTables } from "./plugin_tables.ts";
 import { loadRegistry } from "./load_plugins.ts";
 
 /** Epochs the demo trains unless `--epochs` says otherwise. */
@@ -69,16 +69,19 @@ export async function main(args: string[]): Promise<number> {
   config.plugins = config.plugins.filter((p) => !DEMO_SKIP_PLUGINS.includes(p.id));
   if (seeds !== undefined) config.seeds = Array.from({ length: seeds }, (_, i) => i);
   const db = dbPath(values.db);
+  const registry = await loadRegistry([]);
   const run = await executeRun({
     config,
     file: DEMO_CONFIG,
-    registry: await loadRegistry([]),
+    registry,
     db,
     quiet: values.quiet === true,
   });
   try {
-    const table = formatInfoTable(run.store.queryResults(run.runId, { plugin: "mi-binned" }));
-    console.log(table || "no mi-binned records (the run stopped before the first seed finished)");
+    const tables = pluginTables(registry.list(), run.store.queryResults(run.runId));
+    console.log(
+      tables.join("\n\n") || "no records (the run stopped before the first seed finished)",
+    );
     console.log("");
     console.log(runSummary(run, config, db, values.db === undefined));
     for (const e of run.pluginErrors) {

@@ -9,6 +9,7 @@
  * @module
  */
 import { fileHashes } from "./file_hash.ts";
+import { ACTIVATION_NAMES, isActivation } from "../core/model/activations.ts";
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
 import type { ResultRecord, RunConfig, Store } from "../core/types.ts";
@@ -21,7 +22,8 @@ import {
   parseFlags,
   usageError,
 } from "./args.ts";
-import { formatComplexityTable } from "./complexity_table.ts";
+import { loadRegistry } from "./load_plugins.ts";
+import { pluginTables } from "./plugin_tables.ts";
 import {
   type ArraySource,
   checkLabels,
@@ -180,8 +182,8 @@ async function report(
     await writeStdout(recordsToJson(runId, store.queryResults(runId)));
     console.error(summary);
   } else {
-    const table = formatComplexityTable(records);
-    if (table) console.log(table + "\n");
+    const plugins = (await loadRegistry([])).list();
+    for (const table of pluginTables(plugins, records)) console.log(table + "\n");
     console.log(summary);
   }
 }
@@ -319,11 +321,10 @@ export async function main(args: string[]): Promise<number> {
   }
   const threshold = numberFlag("threshold", values.threshold);
   const activation = typeof values.activation === "string" ? values.activation : "relu";
-  const { DENSE_ACTIVATIONS } = await import("../plugins/complexity/dense_handle.ts");
-  if (!(DENSE_ACTIVATIONS as readonly string[]).includes(activation)) {
+  if (!isActivation(activation)) {
     throw usageError(
       "features",
-      `--activation must be one of ${DENSE_ACTIVATIONS.join(", ")}, got ${
+      `--activation must be one of ${ACTIVATION_NAMES.join(", ")}, got ${
         JSON.stringify(activation)
       }`,
     );

@@ -25,7 +25,7 @@ export interface PluginOverride {
  *
  * @example
  * ```ts
- * parseOverride("disentangle.epochs=100"); // { plugin: "disentangle", option: "epochs", value: 100 }
+ * parseOverride("my-metric.epochs=100"); // { plugin: "my-metric", option: "epochs", value: 100 }
  * ```
  */
 export function parseOverride(text: string, command = "run"): PluginOverride {

@@ -7,7 +7,7 @@ import { openStore } from "../core/store.ts";
 import type { RunRow } from "../core/types.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
 import { writeStdout } from "./records_output.ts";
-import { textTable } from "./text_table.ts";
+import { textTable } from "../core/text_table.ts";
 
 /** Help text of `lens runs`. */
 export const HELP = `lens runs [options]

@@ -7,29 +7,32 @@
 import { stringify } from "yaml";
 import { configToYaml } from "../core/config.ts";
 import { openStore } from "../core/store.ts";
-import type { ResultRecord, RunConfig, RunRow } from "../core/types.ts";
-import { choiceFlag, dbPath, DEFAULT_DB, parseFlags } from "./args.ts";
+import type { Plugin, ResultRecord, RunConfig, RunRow } from "../core/types.ts";
+import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
+import { loadRegistry } from "./load_plugins.ts";
 import { findRun } from "./find_run.ts";
-import { formatComplexityTable } from "./complexity_table.ts";
-import { formatPhasesTable } from "./phases_table.ts";
-import { formatInfoTable } from "./info_table.ts";
+import { pluginTables } from "./plugin_tables.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
 import { shortTime } from "./runs.ts";
-import { fixed } from "./text_table.ts";
+import { fixed } from "../core/text_table.ts";
 
 /** Help text of `lens show`. */
 export const HELP = `lens show <run> [options]
 
 Shows one run: status, when it ran, engine and versions, timings, training
 progress per seed, plugin errors, its config (as YAML you can run again),
-how many records each plugin wrote, and, when mi-binned results exist, the
-information-plane table (I(X;T), I(T;Y) per layer at the first, peak and
-last sampled epoch), and, when feature-complexity results exist, a table
-per feature and order (mean over seeds). <run> is a run id, a unique prefix of one, or latest.
+how many records each plugin wrote, and the tables the run's plugins
+declare: for an MI estimator the information-plane table (I(X;T), I(T;Y)
+per layer at the first, peak and last sampled epoch), for phases the SNR
+transition next to the I(X;T) peak, for feature complexity a table per
+feature and order (mean over seeds); a custom plugin's own tables when its
+file is given with --plugin. <run> is a run id, a unique prefix of one, or
+latest.
 
 Options:
   --db FILE     run database (default ./${DEFAULT_DB})
   --format F    text (default) or json (the run's tidy records)
+  --plugin FILE load custom plugins from a .ts/.js file, for their tables (repeatable)
   -h, --help    this help
 
 Example:
@@ -47,8 +50,15 @@ function indent(text: string, by = "  "): string {
   return text.trimEnd().split("\n").map((l) => by + l).join("\n");
 }
 
-/** The text report of a run and its records. */
-export function formatRun(run: RunRow, records: readonly ResultRecord[]): string {
+/**
+ * The text report of a run and its records, with the tables of `plugins`
+ * (the registry's: built-in and custom) for the plugins that wrote records.
+ */
+export function formatRun(
+  run: RunRow,
+  records: readonly ResultRecord[],
+  plugins: readonly Plugin[] = [],
+): string {
   const out: string[] = [];
   out.push(`run ${run.id} (${run.name})`);
   out.push(`status    ${run.status}`);
@@ -80,12 +90,7 @@ export function formatRun(run: RunRow, records: readonly ResultRecord[]): string
       counts.size ? ` (${[...counts].map(([p, n]) => `${p} ${n}`).join(", ")})` : ""
     }`,
   );
-  const table = formatInfoTable(records);
-  if (table) out.push("", table);
-  const phases = formatPhasesTable(records);
-  if (phases) out.push("", phases);
-  const complexity = formatComplexityTable(records);
-  if (complexity) out.push("", complexity);
+  for (const table of pluginTables(plugins, records)) out.push("", table);
   return out.join("\n") + "\n";
 }
 
@@ -94,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags("show", args, {
     db: { type: "string" },
     format: { type: "string" },
+    plugin: { type: "string", multiple: true },
   }, { min: 1, max: 1, names: "<run>" });
   const format = choiceFlag("show", "format", values.format, ["text", "json"], "text");
   const db = dbPath(values.db);
@@ -101,7 +107,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     const run = findRun(store, positionals[0]);
     const records = store.queryResults(run.id);
-    await writeStdout(format === "json" ? recordsToJson(run.id, records) : formatRun(run, records));
+    const plugins = format === "json" ? [] : (await loadRegistry(listFlag(values.plugin))).list();
+    await writeStdout(
+      format === "json" ? recordsToJson(run.id, records) : formatRun(run, records, plugins),
+    );
   } finally {
     store.close();
   }

@@ -20,7 +20,7 @@ import {
 import { executeRun, preflight } from "./execute_run.ts";
 import { loadRegistry } from "./load_plugins.ts";
 import { writeStdout } from "./records_output.ts";
-import { type SweepRow, sweepRow } from "./sweep_summary.ts";
+import { sweepColumnsOf, type SweepRow, sweepRow } from "./sweep_summary.ts";
 import { formatSweepTable, sweepTableJson } from "./sweep_table.ts";
 
 /** Help text of `lens sweep`. */
@@ -29,8 +29,10 @@ export const HELP = `lens sweep <sweep.yaml> [options]
 Trains each variant of a sweep as its own run in the database, one after
 the other, then prints one comparison table: per variant the final train
 and test loss / accuracy (mean over seeds), the first epoch the train loss
-falls below the sweep's loss_threshold, and for the last hidden layer the
-epoch I(X;T) peaks, its last I(X;T) and I(T;Y), and the epoch from which it
+falls below the sweep's loss_threshold, then the columns of the plugins
+the variants run: for an MI estimator (mi-binned, mi-ksg, mi-noisy, or a
+custom plugin that declares sweep columns) the last hidden layer's epoch
+of peak I(X;T), its last I(X;T) and I(T;Y), and the epoch from which it
 stays within plane_tolerance bits of that last point ("converged in the
 plane").
 
@@ -43,7 +45,6 @@ lists and scalars replaced, a key set to null removed):
   base: tishby12_tanh.yaml
   loss_threshold: 0.1        # default 0.1
   plane_tolerance: 0.1       # bits, default 0.1
-  mi_plugin: mi-binned       # whose ixt / ity the table reads (default)
   variants:
     - { name: depth-1, model: { hidden: [10] } }
     - { name: depth-2, model: { hidden: [10, 7] } }
@@ -131,6 +132,14 @@ export async function main(args: string[]): Promise<number> {
     preflight({ config: v.config, file: `${file} (variant "${v.name}")`, registry, db });
   }
   const rows: SweepRow[] = [];
+  // the table's plugin columns: those of every plugin some variant runs
+  const used = new Set(
+    variants.flatMap((v) =>
+      registry.resolve(v.config.plugins, { field: "plugins" }).map((r) => r.plugin.id)
+    ),
+  );
+  const columns = sweepColumnsOf(registry.list().filter((p) => used.has(p.id)));
+  const settings = { plane_tolerance: sweep.planeTolerance };
   let stopCode = 0;
   for (const [i, v] of variants.entries()) {
     if (!quiet) console.error(`sweep ${sweep.name}: variant ${i + 1}/${variants.length} ${v.name}`);
@@ -148,12 +157,8 @@ export async function main(args: string[]): Promise<number> {
         status: run.status,
         seeds: v.config.seeds,
         epochRows: run.store.epochsSince(run.runId, 0),
-        records: run.store.queryResults(run.runId, { plugin: sweep.miPlugin }),
-      }, {
-        lossThreshold: sweep.lossThreshold,
-        planeTolerance: sweep.planeTolerance,
-        plugin: sweep.miPlugin,
-      }));
+        records: run.store.queryResults(run.runId),
+      }, { lossThreshold: sweep.lossThreshold, settings, columns }));
       if (!quiet) {
         console.error(
           `  run ${run.runId} ${run.status} in ${(run.timings.total_s ?? NaN).toFixed(1)} s`,
@@ -173,7 +178,7 @@ export async function main(args: string[]): Promise<number> {
   if (format === "json") {
     await writeStdout(sweepTableJson(sweep.name, db, rows));
   } else {
-    console.log(formatSweepTable(sweep.name, rows));
+    console.log(formatSweepTable(sweep.name, rows, columns, settings));
     console.log(
       `stored in ${db}  (deno task lens runs${values.db === undefined ? "" : ` --db ${db}`})`,
     );

@@ -1,9 +1,9 @@
 /**
  * The comparison row of one sweep variant, computed from its stored run:
- * final losses and accuracies, the first epoch at which the training loss
- * falls below a threshold, and the last hidden layer's path in the
- * information plane (peak of I(X;T), last point, and the epoch it
- * converges there). Pure functions from epoch rows and records to rows.
+ * final losses and accuracies and the first epoch at which the training
+ * loss falls below a threshold, then the columns the run's plugins declare
+ * (their `presentation.sweepColumns`, e.g. the information plane's path of
+ * the last hidden layer). Pure functions from epoch rows and records to rows.
  *
  * Definitions (every mean is over the run's seeds):
  * - train loss / accuracy are what the trainer reports for an epoch: the
@@ -20,19 +20,10 @@
  *   count that do. Rows are stored at every sampled epoch and every
  *   floor(epochs / 200)-th epoch, so the value is exact up to that spacing
  *   (every epoch up to 43 at 8000 epochs, then at most 40 epochs late).
- * - last hidden layer: the last layer of the MI plugin's records before
- *   `output` (in the order they first appear: dense_1, ..., dense_n, output).
- * - I(X;T) peak: the sampled epoch where the seed-mean I(X;T) of that layer
- *   is largest (earliest on ties); last: the seed-mean at the last sampled
- *   epoch.
- * - plane convergence epoch: the first sampled epoch e such that at every
- *   sampled epoch from e on, the seed-mean (I(X;T), I(T;Y)) of the last
- *   hidden layer stays within `tolerance` bits of its last value in both
- *   coordinates.
  *
  * @module
  */
-import type { ResultRecord } from "../core/types.ts";
+import type { Plugin, ResultRecord, SweepColumnSpec } from "../core/types.ts";
 
 /** An epoch statistics row as the store returns it (`store.epochsSince`). */
 export interface EpochRow {
@@ -65,14 +56,18 @@ export interface SweepRow {
   /** Per seed (run's seed order), null where never reached. */
   thresholdEpochs: (number | null)[];
   thresholdReached: number;
-  /** Last hidden layer's hook point, null without MI records. */
-  layer: string | null;
-  ixtPeakEpoch: number | null;
-  ixtPeak: number;
-  ixtLast: number;
-  ityLast: number;
-  planeTolerance: number;
-  planeEpoch: number | null;
+  /** The plugins' column groups, in the order of the `columns` given to {@link sweepRow}. */
+  columns: SweepCells[];
+}
+
+/** One column group's cells of a row (null `text`: the run has nothing for it). */
+export interface SweepCells {
+  /** Column group id ({@link SweepColumnSpec.id}). */
+  id: string;
+  /** Cells, one per header; null when the run has no records for these columns. */
+  text: string[] | null;
+  /** The numbers behind the cells, by name. */
+  values: Record<string, number | string | null>;
 }
 
 /** Mean of finite values; NaN when there are none. */
@@ -113,75 +108,16 @@ export function firstBelow(
   return best;
 }
 
-/** A seed-mean series of one layer: epochs ascending with mean I(X;T), I(T;Y). */
-export interface PlaneSeries {
-  layer: string;
-  epochs: number[];
-  ixt: number[];
-  ity: number[];
-}
-
 /**
- * The last hidden layer's seed-mean (I(X;T), I(T;Y)) series from an MI
- * plugin's records (`ixt`, `ity`, seeds >= 0; aggregate rows ignored);
- * null when the plugin has no records of a hidden layer.
- *
- * @example
- * ```ts
- * lastHiddenSeries(store.queryResults(runId, { plugin: "mi-binned" }))?.layer; // "dense_5"
- * ```
+ * The sweep column groups of `plugins`, deduplicated by id, in plugin
+ * order: what the comparison table shows beyond training statistics.
  */
-export function lastHiddenSeries(
-  records: readonly ResultRecord[],
-  plugin = "mi-binned",
-): PlaneSeries | null {
-  const layers: string[] = [];
-  for (const r of records) {
-    if (r.plugin === plugin && r.seed >= 0 && !layers.includes(r.layer)) layers.push(r.layer);
+export function sweepColumnsOf(plugins: readonly Plugin[]): SweepColumnSpec[] {
+  const out = new Map<string, SweepColumnSpec>();
+  for (const p of plugins) {
+    for (const c of p.presentation?.sweepColumns ?? []) if (!out.has(c.id)) out.set(c.id, c);
   }
-  const hidden = layers.filter((l) => l !== "output");
-  const layer = hidden[hidden.length - 1];
-  if (layer === undefined) return null;
-  const sums = new Map<number, { ixt: number[]; ity: number[] }>();
-  for (const r of records) {
-    if (r.plugin !== plugin || r.layer !== layer || r.seed < 0) continue;
-    if (r.metric !== "ixt" && r.metric !== "ity") continue;
-    let s = sums.get(r.epoch);
-    if (!s) sums.set(r.epoch, s = { ixt: [], ity: [] });
-    s[r.metric].push(r.value);
-  }
-  const epochs = [...sums.keys()].sort((a, b) => a - b);
-  return {
-    layer,
-    epochs,
-    ixt: epochs.map((e) => mean(sums.get(e)!.ixt)),
-    ity: epochs.map((e) => mean(sums.get(e)!.ity)),
-  };
-}
-
-/**
- * First epoch of `series` from which every point stays within `tolerance`
- * bits of the last point in both I(X;T) and I(T;Y); null for an empty
- * series.
- *
- * @example
- * ```ts
- * planeConvergenceEpoch({ layer: "d", epochs: [0, 1, 2, 3], ixt: [1, 3, 2.05, 2], ity: [0, 1, 1, 1] }, 0.1);
- * // 2
- * ```
- */
-export function planeConvergenceEpoch(series: PlaneSeries, tolerance: number): number | null {
-  const n = series.epochs.length;
-  if (n === 0) return null;
-  const fx = series.ixt[n - 1];
-  const fy = series.ity[n - 1];
-  let k = n - 1;
-  while (
-    k > 0 &&
-    Math.abs(series.ixt[k - 1] - fx) <= tolerance &&
-    Math.abs(series.ity[k - 1] - fy) <= tolerance
-  ) k--;
-  return series.epochs[k];
+  return [...out.values()];
 }
 
 /** What {@link sweepRow} reads of one variant's run. */
@@ -202,13 +138,17 @@ export interface SweepRunData {
  * ```ts
  * const row = sweepRow({ variant: "depth-3", runId, status: "completed", seeds: [0, 1],
  *   epochRows: store.epochsSince(runId, 0), records: store.queryResults(runId) },
- *   { lossThreshold: 0.1, planeTolerance: 0.1 });
+ *   { lossThreshold: 0.1, settings: { plane_tolerance: 0.1 }, columns: sweepColumnsOf(plugins) });
  * row.thresholdEpoch; // e.g. 812
  * ```
  */
 export function sweepRow(
   run: SweepRunData,
-  opts: { lossThreshold: number; planeTolerance: number; plugin?: string },
+  opts: {
+    lossThreshold: number;
+    settings: Readonly<Record<string, number>>;
+    columns: readonly SweepColumnSpec[];
+  },
 ): SweepRow {
   const seeds = bySeed(run.epochRows);
   const order = run.seeds.length ? run.seeds : [...seeds.keys()].sort((a, b) => a - b);
@@ -244,19 +184,10 @@ export function sweepRow(
     }
   }
   const reached = thresholdEpochs.filter((e): e is number => e !== null);
-  const series = lastHiddenSeries(run.records, opts.plugin ?? "mi-binned");
-  let ixtPeakEpoch: number | null = null;
-  let ixtPeak = NaN, ixtLast = NaN, ityLast = NaN;
-  let planeEpoch: number | null = null;
-  if (series && series.epochs.length) {
-    let k = 0;
-    for (let i = 1; i < series.ixt.length; i++) if (series.ixt[i] > series.ixt[k]) k = i;
-    ixtPeakEpoch = series.epochs[k];
-    ixtPeak = series.ixt[k];
-    ixtLast = series.ixt[series.ixt.length - 1];
-    ityLast = series.ity[series.ity.length - 1];
-    planeEpoch = planeConvergenceEpoch(series, opts.planeTolerance);
-  }
+  const columns = opts.columns.map((c): SweepCells => {
+    const cells = c.cells(run.records, opts.settings);
+    return { id: c.id, text: cells?.text ?? null, values: cells?.values ?? {} };
+  });
   return {
     variant: run.variant,
     runId: run.runId,
@@ -273,12 +204,6 @@ export function sweepRow(
     thresholdEpoch: reached.length ? mean(reached) : null,
     thresholdEpochs,
     thresholdReached: reached.length,
-    layer: series?.layer ?? null,
-    ixtPeakEpoch,
-    ixtPeak,
-    ixtLast,
-    ityLast,
-    planeTolerance: opts.planeTolerance,
-    planeEpoch,
+    columns,
   };
 }

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { fixed, textTable } from "./text_table.ts";
+import { fixed, textTable } from "../core/text_table.ts";
+import type { SweepColumnSpec } from "../core/types.ts";
 import type { SweepRow } from "./sweep_summary.ts";
 
 function epochCell(v: number | null, digits = 0): string {
@@ -12,17 +13,25 @@ function epochCell(v: number | null, digits = 0): string {
 }
 
 /**
- * The rows as a text table with a title and a key to the columns.
+ * The rows as a text table with a title and a key to the columns: the
+ * training statistics, then each plugin column group that has cells in
+ * some variant (`columns`, as given to sweepRow).
  *
  * @example
  * ```ts
- * console.log(formatSweepTable("depth", rows));
+ * console.log(formatSweepTable("depth", rows, columns, { plane_tolerance: 0.1 }));
  * ```
  */
-export function formatSweepTable(sweep: string, rows: readonly SweepRow[]): string {
+export function formatSweepTable(
+  sweep: string,
+  rows: readonly SweepRow[],
+  columns: readonly SweepColumnSpec[] = [],
+  settings: Readonly<Record<string, number>> = {},
+): string {
   if (!rows.length) return `sweep ${sweep}: no variant finished`;
   const thr = rows[0].lossThreshold;
-  const tol = rows[0].planeTolerance;
+  // a plugin's group is shown when some variant has cells for it
+  const shown = columns.filter((c) => rows.some((r) => r.columns.find((g) => g.id === c.id)?.text));
   const header = [[
     "variant",
     "seeds",
@@ -35,12 +44,7 @@ export function formatSweepTable(sweep: string, rows: readonly SweepRow[]): stri
     "at ep",
     `loss<${thr}`,
     "reached",
-    "layer",
-    "IXT peak ep",
-    "IXT peak",
-    "IXT last",
-    "ITY last",
-    "plane ep",
+    ...shown.flatMap((c) => c.headers),
   ]];
   const body = rows.map((r) => [
     r.variant,
@@ -54,27 +58,15 @@ export function formatSweepTable(sweep: string, rows: readonly SweepRow[]): stri
     epochCell(r.testLossMinEpoch),
     epochCell(r.thresholdEpoch),
     `${r.thresholdReached}/${r.seeds}`,
-    r.layer ?? "-",
-    epochCell(r.ixtPeakEpoch),
-    fixed(r.ixtPeak),
-    fixed(r.ixtLast),
-    fixed(r.ityLast),
-    epochCell(r.planeEpoch),
+    ...shown.flatMap((c) => r.columns.find((g) => g.id === c.id)?.text ?? c.headers.map(() => "-")),
   ]);
-  // Without information-plane records in any variant the last six columns are empty: leave them out.
-  const mi = rows.some((r) => r.layer !== null);
-  const keep = (cells: string[]) => mi ? cells : cells.slice(0, 11);
+  const titles = shown.map((c) => c.title).filter((t): t is string => !!t);
   return [
-    `sweep ${sweep} (means over seeds${mi ? "; MI in bits, last hidden layer" : ""})`,
-    textTable(header.map(keep), body.map(keep)),
+    `sweep ${sweep} (means over seeds${titles.length ? `; ${titles.join("; ")}` : ""})`,
+    textTable(header, body),
     `loss<${thr}: first stored epoch with train loss below ${thr} (mean over the seeds that ` +
     "reach it; reached: how many do)",
-    ...(mi
-      ? [
-        `plane ep: first sampled epoch after which the layer's (I(X;T), I(T;Y)) stays within ` +
-        `${tol} bits of its last value`,
-      ]
-      : []),
+    ...shown.flatMap((c) => c.notes?.(settings) ?? []),
   ].join("\n");
 }
 

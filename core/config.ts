@@ -42,6 +42,7 @@
  *
  * @module
  */
+import { ACTIVATION_NAMES } from "./model/activations.ts";
 import { basename } from "node:path";
 import { Document, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import { errorMessage, LensError } from "./errors.ts";
@@ -57,22 +58,8 @@ import type {
   TrainingSpec,
 } from "./types.ts";
 
-/** Activation names a model may use (tfjs names; the fused kernel implements a subset). */
-export const ACTIVATIONS: readonly string[] = [
-  "tanh",
-  "relu",
-  "sigmoid",
-  "elu",
-  "selu",
-  "softplus",
-  "softsign",
-  "relu6",
-  "linear",
-  "hardSigmoid",
-  "swish",
-  "mish",
-  "gelu",
-];
+/** Activation names a model may use: the registry's (core/model/activations.ts). */
+export const ACTIVATIONS: readonly string[] = ACTIVATION_NAMES;
 
 /** The reference protocol's defaults (12-bit task, docs/methods.md section 1). */
 export const CONFIG_DEFAULTS = {

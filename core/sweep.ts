@@ -16,7 +16,6 @@
  * base: tishby12_tanh.yaml   # relative to this file, or an inline config mapping
  * loss_threshold: 0.1    # train loss the summary table times (default 0.1)
  * plane_tolerance: 0.1   # bits: "converged in the plane" (default 0.1)
- * mi_plugin: mi-binned   # whose ixt / ity the table reads (default mi-binned)
  * variants:
  *   - { name: depth-1, model: { hidden: [10] } }
  *   - { name: depth-2, model: { hidden: [10, 7] } }
@@ -43,7 +42,6 @@ import type { RunConfig } from "./types.ts";
 export const SWEEP_DEFAULTS = {
   lossThreshold: 0.1,
   planeTolerance: 0.1,
-  miPlugin: "mi-binned",
 } as const;
 
 /** The keys a sweep file may have. */
@@ -52,7 +50,6 @@ export const SWEEP_KEYS: readonly string[] = [
   "base",
   "loss_threshold",
   "plane_tolerance",
-  "mi_plugin",
   "variants",
 ];
 
@@ -80,8 +77,6 @@ export interface Sweep {
   lossThreshold: number;
   /** Tolerance in bits for "converged in the information plane" (`plane_tolerance`). */
   planeTolerance: number;
-  /** Id of the plugin whose `ixt` / `ity` records the summary reads (`mi_plugin`). */
-  miPlugin: string;
   /** The variants, in file order. */
   variants: SweepVariant[];
 }
@@ -179,6 +174,16 @@ export function parseSweep(
     fail(file, [], "a sweep must be a mapping with keys " + SWEEP_KEYS.join(", "));
   }
   for (const key of Object.keys(root)) {
+    if (key === "mi_plugin") {
+      fail(
+        file,
+        ["mi_plugin"],
+        "is no longer read: the table shows the columns of every plugin the variants run " +
+          "(each MI estimator's own); remove the key",
+        undefined,
+        at(["mi_plugin"]),
+      );
+    }
     if (!SWEEP_KEYS.includes(key)) {
       const hint = nearest(key, SWEEP_KEYS);
       fail(
@@ -217,16 +222,6 @@ export function parseSweep(
   };
   const lossThreshold = num("loss_threshold", SWEEP_DEFAULTS.lossThreshold);
   const planeTolerance = num("plane_tolerance", SWEEP_DEFAULTS.planeTolerance);
-  const miPlugin = root.mi_plugin ?? SWEEP_DEFAULTS.miPlugin;
-  if (typeof miPlugin !== "string" || miPlugin.trim() === "") {
-    fail(
-      file,
-      ["mi_plugin"],
-      `must be a plugin id, got ${JSON.stringify(miPlugin)}`,
-      undefined,
-      at(["mi_plugin"]),
-    );
-  }
 
   // the base: a file relative to the sweep, or an inline mapping
   let baseRaw: unknown;
@@ -347,7 +342,7 @@ export function parseSweep(
     };
     return { name: vname, overrides, config: configFromValue(merged, file, source) };
   });
-  return { name, file, baseFile, base, lossThreshold, planeTolerance, miPlugin, variants };
+  return { name, file, baseFile, base, lossThreshold, planeTolerance, variants };
 }
 
 /**

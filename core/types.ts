@@ -531,6 +531,86 @@ export interface ChartSpec {
   overlay?: { plugin: string; x: string; y: string; label: string };
 }
 
+/**
+ * A text table a plugin (or family) adds to `lens show`. Plugins of one
+ * family share a table by sharing the object or its `id`: it is printed
+ * once, from all of the run's records.
+ */
+export interface TableSpec {
+  /** Table id (unique across plugins; shared within a family). */
+  id: string;
+  /** The table as text from every record of a run; "" when it has nothing to show. */
+  format(records: readonly ResultRecord[]): string;
+}
+
+/**
+ * Columns a plugin (or family) adds to the comparison table of `lens
+ * sweep`: cells per variant computed from that variant's run records.
+ * `settings` are the sweep file's numeric settings by their snake_case
+ * keys (e.g. `plane_tolerance`), defaults filled.
+ */
+export interface SweepColumnSpec {
+  /** Id of the column group (unique across plugins; shared within a family). */
+  id: string;
+  /** Headings, left to right. */
+  headers: string[];
+  /**
+   * One variant's cells (`text`, as many as `headers`) and the numbers
+   * behind them for `--format json` (`values`, by name); null when the run
+   * has nothing for these columns.
+   */
+  cells(
+    records: readonly ResultRecord[],
+    settings: Readonly<Record<string, number>>,
+  ): { text: string[]; values: Record<string, number | string | null> } | null;
+  /** What the columns show, for the table's title (e.g. "MI in bits, last hidden layer"). */
+  title?: string;
+  /** Lines under the table that define the columns. */
+  notes?(settings: Readonly<Record<string, number>>): string[];
+}
+
+/** The dashboard tab a plugin's charts go to; plugins sharing a tab id share the tab. */
+export interface TabSpec {
+  /** Tab id. */
+  id: string;
+  /** Tab title. */
+  title: string;
+  /** Position among tabs (smaller first; default 100). */
+  order?: number;
+}
+
+/**
+ * Marks a plugin draws on other plugins' charts from its own records.
+ *
+ * - `overlay`: a curve of this plugin's metrics `x` against `y` on every
+ *   chart of `on` that is a scatter coloured by epoch (an information
+ *   plane); `select` picks among this plugin's records by their `layer`
+ *   field: `"same"` uses records with the chart's group name, a string
+ *   names one layer, absent takes every record.
+ * - `markers`: vertical lines at the epochs this plugin stores as `metric`
+ *   (one per layer and seed) on every epoch-axis chart of `on`.
+ */
+export type DecorationSpec =
+  | { kind: "overlay"; on: string[]; x: string; y: string; label: string; layer?: string }
+  | { kind: "markers"; on: string[]; metric: string; label: string };
+
+/**
+ * How a plugin presents itself beside its charts: tables for `lens show`,
+ * columns for the sweep table, its dashboard tab, and decorations of other
+ * plugins' charts. The CLI and the dashboard render these generically, so a
+ * custom family appears everywhere without a change outside its own files.
+ */
+export interface Presentation {
+  /** Tables for `lens show`. */
+  tables?: TableSpec[];
+  /** Columns for the comparison table of `lens sweep`. */
+  sweepColumns?: SweepColumnSpec[];
+  /** The dashboard tab of the plugin's charts (default: a tab of its own). */
+  tab?: TabSpec;
+  /** Marks on other plugins' charts. */
+  decorations?: DecorationSpec[];
+}
+
 /** What a plugin instance gets from the engine. */
 export interface PluginContext {
   /** Id of the run the plugin instance belongs to. */
@@ -592,6 +672,8 @@ export interface Plugin {
   emits: MetricSpec[];
   /** How the dashboard draws the plugin's records. */
   charts?: ChartSpec[];
+  /** Tables, sweep columns, dashboard tab and chart decorations (see {@link Presentation}). */
+  presentation?: Presentation;
   /** Creates an instance for one run from validated options (defaults filled). */
   setup(
     ctx: PluginContext,

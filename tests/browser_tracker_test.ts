@@ -10,7 +10,7 @@
  * "Reset zoom" undoes it; the hover lists every series at an epoch; the
  * PNG export is twice the chart's size; the sweep page groups a sweep's
  * runs by everything but the seed; an information plane comes with its
- * coordinates against epoch per layer (seed mean, or one line per seed); an imported run has no Training tab. Screenshots go to
+ * coordinates against epoch per layer (seed mean, or one line per seed); an imported run has no Training tab; a training run's page shows an ETA. Screenshots go to
  * test-output/browser/.
  */
 import assert from "node:assert/strict";
@@ -391,6 +391,41 @@ Deno.test({
         `activations/data/acts.npzsha256 ${"ab".repeat(8)}…`,
         `labels/data/labels.npysha256 ${"cd".repeat(8)}…`,
       ]);
+
+      // A training run's ETA: epoch rows arrive while the page watches; the header prices the rest.
+      const training = writer.createRun({
+        id: "training-run",
+        name: "training run",
+        config: {
+          name: "training run",
+          training: { epochs: 1000 },
+          schedule: { type: "log", points: 50 },
+          seeds: [0],
+          plugins: [],
+        },
+        seeds: [0],
+        backend: "js",
+        engine: "fused",
+        versions: {},
+      });
+      await page.goto(`${server.url}runs/${training}`);
+      await page.waitForSelector(".eta-line", { state: "attached" });
+      let etaText = "";
+      for (let i = 0; i < 60 && !/left/.test(etaText); i++) {
+        for (let k = 0; k < 20; k++) {
+          writer.recordEpoch(training, {
+            seed: 0,
+            epoch: 20 * i + k,
+            sampled: false,
+            loss: 0.5,
+            accuracy: 0.5,
+          });
+        }
+        await page.waitForTimeout(200);
+        etaText = await page.textContent(".eta-line") ?? "";
+      }
+      assert.match(etaText, /^about .+ left/);
+      writer.finishRun(training, "completed", {});
 
       // rename from the run page (the prompt answered)
       await page.goto(`${server.url}runs/${otherRuns[0]}`);

@@ -12,7 +12,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { writeNpy } from "../core/data/npy.ts";
 import { writeNpz } from "../core/data/npz.ts";
 import { openStore } from "../core/store.ts";
-import { formatComplexityTable, meanCell } from "../cli/complexity_table.ts";
+import { formatComplexityTable, meanCell } from "../plugins/complexity/complexity_table.ts";
 import { parseSource } from "../cli/feature_inputs.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { analyzeFeatures } from "../plugins/complexity/user_features.ts";

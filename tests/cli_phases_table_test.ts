@@ -5,7 +5,7 @@
  * count: the mean of the middle two).
  */
 import assert from "node:assert/strict";
-import { formatPhasesTable, phasesCells, phasesRows } from "../cli/phases_table.ts";
+import { formatPhasesTable, phasesCells, phasesRows } from "../plugins/ib/phases_table.ts";
 import type { ResultRecord } from "../core/types.ts";
 
 const rec = (layer: string, seed: number, metric: string, value: number): ResultRecord => ({

@@ -69,16 +69,24 @@ Deno.test("sweep: two variants become two runs; the table matches the database",
         assert.equal(row.thresholdEpoch, 0);
         assert.equal(row.thresholdReached, 1);
         // the last hidden layer and its last point, from the stored records
-        assert.equal(row.layer, row.variant === "narrow" ? "dense_1" : "dense_2");
-        const mi = store.queryResults(row.runId, { plugin: "mi-binned", layer: row.layer! });
+        // the information plane's columns (declared by mi-binned) in the JSON row
+        const path = row.columns.find((c) => c.id === "information-plane:mi-binned")!.values as {
+          layer: string;
+          ixtLast: number;
+          ityLast: number;
+          ixtPeak: number;
+          planeEpoch: number;
+        };
+        assert.equal(path.layer, row.variant === "narrow" ? "dense_1" : "dense_2");
+        const mi = store.queryResults(row.runId, { plugin: "mi-binned", layer: path.layer });
         const at = (metric: string, epoch: number) =>
           mi.find((x) => x.metric === metric && x.epoch === epoch && x.seed === 0)!.value;
-        assert.ok(Math.abs(row.ixtLast - at("ixt", 19)) < 1e-12);
-        assert.ok(Math.abs(row.ityLast - at("ity", 19)) < 1e-12);
+        assert.ok(Math.abs(path.ixtLast - at("ixt", 19)) < 1e-12);
+        assert.ok(Math.abs(path.ityLast - at("ity", 19)) < 1e-12);
         const ixts = mi.filter((x) => x.metric === "ixt").map((x) => x.value);
-        assert.ok(Math.abs(row.ixtPeak - Math.max(...ixts)) < 1e-12);
-        assert.ok(row.ixtLast <= 12 + 1e-9 && row.ityLast <= 1 + 1e-9);
-        assert.ok(row.planeEpoch! >= 0 && row.planeEpoch! <= 19);
+        assert.ok(Math.abs(path.ixtPeak - Math.max(...ixts)) < 1e-12);
+        assert.ok(path.ixtLast <= 12 + 1e-9 && path.ityLast <= 1 + 1e-9);
+        assert.ok(path.planeEpoch >= 0 && path.planeEpoch <= 19);
       }
     } finally {
       store.close();

@@ -14,7 +14,7 @@ import { writeNpy } from "../core/data/npy.ts";
 import { writeNpz } from "../core/data/npz.ts";
 import { openStore } from "../core/store.ts";
 import type { ResultRecord } from "../core/types.ts";
-import { formatInfoTable, infoTableRows } from "../cli/info_table.ts";
+import { formatInfoTable, infoTableRows } from "../plugins/infoplane/info_table.ts";
 import { EXPORT_HEADER, recordsToCsv } from "../cli/records_output.ts";
 import { createProgressReporter, createProgressTracker, formatProgress } from "../core/progress.ts";
 import { CLI, lens, LONG_CONFIG, withDir } from "./cli_helpers.ts";

@@ -18,7 +18,7 @@ import {
   resnetNetVariables,
 } from "../plugins/complexity/resnet_disentangler_net.ts";
 import { chooseNet } from "../plugins/complexity/options.ts";
-import { ensureGradients } from "../plugins/complexity/tf_gradients.ts";
+import { ensureGradients } from "../core/gradients.ts";
 
 setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
 await tf.setBackend("wasm");

@@ -67,22 +67,35 @@ Deno.test("GET /api/sweeps and /api/sweeps/:name", async () => {
     assert.equal(r1.epochs, 200);
     // the synthetic loss at the last epoch: 0.69 e^-3 + 0.02 plus a jitter within 0.005
     assert.ok(Math.abs(r1.trainLoss - (0.69 * Math.exp(-3) + 0.02)) < 0.006, String(r1.trainLoss));
-    assert.equal(r1.layer, "dense_3");
+    const plane = (row: { columns: { id: string; values: Record<string, unknown> }[] }) =>
+      row.columns.find((c) => c.id === "information-plane:mi-binned")!.values;
+    assert.equal(plane(r1).layer, "dense_3");
+    assert.deepEqual(body.columns.map((c: { id: string }) => c.id), [
+      "information-plane:mi-binned",
+    ]);
     // with the seed aggregates a finished run stores, the same row from 1/10 of the records
     const { aggregateSeeds } = await import("../core/aggregate.ts");
     store.appendResults("r3", aggregateSeeds(store.queryResults("r3")));
     const again = await (await app.request("/api/sweeps/depth?loss_threshold=0.2")).json();
     const before = body.rows[2], after = again.rows[2];
-    for (const k of ["ixtPeakEpoch", "planeEpoch", "layer", "epochs", "thresholdEpoch"]) {
-      assert.equal(after[k], before[k], k);
+    for (const k of ["epochs", "thresholdEpoch"]) assert.equal(after[k], before[k], k);
+    for (const k of ["ixtPeakEpoch", "planeEpoch", "layer"]) {
+      assert.equal(plane(after)[k], plane(before)[k], k);
     }
-    for (const k of ["ixtPeak", "ixtLast", "ityLast", "trainLoss", "testAccuracy"]) {
+    for (const k of ["ixtPeak", "ixtLast", "ityLast"]) {
+      const [a, b] = [plane(after)[k] as number, plane(before)[k] as number];
+      assert.ok(Math.abs(a - b) < 1e-9, `${k} ${a} ${b}`);
+    }
+    for (const k of ["trainLoss", "testAccuracy"]) {
       assert.ok(Math.abs(after[k] - before[k]) < 1e-9, `${k} ${after[k]} ${before[k]}`);
     }
     // a run's own row comes with its training curves
     const t = await (await app.request("/api/runs/r1/training")).json();
     assert.equal(t.headline.runId, "r1");
-    assert.equal(t.headline.layer, "dense_3");
+    assert.equal(plane(t.headline).layer, "dense_3");
+    assert.deepEqual(t.headlineColumns.map((c: { id: string }) => c.id), [
+      "information-plane:mi-binned",
+    ]);
     assert.equal((await app.request("/api/sweeps/nope")).status, 404);
     assert.equal((await app.request("/api/sweeps/depth?loss_threshold=x")).status, 400);
     assert.equal((await app.request("/api/sweeps/depth?bogus=1")).status, 400);

@@ -7,13 +7,23 @@
 import assert from "node:assert/strict";
 import type { ResultRecord } from "../core/types.ts";
 import { formatSweepTable } from "../cli/sweep_table.ts";
+import { type EpochRow, firstBelow, type SweepRow, sweepRow } from "../cli/sweep_summary.ts";
 import {
-  type EpochRow,
-  firstBelow,
+  infoPlaneSweepColumns,
   lastHiddenSeries,
   planeConvergenceEpoch,
-  sweepRow,
-} from "../cli/sweep_summary.ts";
+  type PlanePath,
+} from "../plugins/infoplane/sweep_columns.ts";
+
+const COLUMNS = infoPlaneSweepColumns("mi-binned");
+const opts = (lossThreshold: number, planeTolerance: number) => ({
+  lossThreshold,
+  settings: { plane_tolerance: planeTolerance },
+  columns: COLUMNS,
+});
+/** The information-plane values of a row (undefined when it has none). */
+const plane = (row: SweepRow) =>
+  row.columns[0].text ? row.columns[0].values as unknown as PlanePath : undefined;
 
 const close = (a: number, b: number, msg?: string) =>
   assert.ok(Math.abs(a - b) < 1e-12, `${msg ?? ""} ${a} != ${b}`);
@@ -115,7 +125,7 @@ Deno.test("planeConvergenceEpoch: first epoch after which both coordinates stay 
 });
 
 Deno.test("lastHiddenSeries: the layer before output, seed means, aggregates ignored", () => {
-  const s = lastHiddenSeries(records())!;
+  const s = lastHiddenSeries(records(), "mi-binned")!;
   assert.equal(s.layer, "dense_2");
   assert.deepEqual(s.epochs, EPOCHS);
   [2, 5, 4.05, 4].forEach((v, i) => close(s.ixt[i], v, `ixt[${i}]`));
@@ -133,7 +143,7 @@ Deno.test("sweepRow: every column against hand-worked values", () => {
     epochRows: epochRows(),
     records: records(),
   };
-  const row = sweepRow(run, { lossThreshold: 0.1, planeTolerance: 0.1 });
+  const row = sweepRow(run, opts(0.1, 0.1));
   assert.equal(row.variant, "v");
   assert.equal(row.seeds, 2);
   assert.equal(row.epochs, 10);
@@ -148,34 +158,34 @@ Deno.test("sweepRow: every column against hand-worked values", () => {
   assert.deepEqual(row.thresholdEpochs, [5, 9]);
   assert.equal(row.thresholdEpoch, 7);
   assert.equal(row.thresholdReached, 2);
-  assert.equal(row.layer, "dense_2");
-  assert.equal(row.ixtPeakEpoch, 1);
-  close(row.ixtPeak, 5);
-  close(row.ixtLast, 4);
-  close(row.ityLast, 1);
+  const p = plane(row)!;
+  assert.equal(p.layer, "dense_2");
+  assert.equal(p.ixtPeakEpoch, 1);
+  close(p.ixtPeak, 5);
+  close(p.ixtLast, 4);
+  close(p.ityLast, 1);
   // (4.05, 0.95) at epoch 5 is within 0.1 of (4, 1); (5, 0.5) at 1 is not
-  assert.equal(row.planeEpoch, 5);
+  assert.equal(p.planeEpoch, 5);
+  assert.deepEqual(row.columns[0].text, ["dense_2", "1", "5.000", "4.000", "1.000", "5"]);
 
   // a tighter threshold: only seed 0 reaches 0.06 (at 9)
-  const tight = sweepRow(run, { lossThreshold: 0.06, planeTolerance: 1.5 });
+  const tight = sweepRow(run, opts(0.06, 1.5));
   assert.deepEqual(tight.thresholdEpochs, [9, null]);
   assert.equal(tight.thresholdEpoch, 9);
   assert.equal(tight.thresholdReached, 1);
   // within 1.5 bits of (4, 1): epoch 1 (|5 - 4| = 1, |0.5 - 1| = 0.5) qualifies, epoch 0 does not
-  assert.equal(tight.planeEpoch, 1);
-  const none = sweepRow(run, { lossThreshold: 0.01, planeTolerance: 0.1 });
+  assert.equal(plane(tight)!.planeEpoch, 1);
+  const none = sweepRow(run, opts(0.01, 0.1));
   assert.equal(none.thresholdEpoch, null);
   assert.equal(none.thresholdReached, 0);
 
   // no MI records: the information-plane columns are empty
-  const bare = sweepRow({ ...run, records: [] }, { lossThreshold: 0.1, planeTolerance: 0.1 });
-  assert.equal(bare.layer, null);
-  assert.equal(bare.ixtPeakEpoch, null);
-  assert.ok(Number.isNaN(bare.ixtLast));
-  assert.equal(bare.planeEpoch, null);
+  const bare = sweepRow({ ...run, records: [] }, opts(0.1, 0.1));
+  assert.equal(plane(bare), undefined);
+  assert.equal(bare.columns[0].text, null);
 
   // the table keeps the information-plane columns only when some variant has them
-  const withMi = formatSweepTable("s", [row, bare]);
+  const withMi = formatSweepTable("s", [row, bare], COLUMNS, { plane_tolerance: 0.1 });
   assert.match(withMi, /IXT peak ep/);
   assert.match(withMi, /plane ep:/);
   const withoutMi = formatSweepTable("s", [bare]);

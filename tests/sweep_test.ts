@@ -54,7 +54,10 @@ Deno.test("a sweep with an inline base: each variant is the base plus its overri
   assert.equal(s.name, "act");
   assert.equal(s.lossThreshold, 0.05);
   assert.equal(s.planeTolerance, 0.1);
-  assert.equal(s.miPlugin, "mi-binned");
+  // mi_plugin is gone: each estimator brings its own columns; an old file says so
+  const old = sweepError("base: {}\nmi_plugin: mi-kde\nvariants: [{ name: a }]");
+  assert.equal(old.field, "mi_plugin");
+  assert.match(old.message, /no longer read/);
   assert.deepEqual(s.variants.map((v) => v.name), ["one", "fraction", "plain"]);
   const [one, fraction, plain] = s.variants.map((v) => v.config);
   assert.deepEqual(one.model, {

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { phasesCells, phasesRows } from "../cli/phases_table.ts";
+import { phasesCells, phasesRows } from "../plugins/ib/phases_table.ts";
 import { compressionTiming } from "./compression_timing.ts";
 import { parseArgs } from "node:util";
 import { openStore } from "../core/store.ts";

@@ -1,12 +1,15 @@
 /**
- * Activation functions by their tfjs names, as differentiable tfjs ops.
+ * The activations of the registry (activations.ts) as differentiable tfjs
+ * ops. The table is typed by the registry's names, so an activation added
+ * there without an op here does not compile.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { LensError } from "../errors.ts";
+import { checkActivation, LEAKY_RELU_SLOPE } from "./activations.ts";
+import type { ActivationName } from "./activations.ts";
 
-const FORMULAS: Record<string, (x: tf.Tensor) => tf.Tensor> = {
+const FORMULAS: Record<ActivationName, (x: tf.Tensor) => tf.Tensor> = {
   linear: (x) => x,
   tanh: (x) => tf.tanh(x),
   relu: (x) => tf.relu(x),
@@ -26,22 +29,8 @@ const FORMULAS: Record<string, (x: tf.Tensor) => tf.Tensor> = {
   // exact GELU: x * Phi(x) = x * (1 + erf(x / sqrt 2)) / 2
   gelu: (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
   // tfjs's default slope 0.2 for x < 0
-  leakyRelu: (x) => tf.leakyRelu(x, 0.2),
+  leakyRelu: (x) => tf.leakyRelu(x, LEAKY_RELU_SLOPE),
 };
-
-/** Activation names {@link applyActivation} knows. */
-export const ACTIVATION_NAMES: readonly string[] = Object.keys(FORMULAS);
-
-/** Throws a LensError unless `name` is a known activation. */
-export function checkActivation(name: string, field = "model.activation"): void {
-  if (!Object.hasOwn(FORMULAS, name)) {
-    throw new LensError(`unknown activation "${name}"`, {
-      code: "config",
-      field,
-      expected: `one of ${ACTIVATION_NAMES.join(", ")}`,
-    });
-  }
-}
 
 /**
  * Applies activation `name` elementwise (differentiable; no new tensors

@@ -16,9 +16,10 @@
  *
  * @module
  */
+import { hookName, OUTPUT_HOOK } from "./hook_names.ts";
 import { LensError } from "../errors.ts";
 import type { LayerInfo, ModelSpec } from "../types.ts";
-import { checkActivation } from "./activation.ts";
+import { checkActivation } from "./activations.ts";
 import { planResnet } from "./resnet.ts";
 
 /** One hook point of a planned model. */
@@ -78,7 +79,7 @@ export function planModel(spec: ModelSpec, inputShape: number[], numClasses: num
       checkPositiveInt(w, `${field}[${i}]`);
       hooks.push({
         info: {
-          name: `dense_${i + 1}`,
+          name: hookName("dense", i + 1),
           kind: "dense",
           units: w,
           activation: act,
@@ -91,7 +92,7 @@ export function planModel(spec: ModelSpec, inputShape: number[], numClasses: num
     });
     hooks.push({
       info: {
-        name: "output",
+        name: OUTPUT_HOOK,
         kind: "output",
         units: numClasses,
         activation: "softmax",
@@ -132,7 +133,7 @@ export function planModel(spec: ModelSpec, inputShape: number[], numClasses: num
     }
     hooks.push({
       info: {
-        name: `conv_${i + 1}`,
+        name: hookName("conv", i + 1),
         kind: "conv",
         units: ho * wo * layer.filters,
         activation: act,
@@ -146,7 +147,7 @@ export function planModel(spec: ModelSpec, inputShape: number[], numClasses: num
     c = layer.filters;
     hooks.push({
       info: {
-        name: `pool_${i + 1}`,
+        name: hookName("pool", i + 1),
         kind: "pool",
         units: h * w * c,
         activation: "linear",

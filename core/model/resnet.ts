@@ -34,6 +34,7 @@
  *
  * @module
  */
+import { hookName, OUTPUT_HOOK } from "./hook_names.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { LensError } from "../errors.ts";
 import { createRng } from "../rng.ts";
@@ -100,7 +101,7 @@ export function planResnet(
   const act = spec.activation;
   const hooks: HookPlan[] = [{
     info: {
-      name: "conv_1",
+      name: hookName("conv", 1),
       kind: "conv",
       units: h * w * spec.width,
       activation: act,
@@ -115,7 +116,7 @@ export function planResnet(
     if (b.stride === 2) h /= 2, w /= 2;
     hooks.push({
       info: {
-        name: `block_${i + 1}`,
+        name: hookName("block", i + 1),
         kind: "conv",
         units: h * w * b.cout,
         activation: "linear",
@@ -134,7 +135,7 @@ export function planResnet(
     },
     {
       info: {
-        name: "output",
+        name: OUTPUT_HOOK,
         kind: "output",
         units: numClasses,
         activation: "softmax",

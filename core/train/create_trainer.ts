@@ -9,17 +9,10 @@
  * @module
  */
 import { LensError } from "../errors.ts";
+import { FUSED_ACTIVATION_NAMES } from "../model/activations.ts";
 import type { EngineKind, RunConfig, Trainer, TrainerOptions } from "../types.ts";
 
-/** Activations the fused kernel implements. */
-export const FUSED_ACTIVATIONS: readonly string[] = [
-  "tanh",
-  "relu",
-  "sigmoid",
-  "linear",
-  "elu",
-  "softplus",
-];
+const FUSED_ACTIVATIONS: readonly string[] = FUSED_ACTIVATION_NAMES;
 
 /** The executor `config` runs on (`auto` resolved). */
 export function chooseEngine(config: Pick<RunConfig, "engine" | "model">): "fused" | "tfjs" {

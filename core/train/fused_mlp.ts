@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { hookName, OUTPUT_HOOK } from "../model/hook_names.ts";
 import { checkTrainerOptions, failOption } from "./check_options.ts";
 import { LensError } from "../errors.ts";
 import { initDense } from "../model/init.ts";
@@ -93,7 +94,7 @@ export function mlpLayers(net: NetShape): LayerInfo[] {
   for (let k = 1; k <= net.L; k++) {
     const last = k === net.L;
     out.push({
-      name: last ? "output" : `dense_${k}`,
+      name: last ? OUTPUT_HOOK : hookName("dense", k),
       kind: last ? "output" : "dense",
       units: net.sizes[k],
       activation: last ? "softmax" : net.activation,

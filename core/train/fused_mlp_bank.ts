@@ -10,9 +10,9 @@ import { createRng, permutation } from "../rng.ts";
 import { createJsKernel, type KernelBackend, type MlpKernel } from "./fused_mlp_kernel.ts";
 import { type NetShape, netShape, unitOffsets } from "./fused_mlp_net.ts";
 import { createWasmKernel } from "./fused_mlp_wasm.ts";
+import { ADAM_DEFAULTS } from "./adam.ts";
 
-/** Adam's constants (PyTorch defaults). */
-export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+const ADAM = ADAM_DEFAULTS;
 
 /** A training set as the bank needs it. */
 export interface BankData {

@@ -9,17 +9,11 @@
  * @module
  */
 import { LensError } from "../errors.ts";
+import { FUSED_ACTIVATION_NAMES } from "../model/activations.ts";
 import type { DenseParams } from "../model/init.ts";
 
-/** Hidden activations the fused kernel implements, with their kernel codes (index). */
-export const FUSED_MLP_ACTIVATIONS: readonly string[] = [
-  "linear",
-  "tanh",
-  "relu",
-  "sigmoid",
-  "elu",
-  "softplus",
-];
+/** Hidden activations the fused kernel implements, indexed by their kernel codes (the registry's). */
+export const FUSED_MLP_ACTIVATIONS: readonly string[] = FUSED_ACTIVATION_NAMES;
 
 /** Layout of one MLP's parameters. */
 export interface NetShape {

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { ADAM_DEFAULTS } from "./adam.ts";
 import { checkTrainerOptions, failOption } from "./check_options.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { ensureGradients, initBackend } from "../backend.ts";
@@ -40,9 +41,6 @@ import type {
   Trainer,
   TrainerOptions,
 } from "../types.ts";
-
-/** Adam's constants (PyTorch's defaults; tfjs's own default epsilon is 1e-7). */
-export const TFJS_ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
 /** Values held at once when capturing or evaluating in chunks (floats). */
 const CHUNK_FLOATS = 1 << 22;
@@ -176,7 +174,7 @@ export async function createTfjsTrainer(opts: TrainerOptions): Promise<Trainer> 
   const layers = models[0].layers;
   const optimizers: tf.Optimizer[] = seeds.map(() =>
     training.optimizer === "adam"
-      ? tf.train.adam(training.lr, TFJS_ADAM.beta1, TFJS_ADAM.beta2, TFJS_ADAM.epsilon)
+      ? tf.train.adam(training.lr, ADAM_DEFAULTS.beta1, ADAM_DEFAULTS.beta2, ADAM_DEFAULTS.eps)
       : tf.train.sgd(training.lr)
   );
   const B = training.batchSize;

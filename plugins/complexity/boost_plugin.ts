@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { ModelHandle, Plugin, ResultInput } from "../../core/types.ts";
 import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
@@ -92,6 +93,7 @@ export const boostPlugin: Plugin = {
     { name: "chosen_test_accuracy", description: "test accuracy of g(sum of chosen components)" },
     { name: "chosen_test_loss", unit: "nats", description: "test cross-entropy of the same" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "accuracy",

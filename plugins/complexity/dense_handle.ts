@@ -8,7 +8,9 @@
  *
  * @module
  */
+import { hookName, OUTPUT_HOOK } from "../../core/model/hook_names.ts";
 import { LensError } from "../../core/errors.ts";
+import { applyPlainActivation, checkActivation } from "../../core/model/activations.ts";
 import type { DenseParams } from "../../core/model/init.ts";
 import type {
   Activation,
@@ -17,59 +19,6 @@ import type {
   LayerParams,
   ModelHandle,
 } from "../../core/types.ts";
-
-/** Activations implemented here. */
-export const DENSE_ACTIVATIONS = [
-  "relu",
-  "tanh",
-  "sigmoid",
-  "linear",
-  "elu",
-  "selu",
-  "softplus",
-  "relu6",
-] as const;
-
-/** Applies `activation` in place. */
-export function applyActivation(a: Float32Array, activation: string): void {
-  const n = a.length;
-  switch (activation) {
-    case "relu":
-      for (let i = 0; i < n; i++) if (a[i] < 0) a[i] = 0;
-      return;
-    case "relu6":
-      for (let i = 0; i < n; i++) a[i] = Math.min(6, Math.max(0, a[i]));
-      return;
-    case "tanh":
-      for (let i = 0; i < n; i++) a[i] = Math.tanh(a[i]);
-      return;
-    case "sigmoid":
-      for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-a[i]));
-      return;
-    case "linear":
-      return;
-    case "elu":
-      for (let i = 0; i < n; i++) if (a[i] < 0) a[i] = Math.expm1(a[i]);
-      return;
-    case "selu": {
-      const al = 1.6732632423543772, sc = 1.0507009873554805;
-      for (let i = 0; i < n; i++) a[i] = sc * (a[i] > 0 ? a[i] : al * Math.expm1(a[i]));
-      return;
-    }
-    case "softplus":
-      for (let i = 0; i < n; i++) {
-        const v = a[i];
-        a[i] = v > 20 ? v : Math.log1p(Math.exp(v));
-      }
-      return;
-    default:
-      throw new LensError(`activation "${activation}" is not implemented for dense networks`, {
-        code: "config",
-        field: "activation",
-        expected: `one of ${DENSE_ACTIVATIONS.join(", ")}`,
-      });
-  }
-}
 
 /** Row-wise softmax in place (numerically stable). */
 export function softmaxRows(a: Float32Array, rows: number, cols: number): void {
@@ -127,7 +76,7 @@ export function denseForward(
   const last = p.w.length - 1;
   for (let k = from; k <= last; k++) {
     h = affine(h, rows, p.w[k], p.b[k], p.sizes[k], p.sizes[k + 1]);
-    if (k < last) applyActivation(h, activation);
+    if (k < last) applyPlainActivation(h, activation);
     else softmaxRows(h, rows, p.sizes[k + 1]);
     outs.push(h);
   }
@@ -139,14 +88,14 @@ export function denseLayers(p: DenseParams, activation: string): LayerInfo[] {
   return p.w.map((_, k): LayerInfo =>
     k < p.w.length - 1
       ? {
-        name: `dense_${k + 1}`,
+        name: hookName("dense", k + 1),
         kind: "dense",
         units: p.sizes[k + 1],
         activation,
         hasWeights: true,
       }
       : {
-        name: "output",
+        name: OUTPUT_HOOK,
         kind: "output",
         units: p.sizes[k + 1],
         activation: "softmax",
@@ -165,7 +114,7 @@ export function denseLayers(p: DenseParams, activation: string): LayerInfo[] {
  * ```
  */
 export function createDenseHandle(p: DenseParams, activation: string, seed = 0): ModelHandle {
-  applyActivation(new Float32Array(1), activation); // validates the name
+  checkActivation(activation, "activation");
   const layers = denseLayers(p, activation);
   return {
     seed,
@@ -226,13 +175,19 @@ export function createUpperHandle(
   layer = "feature",
   seed = 0,
 ): ModelHandle {
-  applyActivation(new Float32Array(1), activation);
+  checkActivation(activation, "activation");
   const classes = p.sizes[p.sizes.length - 1];
   return {
     seed,
     layers: [
       { name: layer, kind: "dense", units: p.sizes[0], activation: "linear", hasWeights: false },
-      { name: "output", kind: "output", units: classes, activation: "softmax", hasWeights: true },
+      {
+        name: OUTPUT_HOOK,
+        kind: "output",
+        units: classes,
+        activation: "softmax",
+        hasWeights: true,
+      },
     ],
     capture(): Promise<ActivationCache> {
       throw new LensError("an upper network alone cannot capture activations from inputs", {

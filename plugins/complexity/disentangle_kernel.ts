@@ -50,7 +50,7 @@ import {
 import { netGradients } from "./disentangler_grads.ts";
 import { fitBatches } from "./fit.ts";
 import { orderBudget } from "./options.ts";
-import { ensureGradients } from "./tf_gradients.ts";
+import { ensureGradients } from "../../core/gradients.ts";
 
 /** Inputs and the feature to mimic, row-major. */
 export interface DisentangleInput {

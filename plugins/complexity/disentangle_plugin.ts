@@ -34,6 +34,7 @@
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Dataset, DataSpec, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
 import { loadFullTraining } from "./full_training_set.ts";
@@ -245,6 +246,7 @@ export const disentanglePlugin: Plugin = {
     { name: "var_residual", description: "Var[f - Phi^(l)] / Var[f]" },
     { name: "var_f", description: "Var[f] (index 0)" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "rho",

@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { permutation, type Rng } from "../../core/rng.ts";
-import { createAdam, logSpacedLr } from "./adam.ts";
+import { createAdam, logSpacedLr } from "../../core/train/adam.ts";
 
 /** Row-major data, `cols` values per row, one row per sample. */
 export interface BatchSource {

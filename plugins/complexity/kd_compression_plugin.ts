@@ -32,16 +32,18 @@
  * - Shapley: `phi`, `phi_se`, `alpha_eff`, `v_total`, `phi_overfit`,
  *   `phi_overfit_se`, `alpha_overfit` (index l).
  *
- * The teacher's activation must be one dense_handle.ts implements
- * (relu, tanh, sigmoid, linear, elu, selu, softplus, relu6). For a CNN
+ * The students take the teacher's activation (any of the registry in
+ * core/model/activations.ts). For a CNN
  * teacher the students are MLPs with the CNN's dense widths.
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { DenseParams } from "../../core/model/init.ts";
 import type { Dataset, ModelHandle, OptionSpec, Plugin, ResultInput } from "../../core/types.ts";
 import { lowRank, magnitudePrune, weightSparsity } from "./compress.ts";
-import { createDenseHandle, DENSE_ACTIVATIONS } from "./dense_handle.ts";
+import { createDenseHandle } from "./dense_handle.ts";
+import { isActivation } from "../../core/model/activations.ts";
 import {
   captureFeature,
   decomposeFeature,
@@ -168,9 +170,7 @@ export async function trainVariants(
     Math.max(1, Math.round(w * factor))
   );
   const teacherAct = dense[0]?.activation ?? "relu";
-  const activation = (DENSE_ACTIVATIONS as readonly string[]).includes(teacherAct)
-    ? teacherAct
-    : "relu";
+  const activation = isActivation(teacherAct) ? teacherAct : "relu";
   const sizes = [inDim, ...hidden, classes];
   const outLayer = teacher.layers.find((l) => l.kind === "output")!;
   const soft = (await captureLayer(teacher, outLayer.name, x, n, inDim)).data;
@@ -351,6 +351,7 @@ export const kdCompressionPlugin: Plugin = {
     { name: "phi_overfit_se", unit: "nats", description: "its standard error" },
     { name: "alpha_overfit", description: "phi_overfit / phi" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "rho",

@@ -66,7 +66,7 @@ import { fitScale, standardize } from "./feature_scale.ts";
 import { linearMap } from "./dense_op.ts";
 import { fitBatches } from "./fit.ts";
 import { orderBudget } from "./options.ts";
-import { ensureGradients } from "./tf_gradients.ts";
+import { ensureGradients } from "../../core/gradients.ts";
 import { identity, matmul, symmetricEigen, transpose, truncatedSolve } from "./small_linalg.ts";
 
 /** Inputs and the K networks' features on them (the target first). */

@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
   ModelHandle,
@@ -168,6 +169,7 @@ export const reliabilityPlugin: Plugin = {
     { name: "networks", description: "K networks compared (index 0)" },
     { name: "threshold", description: "variance threshold of the target's g fit (index 0)" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "rho_reli",

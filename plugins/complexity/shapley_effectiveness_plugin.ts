@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultInput } from "../../core/types.ts";
 import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
 import {
@@ -60,6 +61,7 @@ export const shapleyEffectivenessPlugin: Plugin = {
     { name: "alpha_eff", description: "phi / sqrt(Var c^(l))" },
     { name: "v_total", unit: "nats", description: "v_train(N) - v_train(empty) (index 0)" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "alpha_eff",

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultInput } from "../../core/types.ts";
 import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
 import {
@@ -57,6 +58,7 @@ export const shapleyOverfittingPlugin: Plugin = {
     { name: "alpha_overfit", description: "phi_overfit / phi_train" },
     { name: "phi", unit: "nats", description: "phi_train of the same coalitions" },
   ],
+  presentation: COMPLEXITY_PRESENTATION,
   charts: [
     {
       id: "alpha_overfit",

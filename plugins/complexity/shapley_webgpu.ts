@@ -27,7 +27,12 @@ import {
   uploadBuffer,
 } from "../../core/webgpu/device.ts";
 import { type CoalitionScores, evaluateCoalitions, type PlayerSet } from "./coalitions.ts";
-import { DENSE_ACTIVATIONS } from "./dense_handle.ts";
+import {
+  type ActivationDef,
+  ACTIVATIONS,
+  isActivation,
+  WGSL_ACTIVATION_NAMES,
+} from "../../core/model/activations.ts";
 
 /** Dense layers above a hook point: `w[k]` is `[sizes[k], sizes[k+1]]`, row-major. */
 export interface DenseStack {
@@ -60,7 +65,7 @@ export async function upperDenseStack(
   const hidden = above.slice(0, -1).map((l) => l.activation);
   const activation = hidden[0] ?? "linear";
   if (hidden.some((a) => a !== activation)) return null;
-  if (!(DENSE_ACTIVATIONS as readonly string[]).includes(activation)) return null;
+  if (!(WGSL_ACTIVATION_NAMES as readonly string[]).includes(activation)) return null;
   const params = await model.params();
   const byName = new Map(params.map((p) => [p.name, p]));
   const sizes = [model.layers[at].units];
@@ -78,30 +83,15 @@ export async function upperDenseStack(
 }
 
 function activationWgsl(a: string): string {
-  switch (a) {
-    case "relu":
-      return "max(z, 0.0)";
-    case "relu6":
-      return "clamp(z, 0.0, 6.0)";
-    case "tanh":
-      return "tanh(z)";
-    case "sigmoid":
-      return "1.0 / (1.0 + exp(-z))";
-    case "linear":
-      return "z";
-    case "elu":
-      return "select(exp(z) - 1.0, z, z >= 0.0)";
-    case "selu":
-      return "1.0507009873554805 * select(1.6732632423543772 * (exp(z) - 1.0), z, z > 0.0)";
-    case "softplus":
-      return "select(log(1.0 + exp(z)), z, z > 20.0)";
-    default:
-      throw new LensError(`activation "${a}" has no WGSL form`, {
-        code: "config",
-        field: "activation",
-        expected: DENSE_ACTIVATIONS.join(", "),
-      });
+  const wgsl = isActivation(a) ? (ACTIVATIONS[a] as ActivationDef).wgsl : undefined;
+  if (wgsl === undefined) {
+    throw new LensError(`activation "${a}" has no WGSL form`, {
+      code: "config",
+      field: "activation",
+      expected: WGSL_ACTIVATION_NAMES.join(", "),
+    });
   }
+  return wgsl;
 }
 
 const pad4 = (n: number) => Math.ceil(n / 4);

@@ -8,13 +8,14 @@
  *
  * @module
  */
+import { applyActivation } from "../../core/model/activation.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { type DenseParams, initDense } from "../../core/model/init.ts";
 import { createRng } from "../../core/rng.ts";
 import { ownVariable } from "./disentangler_net.ts";
 import { linearMap } from "./dense_op.ts";
 import { fitBatches } from "./fit.ts";
-import { ensureGradients } from "./tf_gradients.ts";
+import { ensureGradients } from "../../core/gradients.ts";
 
 /** What the student learns from. */
 export interface StudentTargets {
@@ -42,28 +43,6 @@ export interface StudentOptions {
   init?: DenseParams;
   /** 0/1 masks per weight matrix: masked weights are held at zero. */
   masks?: Float32Array[];
-}
-
-/** tfjs activation by name (those of dense_handle.ts). */
-export function tfActivation(x: tf.Tensor, name: string): tf.Tensor {
-  switch (name) {
-    case "relu":
-      return tf.relu(x);
-    case "relu6":
-      return tf.relu6(x);
-    case "tanh":
-      return tf.tanh(x);
-    case "sigmoid":
-      return tf.sigmoid(x);
-    case "elu":
-      return tf.elu(x);
-    case "selu":
-      return tf.selu(x);
-    case "softplus":
-      return tf.softplus(x);
-    default:
-      return x;
-  }
 }
 
 /** Teacher probabilities sharpened or softened to temperature T: p^(1/T), renormalised. */
@@ -114,7 +93,7 @@ export async function trainStudent(
     ws.forEach((w, k) => {
       const wk = masks ? tf.mul(w, masks[k]) : w;
       h = tf.add(linearMap(h, wk, k > 0), bs[k]);
-      if (k < ws.length - 1) h = tfActivation(h, opts.activation) as tf.Tensor2D;
+      if (k < ws.length - 1) h = applyActivation(h, opts.activation) as tf.Tensor2D;
     });
     return h;
   };

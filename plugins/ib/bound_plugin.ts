@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { IB_BOUND_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Plugin, PluginContext } from "../../core/types.ts";
 import { referenceBetas } from "./beta_grid.ts";
@@ -157,6 +158,7 @@ export const ibBoundPlugin: Plugin = {
     { name: "beta", description: "trade-off parameter of the point" },
     { name: "iterations", description: "encoder updates run at this beta" },
   ],
+  presentation: IB_BOUND_PRESENTATION,
   charts: [{
     id: "ib-curve",
     title: "Information Bottleneck bound",

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { INFOPLANE_TAB } from "../infoplane/presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Plugin } from "../../core/types.ts";
 import { layerConsistency } from "./consistency.ts";
@@ -58,6 +59,7 @@ export const ibConsistencyPlugin: Plugin = {
     { name: "layer_ixt", unit: "bits", description: "layer's I(X;T) under the curve's joint" },
     { name: "layer_ity", unit: "bits", description: "layer's I(T;Y) under the curve's joint" },
   ],
+  presentation: { tab: INFOPLANE_TAB },
   charts: [
     {
       id: "ib-plane",

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { PHASES_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultRecord } from "../../core/types.ts";
 import { seriesPeak, snrTransition } from "./phase.ts";
 
@@ -67,6 +68,7 @@ export const phasesPlugin: Plugin = {
     { name: "ixt_peak_epoch", description: "epoch of the largest binned I(X;T)" },
     { name: "peak_minus_transition", description: "ixt_peak_epoch - snr_transition_epoch" },
   ],
+  presentation: PHASES_PRESENTATION,
   charts: [{
     id: "phases",
     title: "SNR transition and I(X;T) peak",

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { GRADIENTS_TAB } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
   BatchEndEvent,
@@ -46,6 +47,7 @@ export const gradSnrPlugin: Plugin = {
     { name: "grad_std", description: "||std of the weight gradient over batches||_2 (ddof 0)" },
     { name: "snr", description: "grad_mean / grad_std" },
   ],
+  presentation: { tab: GRADIENTS_TAB },
   charts: [
     {
       id: "grad-snr",

@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { estimatorPresentation } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
   Activation,
@@ -137,6 +138,7 @@ export const miBinnedPlugin: Plugin = {
     { name: "ixt", unit: "bits", description: "I(X;T) = H(T) of the binned layer" },
     { name: "ity", unit: "bits", description: "I(T;Y) = H(T) - H(T|Y) of the binned layer" },
   ],
+  presentation: estimatorPresentation(ID),
   charts: [{
     id: "infoplane",
     title: "Information plane (binned)",

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { INFOPLANE_TAB } from "./presentation.ts";
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
 import { assertFinite, assertLabels, selectLayers } from "./check_inputs.ts";
 import { type KdeMi, kdeMi } from "./kde_mi.ts";
@@ -69,6 +70,7 @@ export const miKdePlugin: Plugin = {
     { name: "ity_upper", unit: "bits", description: "I(T;Y) from the upper entropy bounds" },
     { name: "ity_lower", unit: "bits", description: "I(T;Y) from the lower entropy bounds" },
   ],
+  presentation: { tab: INFOPLANE_TAB },
   charts: [{
     id: "infoplane-kde",
     title: "Information plane (KDE upper bound)",

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { estimatorPresentation } from "./presentation.ts";
 import { createRng } from "../../core/rng.ts";
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
 import { checkedLayers } from "./check_inputs.ts";
@@ -71,6 +72,7 @@ export const miKsgPlugin: Plugin = {
     { name: "ity", unit: "bits", description: "Ross estimate of I(T+Z; Y)" },
     { name: "ties", description: "points whose k-th same-label neighbour is at distance 0 (ity)" },
   ],
+  presentation: estimatorPresentation(ID),
   charts: [infoPlaneChart("infoplane-ksg", "Information plane (KSG / Ross)", "I(X;T)", "I(T;Y)")],
   setup(ctx: PluginContext, raw: Record<string, unknown>) {
     const o = readOptions(raw, ID, MI_KSG_OPTIONS);

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { estimatorPresentation } from "./presentation.ts";
 import { createRng } from "../../core/rng.ts";
 import type { ActivationsEvent, OptionSpec, Plugin, PluginContext } from "../../core/types.ts";
 import { checkedLayers } from "./check_inputs.ts";
@@ -50,6 +51,7 @@ export const miNoisyPlugin: Plugin = {
     { name: "ixt_se", unit: "bits", description: "Monte Carlo standard error of ixt" },
     { name: "ity_se", unit: "bits", description: "Monte Carlo standard error of ity" },
   ],
+  presentation: estimatorPresentation(ID),
   charts: [
     infoPlaneChart(
       "infoplane-noisy",

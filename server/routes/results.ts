@@ -32,7 +32,7 @@ import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
 import { recordStream } from "../record_stream.ts";
 import { trainingCurves } from "../training_curves.ts";
-import { headlineRow } from "./sweeps.ts";
+import { columnHeads, DEFAULT_TABLE, headlineRow, runPlugins } from "./sweeps.ts";
 import { nameSeries } from "../metric_names.ts";
 import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import { requireRun } from "./runs.ts";
@@ -113,11 +113,8 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
         runId: run.id,
         ...trainingCurves(deps.store.epochsSince(run.id, 0)),
         // lens sweep's table row: loss threshold epoch, the last hidden layer in the plane
-        headline: headlineRow(deps, run, run.name, {
-          lossThreshold: 0.1,
-          planeTolerance: 0.1,
-          plugin: "mi-binned",
-        }),
+        headline: headlineRow(deps, run, run.name, DEFAULT_TABLE),
+        headlineColumns: columnHeads(deps, runPlugins(run)),
       })
     );
     return c.body(body, 200, { "Content-Type": "application/json" });

@@ -2,22 +2,24 @@
  * Sweeps (runs named `<sweep>/<variant>` by `lens sweep`):
  *
  * - `GET /api/sweeps`: `{sweeps: [{name, runs}]}`.
- * - `GET /api/sweeps/:name?loss_threshold=&plane_tolerance=&mi_plugin=`:
+ * - `GET /api/sweeps/:name?loss_threshold=&plane_tolerance=`:
  *   `{name, groups, rows}`: the runs grouped by everything but the seed
  *   (sweep_groups.ts) and, per run, the row of the sweep's comparison
- *   table as `lens sweep` prints it (cli/sweep_summary.ts; defaults 0.1,
- *   0.1 and mi-binned as there).
+ *   table as `lens sweep` computes it (cli/sweep_summary.ts: final values,
+ *   the loss-threshold epoch, and the column groups of the plugins the
+ *   runs ran, `columns: [{id, text, values}]`; defaults 0.1 and 0.1 as
+ *   there).
  *
  * @module
  */
 import { Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
-import { type SweepRow, sweepRow } from "../../cli/sweep_summary.ts";
+import { sweepColumnsOf, type SweepRow, sweepRow } from "../../cli/sweep_summary.ts";
 import type { ChartSpec, ResultRecord, RunRow } from "../../core/types.ts";
 import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import type { Lane } from "../heavy_lane.ts";
-import { nameParam, onlyKnown } from "../query.ts";
+import { onlyKnown } from "../query.ts";
 import { groupRuns, runsOfSweep, sweepNames } from "../sweep_groups.ts";
 import { viewRun } from "../run_view.ts";
 
@@ -35,36 +37,85 @@ function numberParam(params: URLSearchParams, key: string, def: number): number 
   return v;
 }
 
-/** A run's row of the comparison table (`lens sweep`'s definitions). */
+/** Settings of the comparison table (lens sweep's loss_threshold and plane_tolerance). */
+export interface TableSettings {
+  lossThreshold: number;
+  planeTolerance: number;
+}
+
+/** The default settings, as `lens sweep` has them. */
+export const DEFAULT_TABLE: TableSettings = { lossThreshold: 0.1, planeTolerance: 0.1 };
+
+/** Plugin ids a run's config lists. */
+function configPlugins(r: RunRow): string[] {
+  const ps = (r.config as { plugins?: unknown } | null)?.plugins;
+  return Array.isArray(ps)
+    ? ps.map((p) => (typeof p === "string" ? p : (p as { id?: unknown })?.id))
+      .filter((x): x is string => typeof x === "string")
+    : [];
+}
+
+/**
+ * A run's row of the comparison table (`lens sweep`'s definitions), with
+ * the sweep columns of the plugins `columnsOf` names (default: the run's
+ * own plugins that declare some).
+ */
 export function headlineRow(
   deps: AppDeps,
   r: RunRow,
   variant: string,
-  opts: { lossThreshold: number; planeTolerance: number; plugin: string },
+  settings: TableSettings,
+  columnsOf: readonly string[] = configPlugins(r),
 ): SweepRow {
+  const plugins = deps.registry.list().filter((p) => columnsOf.includes(p.id));
+  const columns = sweepColumnsOf(plugins);
+  const withColumns = plugins.filter((p) => p.presentation?.sweepColumns?.length);
   return sweepRow({
     variant,
     runId: r.id,
     status: r.status,
     seeds: r.seeds,
     epochRows: deps.store.epochsSince(r.id, 0),
-    records: planeRecords(deps, r, opts.plugin),
-  }, opts);
+    records: withColumns.flatMap((p) => tableRecords(deps, r, p.id, p.emits.map((m) => m.name))),
+  }, {
+    lossThreshold: settings.lossThreshold,
+    settings: { plane_tolerance: settings.planeTolerance },
+    columns,
+  });
+}
+
+/** Headings of the column groups of the plugins `pluginIds` (ids, headers, titles). */
+export function columnHeads(
+  deps: AppDeps,
+  pluginIds: readonly string[],
+): { id: string; headers: string[]; title?: string }[] {
+  return sweepColumnsOf(deps.registry.list().filter((p) => pluginIds.includes(p.id)))
+    .map((c) => ({ id: c.id, headers: c.headers, title: c.title }));
+}
+
+/** Plugin ids of a run's config (exported for the training route). */
+export function runPlugins(r: RunRow): string[] {
+  return configPlugins(r);
 }
 
 /**
- * The plane's records sweepRow reads (it averages them over seeds): a
- * finished multi-seed run's stored seed means, as one seed (10-20x fewer
- * rows, the same means), else every seed's own records.
+ * The records of `plugin` the columns read (they average them over seeds):
+ * a finished multi-seed run's stored seed means, as one seed (10-20x fewer
+ * rows, the same means), when every metric has them; else every seed's own
+ * records.
  */
-function planeRecords(deps: AppDeps, r: RunRow, plugin: string): ResultRecord[] {
+function tableRecords(
+  deps: AppDeps,
+  r: RunRow,
+  plugin: string,
+  metrics: string[],
+): ResultRecord[] {
   const spec = { groupBy: "layer" } as ChartSpec;
-  const agg = aggregatesApply(r, plugin, spec, undefined)
-    ? readAggregates(deps.store, r, plugin, ["ixt", "ity"], undefined)
+  const agg = metrics.length && aggregatesApply(r, plugin, spec, undefined)
+    ? readAggregates(deps.store, r, plugin, metrics, undefined)
     : undefined;
   if (agg) return agg.records.map((x) => ({ ...x, seed: 0 }));
-  return deps.store.queryResults(r.id, { plugin, metric: ["ixt", "ity"] })
-    .filter((x) => x.seed >= 0);
+  return deps.store.queryResults(r.id, { plugin }).filter((x) => x.seed >= 0);
 }
 
 /** Routes under /api/sweeps. */
@@ -76,10 +127,11 @@ export function sweepRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
   app.get("/:name", async (c) => {
     const name = c.req.param("name");
     const params = new URL(c.req.url).searchParams;
-    onlyKnown(params, ["loss_threshold", "plane_tolerance", "mi_plugin"]);
-    const lossThreshold = numberParam(params, "loss_threshold", 0.1);
-    const planeTolerance = numberParam(params, "plane_tolerance", 0.1);
-    const plugin = nameParam(params, "mi_plugin") ?? "mi-binned";
+    onlyKnown(params, ["loss_threshold", "plane_tolerance"]);
+    const settings: TableSettings = {
+      lossThreshold: numberParam(params, "loss_threshold", DEFAULT_TABLE.lossThreshold),
+      planeTolerance: numberParam(params, "plane_tolerance", DEFAULT_TABLE.planeTolerance),
+    };
     const runs = runsOfSweep(deps.store.listRuns(), name).map((r) => viewRun(deps.store, r));
     if (!runs.length) {
       throw new LensError(`no sweep "${name}"`, {
@@ -89,14 +141,17 @@ export function sweepRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
       });
     }
     const body = await lane.run(() => {
+      // the columns of every plugin some run of the sweep ran, on every row (as lens sweep)
+      const used = [...new Set(runs.flatMap(configPlugins))];
       const rows = runs.map((r) =>
-        headlineRow(deps, r, r.name.slice(name.length + 1), {
-          lossThreshold,
-          planeTolerance,
-          plugin,
-        })
+        headlineRow(deps, r, r.name.slice(name.length + 1), settings, used)
       );
-      return JSON.stringify({ name, groups: groupRuns(runs), rows });
+      return JSON.stringify({
+        name,
+        groups: groupRuns(runs),
+        columns: columnHeads(deps, used),
+        rows,
+      });
     });
     return c.body(body, 200, { "Content-Type": "application/json" });
   });

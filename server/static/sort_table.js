@@ -35,6 +35,7 @@ export function sortableTable(columns, opts = {}) {
       });
     }
     if (c.head) th.replaceChildren(c.head);
+    if (c.title) th.title = c.title;
     ths.set(c.key, th);
     hr.append(th);
   }
@@ -90,4 +91,38 @@ export function fmtNum(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+}
+
+/**
+ * Table columns for the plugins' sweep column groups (`heads`: [{id,
+ * headers, title}] from the API): cell k of group id in `cellsOf(row)`
+ * (a list of rows' {id, text} groups, pooled: numbers averaged, else the
+ * first text). Header titles carry the group's title.
+ */
+export function pluginColumns(heads, cellsOf) {
+  return heads.flatMap((h) =>
+    h.headers.map((header, k) => {
+      const text = (row) => {
+        const cells = cellsOf(row).map((cs) => cs?.find((c) => c.id === h.id)?.text?.[k])
+          .filter((t) => t !== undefined && t !== null);
+        if (!cells.length) return null;
+        const nums = cells.map(Number);
+        if (nums.every(Number.isFinite)) {
+          return nums.length === 1 ? nums[0] : nums.reduce((a, b) => a + b, 0) / nums.length;
+        }
+        return cells[0];
+      };
+      return {
+        key: `${h.id}:${k}`,
+        label: header,
+        title: h.title,
+        num: true,
+        value: text,
+        cell: (row) => {
+          const v = text(row);
+          return typeof v === "number" ? fmtNum(v) : v ?? "–";
+        },
+      };
+    })
+  );
 }

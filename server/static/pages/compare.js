@@ -8,7 +8,7 @@ import { createChartCard } from "../chart_card.js";
 import { familyColor } from "../colors.js";
 import { el, formatDuration, statusBadge } from "../dom.js";
 import { tabsFor } from "../families.js";
-import { fmtNum, sortableTable } from "../sort_table.js";
+import { fmtNum, pluginColumns, sortableTable } from "../sort_table.js";
 
 function pluginIds(run) {
   const ps = run?.config?.plugins;
@@ -225,6 +225,11 @@ export async function showComparePage(main, ids) {
     s.style.background = familyColor(i);
     return s;
   };
+  // the plugins' headline columns (lens sweep's), each group once
+  const heads = [];
+  for (const t of trainings) {
+    for (const h of t?.headlineColumns ?? []) if (!heads.some((x) => x.id === h.id)) heads.push(h);
+  }
   const table = sortableTable([
     {
       key: "name",
@@ -272,19 +277,14 @@ export async function showComparePage(main, ids) {
       value: (r) => r.final.testAccuracy,
       cell: (r) => fmtNum(r.final.testAccuracy),
     },
-    ...[
-      ["thresholdEpoch", "epoch loss < 0.1"],
-      ["ixtPeakEpoch", "I(X;T) peak epoch"],
-      ["ixtLast", "last I(X;T)"],
-      ["ityLast", "last I(T;Y)"],
-      ["planeEpoch", "plane converged"],
-    ].map(([key, label]) => ({
-      key,
-      label,
+    {
+      key: "thresholdEpoch",
+      label: "epoch loss < 0.1",
       num: true,
-      value: (r) => (Number.isFinite(r.headline[key]) ? r.headline[key] : null),
-      cell: (r) => fmtNum(r.headline[key]),
-    })),
+      value: (r) => r.headline.thresholdEpoch ?? null,
+      cell: (r) => fmtNum(r.headline.thresholdEpoch),
+    },
+    ...pluginColumns(heads, (r) => [r.headline.columns ?? []]),
     {
       key: "duration",
       label: "duration",

@@ -139,7 +139,9 @@ function renderHeader(box, run, summary, configYaml) {
         Number(last.loss).toFixed(4)
       } · accuracy ${(100 * last.accuracy).toFixed(1)}%`
       : "starting…";
-    box.append(bar, el("div", "muted small", txt), el("div", "muted small eta-line", ""));
+    // the last ETA shown survives a redraw of the header
+    const etaLine = el("div", "muted small eta-line", box.dataset.eta ?? "");
+    box.append(bar, el("div", "muted small", txt), etaLine);
   }
   if (run.error) box.append(el("div", "error", `Run failed: ${run.error}`));
   for (const pe of run.pluginErrors ?? []) {
@@ -523,10 +525,10 @@ export async function showRunPage(main, runId) {
         eta.add(Date.now(), rows);
         const left = eta.etaS();
         const line = header.querySelector(".eta-line");
-        if (line && Number.isFinite(left)) {
-          line.textContent =
-            `about ${formatDuration(left)} left (sampled and plain epochs costed ` +
-            "apart, as measured while this page watched)";
+        if (Number.isFinite(left)) {
+          header.dataset.eta = `about ${formatDuration(left)} left (sampled and plain epochs ` +
+            "costed apart, as measured while this page watched)";
+          if (line) line.textContent = header.dataset.eta;
         }
       } else if (eta) eta.add(Date.now(), rows);
       trainingDirty = true;

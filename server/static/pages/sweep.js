@@ -7,7 +7,7 @@
 import { getJSON, pluginsById } from "../api.js";
 import { familyColor } from "../colors.js";
 import { el, statusBadge } from "../dom.js";
-import { fmtNum, sortableTable } from "../sort_table.js";
+import { fmtNum, pluginColumns, sortableTable } from "../sort_table.js";
 import { configDiff, overlaidCharts } from "./compare.js";
 
 /** Seed-weighted mean of `key` over the rows (null when none is finite). */
@@ -97,10 +97,7 @@ export async function showSweepPage(main, name) {
     num("trainAccuracy", "train acc."),
     num("testAccuracy", "test acc."),
     num("thresholdEpoch", `epoch loss < ${sweep.rows[0]?.lossThreshold ?? ""}`),
-    num("ixtPeakEpoch", "I(X;T) peak epoch"),
-    num("ixtLast", "last I(X;T)"),
-    num("ityLast", "last I(T;Y)"),
-    num("planeEpoch", "plane converged"),
+    ...pluginColumns(sweep.columns ?? [], (g) => g.rows.map((r) => r.columns ?? [])),
   ], { className: "runs sweep-table", rowAttrs: (g, tr) => (tr.dataset.variant = g.name) });
   table.setRows(groups);
   const tableCard = el("section", "card");

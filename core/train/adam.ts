@@ -1,5 +1,6 @@
 /**
- * Adam on explicit tfjs variables (PyTorch's update rule, no weight decay),
+ * Adam, once: its constants (PyTorch's defaults, used by every trainer and
+ * the fused kernel), Adam on explicit tfjs variables (PyTorch's update rule, no weight decay),
  * and the log-spaced learning-rate schedule of the disentanglers ([Ren]:
  * 1e-3 -> 1e-5 over the epochs). A small own optimizer rather than
  * tf.train.adam so the learning rate can change per epoch and the state
@@ -17,7 +18,13 @@ export interface Adam {
   dispose(): void;
 }
 
-/** Adam hyper-parameters (PyTorch defaults). */
+/**
+ * Adam's constants everywhere in layerlens: PyTorch's defaults (tfjs's
+ * own default epsilon is 1e-7).
+ */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+
+/** Adam hyper-parameters ({@link ADAM_DEFAULTS} where not given). */
 export interface AdamOptions {
   beta1?: number;
   beta2?: number;
@@ -37,9 +44,7 @@ export interface AdamOptions {
  * ```
  */
 export function createAdam(vars: tf.Variable[], opts: AdamOptions = {}): Adam {
-  const beta1 = opts.beta1 ?? 0.9;
-  const beta2 = opts.beta2 ?? 0.999;
-  const eps = opts.eps ?? 1e-8;
+  const { beta1, beta2, eps } = { ...ADAM_DEFAULTS, ...opts };
   const zeros = (v: tf.Variable) => {
     const z = tf.zerosLike(v);
     const out = tf.variable(z, false);

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { ResultRecord } from "../core/types.ts";
-import { textTable } from "./text_table.ts";
+import type { ResultRecord } from "../../core/types.ts";
+import { textTable } from "../../core/text_table.ts";
 
 /** A column: its heading, the metric, the plugin it is read from and whether kd-compression has it. */
 interface Column {

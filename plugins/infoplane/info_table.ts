@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { ResultRecord } from "../core/types.ts";
-import { fixed, textTable } from "./text_table.ts";
+import type { ResultRecord } from "../../core/types.ts";
+import { fixed, textTable } from "../../core/text_table.ts";
 
 /** I(X;T) and I(T;Y) of one layer at one epoch (means over seeds). */
 export interface InfoPoint {

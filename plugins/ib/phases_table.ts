@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { ResultRecord } from "../core/types.ts";
-import { textTable } from "./text_table.ts";
+import type { ResultRecord } from "../../core/types.ts";
+import { textTable } from "../../core/text_table.ts";
 
 /** One layer's phases: per seed (in seed order; undefined where none was found). */
 export interface PhasesRow {
