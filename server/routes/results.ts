@@ -25,7 +25,7 @@ import { Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
 import type { ChartSpec, Plugin, RunRow } from "../../core/types.ts";
 import { chartData, markersFrom, overlayCurves } from "../chart_data.ts";
-import { CHART_MARKERS, isIbBound, overlayFor } from "../chart_extras.ts";
+import { isIbBound, markersFor, overlayFor } from "../chart_extras.ts";
 import { degenerateNote, ibOverlay } from "../ib_overlay.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import type { Lane } from "../heavy_lane.ts";
@@ -174,7 +174,7 @@ function chartBody(
     deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
   const data = agg ? chartData(spec, agg.records, agg.spread) : chartData(spec, records);
   data.series = nameSeries(data.series, findPlugin(deps, plugin)?.emits);
-  const extra = overlayFor(plugin, spec);
+  const extra = overlayFor(deps.registry.list(), plugin, spec);
   let overlay = extra
     ? overlayCurves(
       extra,
@@ -208,7 +208,7 @@ function chartBody(
     ));
   }
   const markers = spec.x.field === "epoch" || (!spec.x.field && !spec.x.metric)
-    ? (CHART_MARKERS[plugin] ?? []).flatMap((m) =>
+    ? markersFor(deps.registry.list(), plugin).flatMap((m) =>
       markersFrom(
         m.label,
         deps.store.queryResults(run.id, { plugin: m.plugin, metric: m.metric }),
