@@ -5,6 +5,7 @@
  * @module
  */
 import { redactUrl } from "../core/store/pg_url.ts";
+import { fileHashes } from "./file_hash.ts";
 import { LensError } from "../core/errors.ts";
 import { classIndices, singleClassNote } from "../core/data/class_labels.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
@@ -238,6 +239,7 @@ export async function main(args: string[]): Promise<number> {
       source: {
         activations: actFile,
         labels: labelFile,
+        sha256: await fileHashes([actFile, ...(labelFile ? [labelFile] : [])]),
         layers: data.layers,
         ...(data.classes.some((c, k) => c !== k) ? { classes: data.classes } : {}),
       },

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { fileHashes } from "./file_hash.ts";
 import { ACTIVATION_NAMES, isActivation } from "../core/model/activations.ts";
 import { redactUrl } from "../core/store/pg_url.ts";
 import { basename } from "node:path";
@@ -380,6 +381,12 @@ export async function main(args: string[]): Promise<number> {
     dim: train.dim,
     nTrain: train.split.n,
     nTest: test?.split.n ?? 0,
+    sha256: await fileHashes([
+      ...Object.values(trainSources).map((s) => s.file),
+      ...(testSources ? Object.values(testSources).map((s) => s.file) : []),
+      ...(upperFile ? [upperFile] : []),
+      ...peerSources.map((s) => s.file),
+    ]),
   };
   const plugins = pluginsRun(options, peers.length > 0, !!upperFile, !!test);
 

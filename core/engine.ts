@@ -53,6 +53,10 @@ export interface EpochProgress {
   accuracy: number;
   /** Seconds since the run started (data loading included). */
   elapsedS: number;
+  /** The epoch was sampled (activations captured, plugins fed). */
+  sampled: boolean;
+  /** Sampled epochs after this one (what the progress ETA weighs). */
+  sampledLeft: number;
 }
 
 /** Options of {@link runExperiment}. */
@@ -100,6 +104,18 @@ function datasetDependsOnSeed(config: RunConfig): boolean {
 /** Versions worth recording with a run. */
 function versions(): Record<string, string> {
   return { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno, ...tfVersions() };
+}
+
+/** For each epoch 0..epochs-1, how many of `sampled` are later. */
+function countAfter(sampled: readonly number[], epochs: number): Int32Array {
+  const after = new Int32Array(epochs);
+  const set = new Set(sampled);
+  let n = 0;
+  for (let e = epochs - 1; e >= 0; e--) {
+    after[e] = n;
+    if (set.has(e)) n++;
+  }
+  return after;
 }
 
 /** Rows of epoch statistics to keep: sampled epochs, the last, and about 200 in between. */
@@ -218,6 +234,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
         groupData,
         epochs,
         sampled: new Set(sampled),
+        sampledAfter: countAfter(sampled, epochs),
         host,
         store,
         runId,
@@ -266,6 +283,8 @@ interface GroupRun {
   groupData: Dataset[];
   epochs: number;
   sampled: Set<number>;
+  /** Per epoch, how many sampled epochs come after it. */
+  sampledAfter: Int32Array;
   host: PluginHost;
   store: Store;
   runId: string;
@@ -366,6 +385,8 @@ async function trainGroup(
         loss: e.loss,
         accuracy: e.accuracy,
         elapsedS: (performance.now() - g.t0) / 1000,
+        sampled,
+        sampledLeft: g.sampledAfter[epoch],
       });
       if (pending) await pending;
     }

@@ -23,6 +23,10 @@ export interface EpochUpdate {
   accuracy: number;
   /** Seconds since the run started. */
   elapsedS: number;
+  /** The epoch was sampled (activations captured, plugins run); absent: unknown. */
+  sampled?: boolean;
+  /** Sampled epochs of this seed after this one (the schedule's rest); absent: unknown. */
+  sampledLeft?: number;
 }
 
 /** What one progress line shows. */
@@ -37,6 +41,8 @@ export interface ProgressView {
   /** Share of all (seed, epoch) steps done, 0..1. */
   fraction: number;
   elapsedS: number;
+  /** Seconds left as the schedule predicts (see {@link createProgressTracker}); absent: linear. */
+  etaS?: number;
 }
 
 /** `83` -> `1m23s`, `4000` -> `1h06m`; `--` when unknown. */
@@ -66,31 +72,75 @@ export function etaSeconds(fraction: number, elapsedS: number): number {
  * // "seed 1/2  epoch 100/200  25.0%  loss 0.5000  acc 0.750  elapsed 10s  ETA 30s"
  * ```
  */
-export function formatProgress(v: ProgressView, opts: { bar: boolean }): string {
+export function formatProgress(
+  v: ProgressView,
+  opts: { bar: boolean; width?: number },
+): string {
   const f = Math.min(1, Math.max(0, v.fraction));
-  const parts = [v.seedLabel, `epoch ${v.epoch + 1}/${v.epochs}`];
-  if (opts.bar) {
-    const cells = 20;
-    const full = Math.round(f * cells);
-    parts.push(`[${"#".repeat(full)}${".".repeat(cells - full)}] ${(f * 100).toFixed(1)}%`);
-  } else {
-    parts.push(`${(f * 100).toFixed(1)}%`);
+  const eta = v.etaS ?? etaSeconds(f, v.elapsedS);
+  const line = (cells: number, elapsed: boolean, label = true) => {
+    const parts = [...(label ? [v.seedLabel] : []), `epoch ${v.epoch + 1}/${v.epochs}`];
+    const pct = `${(f * 100).toFixed(1)}%`;
+    if (cells > 0) {
+      const full = Math.round(f * cells);
+      parts.push(`[${"#".repeat(full)}${".".repeat(cells - full)}] ${pct}`);
+    } else parts.push(pct);
+    parts.push(`loss ${v.loss.toFixed(4)}`, `acc ${v.accuracy.toFixed(3)}`);
+    if (elapsed) parts.push(`elapsed ${formatDuration(v.elapsedS)}`);
+    parts.push(`ETA ${formatDuration(eta)}`);
+    return parts.join("  ");
+  };
+  if (!opts.bar) return line(0, true);
+  const width = opts.width ?? Infinity;
+  // narrow terminals: a shorter bar, then no elapsed time, no bar, no seed label; loss, accuracy
+  // and ETA stay
+  const steps = [[20, true, true], [10, true, true], [10, false, true], [0, false, true], [
+    0,
+    false,
+    false,
+  ]] as const;
+  for (const [cells, elapsed, label] of steps) {
+    const text = line(cells, elapsed, label);
+    if (text.length <= width) return text;
   }
-  parts.push(`loss ${v.loss.toFixed(4)}`, `acc ${v.accuracy.toFixed(3)}`);
-  parts.push(`elapsed ${formatDuration(v.elapsedS)}`);
-  parts.push(`ETA ${formatDuration(etaSeconds(f, v.elapsedS))}`);
-  return parts.join("  ");
+  return line(0, false, false).slice(0, width);
 }
 
 /**
  * Turns epoch updates (possibly of interleaved seeds) into views: the share
  * done counts every seed's finished epochs, and seeds that are mid-way
  * together are shown as a range.
+ *
+ * The ETA follows the sampling schedule when updates say which epochs are
+ * sampled: the time between updates is charged to sampled or plain
+ * (seed, epoch) steps, whose mean costs (the sampled ones include
+ * capturing activations and the plugins' measured work) times the steps
+ * left of each kind give the time left. A log schedule samples densely at
+ * first, so extrapolating the first minutes linearly overestimates a run
+ * many times; until a plain epoch has been seen the ETA is linear.
  */
 export function createProgressTracker(): { update(u: EpochUpdate): ProgressView } {
   const doneEpochs = new Map<number, number>(); // seedIndex -> epochs finished
+  const left = new Map<number, { plain: number; sampled: number }>(); // seedIndex -> steps left
+  const sampledDone = new Map<number, number>(); // seedIndex -> sampled epochs finished
+  const cost = { plain: 0, plainN: 0, sampled: 0, sampledN: 0 };
+  let lastElapsed: number | undefined;
   return {
     update(u) {
+      if (u.sampled !== undefined && u.sampledLeft !== undefined) {
+        const dt = lastElapsed === undefined ? u.elapsedS : Math.max(0, u.elapsedS - lastElapsed);
+        if (u.sampled) {
+          sampledDone.set(u.seedIndex, (sampledDone.get(u.seedIndex) ?? 0) + 1);
+          cost.sampled += dt;
+          cost.sampledN++;
+        } else {
+          cost.plain += dt;
+          cost.plainN++;
+        }
+        const rest = u.epochs - 1 - u.epoch;
+        left.set(u.seedIndex, { plain: rest - u.sampledLeft, sampled: u.sampledLeft });
+      }
+      lastElapsed = u.elapsedS;
       doneEpochs.set(u.seedIndex, u.epoch + 1);
       let done = 0;
       const active: number[] = [];
@@ -102,7 +152,7 @@ export function createProgressTracker(): { update(u: EpochUpdate): ProgressView 
       const seedLabel = active.length > 1
         ? `seeds ${active[0] + 1}-${active[active.length - 1] + 1}/${u.seeds}`
         : `seed ${u.seedIndex + 1}/${u.seeds}`;
-      return {
+      const view: ProgressView = {
         seedLabel,
         epoch: u.epoch,
         epochs: u.epochs,
@@ -111,6 +161,24 @@ export function createProgressTracker(): { update(u: EpochUpdate): ProgressView 
         fraction: done / (u.seeds * u.epochs),
         elapsedS: u.elapsedS,
       };
+      if (cost.plainN > 0 && left.size > 0) {
+        const plainCost = cost.plain / cost.plainN;
+        const sampledCost = cost.sampledN ? cost.sampled / cost.sampledN : plainCost;
+        let plain = 0, sampled = 0;
+        for (const l of left.values()) {
+          plain += l.plain;
+          sampled += l.sampled;
+        }
+        // seeds not started yet (trained one after another): a whole schedule each
+        const unseen = u.seeds - doneEpochs.size;
+        if (unseen > 0) {
+          const perSeed = (sampledDone.get(u.seedIndex) ?? 0) + (u.sampledLeft ?? 0);
+          sampled += unseen * perSeed;
+          plain += unseen * (u.epochs - perSeed);
+        }
+        view.etaS = plain * plainCost + sampled * sampledCost;
+      }
+      return view;
     },
   };
 }
@@ -168,7 +236,7 @@ export function createProgressReporter(opts: ReporterOptions = {}): ProgressRepo
       }
     })();
     const width = columns > 0 ? Math.max(40, columns - 1) : 120;
-    write(`\r${formatProgress(v, { bar: true }).slice(0, width)}\x1b[K`);
+    write(`\r${formatProgress(v, { bar: true, width })}\x1b[K`);
     barShown = true;
   };
 

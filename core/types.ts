@@ -856,6 +856,14 @@ export interface Store {
    * stops the calls.
    */
   watch?(onChange: (runId: string) => void): () => void;
+  /** Renames run `id` (dashboard; a `not_found` error for an unknown run). */
+  renameRun?(id: string, name: string): void;
+  /** Replaces the tags of run `id`. */
+  setRunTags?(id: string, tags: string[]): void;
+  /** The tags of run `id`, sorted (none when never tagged). */
+  runTags?(id: string): string[];
+  /** Deletes run `id` and everything stored with it, in one transaction. */
+  deleteRun?(id: string): void;
   /** Close the database. */
   close(): void;
 }

@@ -5,11 +5,14 @@
  * - `GET /api/runs`, `GET /api/runs/:id`, `POST /api/runs`,
  *   `POST /api/runs/:id/stop`, `GET /api/runs/:id/export?format=csv|json`
  *   (server/routes/runs.ts)
+ * - `POST /api/runs/:id/rename`, `POST /api/runs/:id/tags`,
+ *   `DELETE /api/runs/:id` (server/routes/run_edit.ts)
  * - `GET /api/runs/:id/results` (paged), `GET /api/runs/:id/chart/:plugin/:chartId`
  *   (server/routes/results.ts)
  * - `GET /api/runs/:id/events` server-sent events (server/routes/live.ts)
  * - `GET /api/plugins` (server/routes/plugins.ts)
- * - `/`, `/runs/:id`, `/compare`, `/static/*`, `/vendor/chart.js`
+ * - `GET /api/sweeps`, `GET /api/sweeps/:name` (server/routes/sweeps.ts)
+ * - `/`, `/runs/:id`, `/compare`, `/sweeps/:name`, `/static/*`, `/vendor/*`
  *   (server/routes/static.ts)
  *
  * Every request must name this server in `Host` (access.ts) and every
@@ -39,8 +42,10 @@ import { createRunQueue } from "./run_queue.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { pluginRoutes } from "./routes/plugins.ts";
 import { resultRoutes } from "./routes/results.ts";
+import { runEditRoutes } from "./routes/run_edit.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { staticRoutes } from "./routes/static.ts";
+import { sweepRoutes } from "./routes/sweeps.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { createRunSpawner, recordEnd } from "./spawn_run.ts";
 
@@ -119,9 +124,11 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   app.use("*", hostGuard(access));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.route("/api/runs", runRoutes(deps, lane));
+  app.route("/api/runs", runEditRoutes(deps));
   app.route("/api/runs", resultRoutes(deps, lane));
   app.route("/api/runs", liveRoutes(deps));
   app.route("/api/plugins", pluginRoutes(deps));
+  app.route("/api/sweeps", sweepRoutes(deps, lane));
   app.route("/", staticRoutes(access.sessionToken));
   return app;
 }

@@ -105,7 +105,28 @@ function labelGroups(groups: Group[], spec: ChartSpec): string[] {
   });
 }
 
-function finish(groups: Group[], spec: ChartSpec, scatter: boolean, xField: string) {
+/**
+ * The seed spread of records that are seed means already (a finished
+ * run's stored aggregates, see stored_aggregates.ts): the sample sd of a
+ * metric at a point, and how many seeds each mean is over.
+ */
+export interface StoredSpread {
+  sd(layer: string, metric: string, epoch: number, index: number): number | undefined;
+  n: number;
+}
+
+function finish(
+  groups: Group[],
+  spec: ChartSpec,
+  scatter: boolean,
+  xField: string,
+  stored?: StoredSpread,
+) {
+  // a bucket of a stored mean: its one value, the stored sd, the run's seed count
+  const stat = (vs: number[], g: Group, metric: string, b: Bucket) =>
+    stored && vs.length === 1
+      ? { mean: vs[0], sd: stored.sd(g.layer, metric, b.epoch, b.index) ?? 0, n: stored.n }
+      : meanSd(vs);
   const labels = labelGroups(groups, spec);
   const epochs = new Set<number>();
   const series = groups.map((g, gi): ChartSeries => {
@@ -128,9 +149,9 @@ function finish(groups: Group[], spec: ChartSpec, scatter: boolean, xField: stri
     const xSd: (number | null)[] = [], ySd: (number | null)[] = [], ep: number[] = [];
     let spread = false;
     for (const b of buckets) {
-      const y = meanSd(b.ys);
+      const y = stat(b.ys, g, g.metric, b);
       if (scatter) {
-        const x = meanSd(b.xs);
+        const x = stat(b.xs, g, spec.x.metric!, b);
         s.x.push(compact(x.mean));
         xSd.push(compact(x.sd));
       } else {
@@ -173,11 +194,17 @@ function interner<T>() {
 
 /**
  * Aggregates `records` (one run, any plugins) into the series of `spec`.
- * Seeds are averaged unless the chart groups by seed. Records of other
+ * Seeds are averaged unless the chart groups by seed. With `stored`, the
+ * records are seed means already (one per point) and `stored` gives their
+ * sd and seed count. Records of other
  * metrics are ignored. Keys are small integers (coordinates interned), so
  * a page of 6 layers x 274 epochs x 20 seeds aggregates in milliseconds.
  */
-export function chartData(spec: ChartSpec, records: readonly ResultRecord[]): ChartData {
+export function chartData(
+  spec: ChartSpec,
+  records: readonly ResultRecord[],
+  stored?: StoredSpread,
+): ChartData {
   const scatter = spec.type === "scatter" && !!spec.x.metric;
   const xField = spec.x.field ?? "epoch";
   const xMetric = scatter ? spec.x.metric! : undefined;
@@ -283,7 +310,7 @@ export function chartData(spec: ChartSpec, records: readonly ResultRecord[]): Ch
     spec.y.metrics.indexOf(a.metric) - spec.y.metrics.indexOf(b.metric) ||
     (a.index ?? 0) - (b.index ?? 0)
   );
-  const { series, epochs } = finish(ordered, spec, scatter, xField);
+  const { series, epochs } = finish(ordered, spec, scatter, xField, stored);
   return { series, seeds: [...seeds].sort((a, b) => a - b), epochs };
 }
 

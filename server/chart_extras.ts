@@ -1,17 +1,19 @@
 /**
  * Extra marks the dashboard draws on some plugins' charts from other
- * plugins' records, on top of what the charts' own specs say:
+ * plugins' records, as those plugins declare them in their presentation
+ * (`Presentation.decorations`, core/types.ts):
  *
- * - the IB bound (`ib-bound`'s curve) on the information planes of
- *   `mi-binned` and `mi-kde`, when the run has ib-bound results;
- * - the drift-to-diffusion transition a `phases` plugin detects
- *   (`snr_transition_epoch`) as vertical lines on the gradient SNR charts.
+ * - `overlay`: a curve (e.g. `ib-bound`'s IB bound) on the information
+ *   planes (scatters coloured by epoch) of the plugins it names; the IB
+ *   bound is drawn for the plane's labels (ib_overlay.ts);
+ * - `markers`: vertical lines at epochs (e.g. the drift-to-diffusion
+ *   transition `phases` detects) on the epoch-axis charts it names.
  *
- * Keyed by the charted plugin's id; a chart's own `overlay` wins.
+ * A chart's own `overlay` wins.
  *
  * @module
  */
-import type { ChartSpec } from "../core/types.ts";
+import type { ChartSpec, Plugin } from "../core/types.ts";
 
 /** A source of vertical epoch markers. */
 export interface MarkerSource {
@@ -20,27 +22,36 @@ export interface MarkerSource {
   label: string;
 }
 
-/** Marker sources per charted plugin (charts whose x axis is the epoch). */
-export const CHART_MARKERS: Record<string, MarkerSource[]> = {
-  "grad-snr": [{ plugin: "phases", metric: "snr_transition_epoch", label: "SNR transition" }],
-};
+/** Marker sources declared for charts of `plugin` (charts whose x axis is the epoch). */
+export function markersFor(plugins: readonly Plugin[], plugin: string): MarkerSource[] {
+  return plugins.flatMap((p) =>
+    (p.presentation?.decorations ?? []).flatMap((d) =>
+      d.kind === "markers" && d.on.includes(plugin)
+        ? [{ plugin: p.id, metric: d.metric, label: d.label }]
+        : []
+    )
+  );
+}
 
-const IB_BOUND: NonNullable<ChartSpec["overlay"]> = {
-  plugin: "ib-bound",
-  x: "ib_ixt",
-  y: "ib_ity",
-  label: "IB bound",
-};
-
-/** Overlays per charted plugin, for its scatter charts coloured by epoch (information planes). */
-export const CHART_OVERLAYS: Record<string, NonNullable<ChartSpec["overlay"]>> = {
-  "mi-binned": IB_BOUND,
-  "mi-kde": IB_BOUND,
-};
-
-/** The overlay to draw on `spec` of `plugin`: its own, or the one added here. */
-export function overlayFor(plugin: string, spec: ChartSpec): ChartSpec["overlay"] {
+/** The overlay to draw on `spec` of `plugin`: its own, or the first one declared for it. */
+export function overlayFor(
+  plugins: readonly Plugin[],
+  plugin: string,
+  spec: ChartSpec,
+): ChartSpec["overlay"] {
   if (spec.overlay) return spec.overlay;
-  if (spec.type === "scatter" && spec.colorBy === "epoch") return CHART_OVERLAYS[plugin];
+  if (spec.type !== "scatter" || spec.colorBy !== "epoch") return undefined;
+  for (const p of plugins) {
+    for (const d of p.presentation?.decorations ?? []) {
+      if (d.kind === "overlay" && d.on.includes(plugin)) {
+        return { plugin: p.id, x: d.x, y: d.y, label: d.label };
+      }
+    }
+  }
   return undefined;
+}
+
+/** Whether `overlay` is the IB bound (ib-bound's curve), drawn for the plane's labels (ib_overlay.ts). */
+export function isIbBound(overlay: NonNullable<ChartSpec["overlay"]>): boolean {
+  return overlay.x === "ib_ixt" && overlay.y === "ib_ity";
 }

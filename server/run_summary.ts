@@ -20,11 +20,19 @@ export interface RunSummary {
   /** Share of seed-epochs trained, 0..1 (null when the epochs are not known). */
   progress: number | null;
   durationS: number | null;
+  /** Epochs trained by the seed furthest along (the "12" of "12 / 2000"); null without progress. */
+  epochsDone: number | null;
+  /** Train loss at each seed's last epoch, mean over seeds; null without progress. */
+  finalLoss: number | null;
+  /** Train accuracy at each seed's last epoch, mean over seeds; null without progress. */
+  finalAccuracy: number | null;
   engine: string;
   backend: string;
   plugins: string[];
   error: string | null;
   pluginErrors: number;
+  /** The run's tags (dashboard labels), sorted. */
+  tags: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -64,8 +72,14 @@ export function durationS(run: RunRow, now = Date.now()): number | null {
   return Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : null;
 }
 
+/** Mean of the finite values (null when none). */
+function meanOf(vs: number[]): number | null {
+  const ok = vs.filter((v) => Number.isFinite(v));
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+}
+
 /** The runs-table row of `run`. */
-export function summarizeRun(run: RunRow): RunSummary {
+export function summarizeRun(run: RunRow, tags: string[] = []): RunSummary {
   const config = obj(run.config);
   const training = obj(config.training);
   const plugins = Array.isArray(config.plugins)
@@ -92,10 +106,14 @@ export function summarizeRun(run: RunRow): RunSummary {
       )
       : null,
     durationS: durationS(run),
+    epochsDone: progress.length ? Math.max(...progress.map((p) => p.epoch)) + 1 : null,
+    finalLoss: meanOf(progress.map((p) => p.loss)),
+    finalAccuracy: meanOf(progress.map((p) => p.accuracy)),
     engine: run.engine,
     backend: run.backend,
     plugins,
     error: run.error,
     pluginErrors: run.pluginErrors?.length ?? 0,
+    tags,
   };
 }

@@ -250,7 +250,7 @@ Deno.test({
       assert.equal(plane.type, "scatter");
       // 6 layers + the IB bound overlay
       assert.equal(plane.datasets, 7);
-      assert.ok(plane.labels.includes("IB bound"));
+      assert.ok(plane.labels.some((l) => l.startsWith("IB bound, hard labels")));
       assert.ok(plane.labels.includes("dense_1") && plane.labels.includes("output"));
       const allPoints = plane.points;
       assert.ok(allPoints > 6 * 50, `points ${allPoints}`);
@@ -345,6 +345,7 @@ Deno.test({
       }
       await page.goto(`${server.url}runs/${liveId}#${engine ? "infoplane" : IDS.plane}`);
       const counts: number[] = [];
+      const etaSeen: string[] = [];
       let status = "";
       const shape = { layers: 4, epochs: 200, points: 0, seeds: 1 };
       for (let i = 0; i < 300; i++) {
@@ -362,6 +363,10 @@ Deno.test({
         if (!engine && i === 22) writer.finishRun(liveId, "completed", { total_s: 3 });
         await page.waitForTimeout(250);
         status = await page.evaluate(`document.body.dataset.runStatus ?? ""`) as string;
+        const etaText = await page.evaluate(
+          `document.querySelector(".eta-line")?.textContent ?? ""`,
+        ) as string;
+        if (/left/.test(etaText) && !etaSeen.includes(etaText)) etaSeen.push(etaText);
         const n = (await visibleCharts(page)).reduce((s, c) => s + c.points, 0);
         if (counts[counts.length - 1] !== n) counts.push(n);
         if (counts.filter((c) => c > 0).length === 2 && status === "running") {
@@ -380,6 +385,9 @@ Deno.test({
         assert.ok(growing[i] > growing[i - 1], counts.join(" -> "));
       }
       assert.ok(final >= growing[growing.length - 1]);
+      // the header's ETA from the epochs seen arriving (shown only if the page watched the run for a
+      // few polls, which a run this short may not allow: logged, not asserted; eta.js has its test)
+      console.log(`live run ETA lines: ${etaSeen.map((e) => e.split(" left")[0]).join(" | ")}`);
       assert.deepEqual(pageErrors, []);
     } finally {
       await browser?.close();

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parseConfig } from "../core/config.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
 import type { Plugin, ResultRecord, Store } from "../core/types.ts";
@@ -314,9 +315,49 @@ Deno.test("GET /api/runs/:id/chart aggregates seeds server-side, with the overla
         value: 0.5,
       },
     ]);
-    const withBound = await json(await plane());
-    assert.equal(withBound.series.length, 2);
-    assert.deepEqual(withBound.overlay, [{ label: "IB bound", layer: "ib", x: [1], y: [0.5] }]);
+    // a point below min(I(X;T), H(Y)): the curve of softened labels, no bound of these hard labels
+    const soft = await json(await plane());
+    assert.equal(soft.series.length, 2);
+    assert.deepEqual(soft.overlay, []);
+    assert.match(soft.note, /No IB bound drawn: .*softened.* tops out at 0\.5 bits/);
+    // the corners of a hard-label curve (another run): the bound min(I(X;T), 0.9), flat to the
+    // plane's last I(X;T); every layer point lies on or below it
+    f.store.createRun({
+      id: "run-h",
+      name: "hard labels",
+      config: { name: "hard labels", plugins: [{ id: "mi-binned" }, { id: "ib-bound" }] },
+      seeds: SEEDS,
+      backend: "js",
+      engine: "fused",
+      versions: {},
+    });
+    f.store.appendResults("run-h", [
+      ...f.records.map((r) => ({ ...r, plugin: "mi-binned" })),
+      ...[[12, 0.9], [0.9, 0.9], [0, 0]].flatMap(([ixt, ity], index) => [
+        { plugin: "ib-bound", layer: "ib", epoch: 0, seed: 0, index, metric: "ib_ixt", value: ixt },
+        { plugin: "ib-bound", layer: "ib", epoch: 0, seed: 0, index, metric: "ib_ity", value: ity },
+      ]),
+    ]);
+    const hard = await json(await f.app.request("/api/runs/run-h/chart/mi-binned/infoplane"));
+    assert.equal(hard.note, undefined);
+    assert.equal(hard.overlay.length, 1);
+    assert.match(
+      hard.overlay[0].label,
+      /^IB bound, hard labels: min\(I\(X;T\), H\(Y\) = 0\.9 bits\)/,
+    );
+    assert.deepEqual(hard.overlay[0].x, [0, 0.9, 12]);
+    assert.deepEqual(hard.overlay[0].y, [0, 0.9, 0.9]);
+    let below = 0;
+    for (const s of hard.series) {
+      s.x.forEach((x: number, i: number) => {
+        assert.ok(s.y[i] <= Math.min(x, 0.9) + 1e-12, `${s.label} (${x}, ${s.y[i]})`);
+        below++;
+      });
+    }
+    assert.equal(below, LAYERS.length * EPOCHS.length);
+    // ib-bound's own chart says why it is two corners
+    const own = await json(await f.app.request("/api/runs/run-h/chart/ib-bound/ib-curve"));
+    assert.match(own.note, /Hard labels: the IB curve is degenerate/);
 
     const byMetric = await json(await f.app.request("/api/runs/run-a/chart/test-plane/metric:ity"));
     assert.equal(byMetric.series.length, 2);
@@ -621,6 +662,13 @@ Deno.test("static assets: the page shell, modules and chart.js from disk", async
     const chart = await f.app.request("/vendor/chart.js");
     assert.equal(chart.status, 200);
     assert.match(await chart.text(), /Chart/);
+    // the zoom plugin and the hammerjs it pans with, pinned in deno.json, served the same way
+    const zoom = await f.app.request("/vendor/chartjs-plugin-zoom.js");
+    assert.equal(zoom.status, 200);
+    assert.match(await zoom.text(), /chartjs-plugin-zoom v2\.2\.0/);
+    const hammer = await f.app.request("/vendor/hammer.js");
+    assert.equal(hammer.status, 200);
+    assert.match(await hammer.text(), /Hammer/);
     const js = await f.app.request("/static/pages/run.js");
     assert.equal(js.status, 200);
     assert.match(js.headers.get("content-type") ?? "", /javascript/);
@@ -723,5 +771,156 @@ Deno.test("the default spawner runs the CLI and records a run that fails to star
     await spawner.stopAll();
     store.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("GET /api/runs/:id/training: seed-mean curves and final values from the epoch rows", async () => {
+  const f = await fixture();
+  try {
+    const t = await json(await f.app.request("/api/runs/run-a/training"));
+    // 3 seeds x epochs 0..2, loss 0.7 - 0.1 e and accuracy 0.5 + 0.1 e for every seed
+    assert.deepEqual(t.loss.series.map((s: { label: string }) => s.label), ["train"]);
+    assert.deepEqual(t.loss.series[0].x, [0, 1, 2]);
+    assert.deepEqual(t.loss.series[0].y, [0.7, 0.6, 0.5]);
+    assert.deepEqual(t.loss.series[0].n, [3, 3, 3]);
+    assert.deepEqual(t.final, {
+      loss: 0.5,
+      accuracy: 0.7,
+      testLoss: null,
+      testAccuracy: null,
+      epoch: 2,
+    });
+    await assertError(await f.app.request("/api/runs/nope/training"), 404);
+  } finally {
+    await cleanup(f);
+  }
+});
+
+Deno.test("rename, tag and delete a run: page token from this machine, checked bodies", async () => {
+  const f = await fixture();
+  try {
+    const send = (
+      method: string,
+      path: string,
+      body?: unknown,
+      env = LOOPBACK,
+      headers: Record<string, string> = {},
+    ) =>
+      f.app.request(`http://127.0.0.1/api/runs/${path}`, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          "X-Lens-Token": PAGE_TOKEN,
+          ...headers,
+        },
+      }, env);
+    const renamed = await json(await send("POST", "run-a/rename", { name: "  better name " }));
+    assert.deepEqual(renamed, { id: "run-a", name: "better name" });
+    const tagged = await json(
+      await send("POST", "run-a/tags", { tags: ["sweep:1", "base", "base"] }),
+    );
+    assert.deepEqual(tagged, { id: "run-a", tags: ["base", "sweep:1"] });
+    const listed = (await json(await f.app.request("/api/runs"))).runs;
+    assert.equal(listed[0].name, "better name");
+    assert.deepEqual(listed[0].tags, ["base", "sweep:1"]);
+
+    // bad bodies, other machines, other sites, no token: refused, nothing changed
+    await assertError(await send("POST", "run-a/rename", { name: "" }), 400, "invalid run name");
+    await assertError(await send("POST", "run-a/rename", { name: "x".repeat(201) }), 400);
+    await assertError(await send("POST", "run-a/tags", { tags: ["no spaces"] }), 400, "tag");
+    await assertError(await send("POST", "run-a/tags", { tags: "a" }), 400);
+    await assertError(await send("POST", "run-a/rename", { name: "x" }, REMOTE), 403);
+    await assertError(
+      await send("POST", "run-a/rename", { name: "x" }, LOOPBACK, {
+        Origin: "http://evil.example",
+      }),
+      403,
+    );
+    await assertError(
+      await send("POST", "run-a/rename", { name: "x" }, LOOPBACK, { "X-Lens-Token": "wrong" }),
+      401,
+    );
+    await assertError(await send("DELETE", "run-a", undefined, REMOTE), 403);
+    await assertError(await send("POST", "nope/rename", { name: "x" }), 404);
+    assert.equal((await json(await f.app.request("/api/runs/run-a"))).run.name, "better name");
+
+    // a running run is not deleted; a finished one is, with its records
+    await assertError(await send("DELETE", "run-a"), 409, "running");
+    f.store.finishRun("run-a", "completed", {});
+    assert.deepEqual(await json(await send("DELETE", "run-a")), { id: "run-a", deleted: true });
+    await assertError(await f.app.request("/api/runs/run-a"), 404);
+    assert.deepEqual(f.store.queryResults("run-a"), []);
+    await assertError(await send("DELETE", "run-a"), 404);
+  } finally {
+    await cleanup(f);
+  }
+});
+
+Deno.test("GET /api/runs/:id configYaml: snake_case YAML that POST /api/runs starts again", async () => {
+  const f = await fixture();
+  try {
+    const config = parseConfig(
+      GOOD_CONFIG.replace("training: {epochs: 3}", "training: {epochs: 3, batch_size: 64}"),
+      "test",
+    );
+    f.store.createRun({
+      id: "run-y",
+      name: config.name,
+      config,
+      seeds: config.seeds,
+      backend: "js",
+      engine: "fused",
+      versions: {},
+    });
+    const info = await json(await f.app.request("/api/runs/run-y"));
+    assert.match(info.configYaml, /batch_size: 64/);
+    assert.doesNotMatch(info.configYaml, /batchSize/);
+    assert.deepEqual(parseConfig(info.configYaml, "round trip"), config);
+    // clone, edit, start: the page posts the YAML it showed, edited
+    const res = await f.app.request("/api/runs", {
+      method: "POST",
+      body: info.configYaml.replace("name: posted", "name: posted copy"),
+      headers: PAGE_HEADERS,
+    }, LOOPBACK);
+    assert.equal(res.status, 202, JSON.stringify(await res.clone().json()));
+    assert.match(f.spawned[f.spawned.length - 1][0], /posted copy/);
+    // a run of another shape (imported by lens analyze) has none
+    f.store.createRun({
+      id: "run-i",
+      name: "imported",
+      config: { name: "imported", analyze: { kind: "activations" }, plugins: [] },
+      seeds: [0],
+      backend: "js",
+      engine: "analyze",
+      versions: {},
+    });
+    assert.equal((await json(await f.app.request("/api/runs/run-i"))).configYaml, null);
+  } finally {
+    await cleanup(f);
+  }
+});
+
+Deno.test("GET chart ?per_seed=1: one line per seed and layer, the values of that seed", async () => {
+  const f = await fixture();
+  try {
+    const d = await json(
+      await f.app.request("/api/runs/run-a/chart/test-plane/metric:ixt?per_seed=1"),
+    );
+    assert.equal(d.series.length, LAYERS.length * SEEDS.length);
+    const s = d.series.find((x: { layer: string; seed: number }) =>
+      x.layer === "dense_2" && x.seed === 2
+    );
+    assert.deepEqual(s.x, EPOCHS);
+    assert.deepEqual(s.y, EPOCHS.map((e) => ixtOf(1, e, 2)));
+    const mean = await json(await f.app.request("/api/runs/run-a/chart/test-plane/metric:ixt"));
+    assert.equal(mean.series.length, LAYERS.length);
+    await assertError(
+      await f.app.request("/api/runs/run-a/chart/test-plane/metric:ixt?per_seed=yes"),
+      400,
+      "per_seed",
+    );
+  } finally {
+    await cleanup(f);
   }
 });

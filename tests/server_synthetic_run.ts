@@ -113,16 +113,13 @@ export function syntheticRunEnd(
     }
   }
   if (shape.ibCurve && seed === 0) {
-    for (let i = 0; i <= 40; i++) {
-      const u = 1 - i / 40;
-      const base = { plugin: ids.ib, layer: "ib", epoch: 0, seed: 0, index: i };
-      out.push({ ...base, metric: "ib_ixt", value: 12 * u });
-      out.push({
-        ...base,
-        metric: "ib_ity",
-        value: HY * (1 - Math.exp(-6 * u)) / (1 - Math.exp(-6)),
-      });
-    }
+    // hard labels, as the planes': the identity encoder, then H(Y) bits, then nothing
+    const corners = [[12, HY], [HY, HY], [0, 0]];
+    corners.forEach(([ixt, ity], index) => {
+      const base = { plugin: ids.ib, layer: "ib", epoch: 0, seed: 0, index };
+      out.push({ ...base, metric: "ib_ixt", value: ixt });
+      out.push({ ...base, metric: "ib_ity", value: ity });
+    });
   }
   return out;
 }

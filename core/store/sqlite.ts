@@ -379,6 +379,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   };
 
   let closed = false;
+  const hasTagTable = () =>
+    !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_tags'").get();
 
   const store: Store = {
     path,
@@ -557,6 +559,43 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
     importRun(copy) {
       return importRun(sql, copy);
+    },
+
+    renameRun(id, name) {
+      requireRunId(id);
+      stmt("UPDATE runs SET name = ? WHERE id = ?").run(name, id);
+    },
+
+    setRunTags(id, tags) {
+      requireRunId(id);
+      transaction(() => {
+        // created on first use: databases without tags keep their schema
+        db.exec(
+          "CREATE TABLE IF NOT EXISTS run_tags (run_id TEXT NOT NULL, tag TEXT NOT NULL, " +
+            "PRIMARY KEY (run_id, tag))",
+        );
+        stmt("DELETE FROM run_tags WHERE run_id = ?").run(id);
+        const insert = stmt("INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)");
+        for (const t of tags) insert.run(id, t);
+      });
+    },
+
+    runTags(id) {
+      if (!hasTagTable()) return [];
+      return (stmt("SELECT tag FROM run_tags WHERE run_id = ? ORDER BY tag").all(id) as {
+        tag: string;
+      }[]).map((r) => r.tag);
+    },
+
+    deleteRun(id) {
+      requireRunId(id);
+      transaction(() => {
+        for (const t of ["results", "epochs", "plugin_errors", "models"]) {
+          stmt(`DELETE FROM ${t} WHERE run_id = ?`).run(id);
+        }
+        if (hasTagTable()) stmt("DELETE FROM run_tags WHERE run_id = ?").run(id);
+        stmt("DELETE FROM runs WHERE id = ?").run(id);
+      });
     },
 
     close() {

@@ -1,6 +1,6 @@
 /**
- * `GET /api/plugins`: every registered plugin with its options, metrics
- * and chart specs (what the dashboard draws from).
+ * `GET /api/plugins`: every registered plugin with its options, metrics,
+ * chart specs and dashboard tab (what the dashboard draws from).
  *
  * @module
  */
@@ -19,6 +19,8 @@ export function pluginRoutes(deps: AppDeps): Hono<AppEnv> {
       requires: p.requires ?? [],
       emits: p.emits,
       charts: p.charts ?? [],
+      // the dashboard tab the plugin's presentation names (families share one)
+      tab: p.presentation?.tab ?? null,
     }));
     return c.json({ plugins });
   });

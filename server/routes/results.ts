@@ -7,13 +7,17 @@
  *   records (default {@link DEFAULT_PAGE}, at most {@link MAX_PAGE}) after
  *   `after_id`, in rowid order, streamed; `next` is the `after_id` of the
  *   next page, null after the last one.
- * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=` answers the
+ * - `GET /api/runs/:id/training` answers the loss and accuracy curves (seed
+ *   mean and sd per epoch), the final values (training_curves.ts) and the
+ *   run's row of `lens sweep`'s comparison table (`headline`).
+ * - `GET /api/runs/:id/chart/:plugin/:chartId?seed=&layer=&per_seed=` answers the
  *   chart's series (seed mean and sd per point, epochs for colouring),
  *   the overlay plugin's curves (the chart's own overlay, or the IB bound on
  *   information planes, see chart_extras.ts) and epoch markers. `chartId` may also be
  *   `metric:<name>`: a default line chart of that metric against epoch per
- *   layer, for plugins without chart specs. Answers for finished runs are
- *   cached.
+ *   layer, for plugins without chart specs. `per_seed=1` draws a line chart
+ *   one line per seed (and layer) instead of the seed mean. Answers for
+ *   finished runs are cached.
  *
  * @module
  */
@@ -21,11 +25,16 @@ import { Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
 import type { ChartSpec, Plugin, RunRow } from "../../core/types.ts";
 import { chartData, markersFrom, overlayCurves } from "../chart_data.ts";
-import { CHART_MARKERS, overlayFor } from "../chart_extras.ts";
+import { isIbBound, markersFor, overlayFor } from "../chart_extras.ts";
+import { degenerateNote, ibOverlay } from "../ib_overlay.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import type { Lane } from "../heavy_lane.ts";
 import { intParam, nameParam, onlyKnown, parseFilter } from "../query.ts";
 import { recordStream } from "../record_stream.ts";
+import { trainingCurves } from "../training_curves.ts";
+import { columnHeads, DEFAULT_TABLE, headlineRow, runPlugins } from "./sweeps.ts";
+import { nameSeries } from "../metric_names.ts";
+import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import { requireRun } from "./runs.ts";
 
 /** Records per page of /results unless `limit` says otherwise. */
@@ -96,15 +105,43 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     }));
   });
 
+  app.get("/:id/training", async (c) => {
+    const run = requireRun(deps, c.req.param("id"));
+    onlyKnown(new URL(c.req.url).searchParams, []);
+    const body = await lane.run(() =>
+      JSON.stringify({
+        runId: run.id,
+        ...trainingCurves(deps.store.epochsSince(run.id, 0)),
+        // lens sweep's table row: loss threshold epoch, the last hidden layer in the plane
+        headline: headlineRow(deps, run, run.name, DEFAULT_TABLE),
+        headlineColumns: columnHeads(deps, runPlugins(run)),
+      })
+    );
+    return c.body(body, 200, { "Content-Type": "application/json" });
+  });
+
   app.get("/:id/chart/:plugin/:chartId", async (c) => {
     const run = requireRun(deps, c.req.param("id"));
     const plugin = c.req.param("plugin");
-    const spec = findChart(deps, plugin, c.req.param("chartId"));
     const params = new URL(c.req.url).searchParams;
-    onlyKnown(params, ["seed", "layer"]);
+    onlyKnown(params, ["seed", "layer", "per_seed"]);
     const seed = intParam(params, "seed", -1);
     const layer = nameParam(params, "layer");
-    const key = `${run.id}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}`;
+    const perSeed = nameParam(params, "per_seed");
+    if (perSeed !== undefined && perSeed !== "1" && perSeed !== "0") {
+      throw new LensError(`per_seed must be 1 or 0, got ${JSON.stringify(perSeed.slice(0, 20))}`, {
+        code: "filter",
+        field: "per_seed",
+        expected: "1 (one line per seed and layer) or 0",
+      });
+    }
+    const base = findChart(deps, plugin, c.req.param("chartId"));
+    // per_seed=1: a line chart against epoch drawn one line per seed (and layer), not the mean
+    const spec: ChartSpec = perSeed === "1" && base.type === "line" && !base.x.metric
+      ? { ...base, groupBy: "seed" }
+      : base;
+    const key =
+      `${run.id}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}\u0000${spec.groupBy}`;
     const finished = run.status !== "running";
     const hit = finished ? cache.get(key) : undefined;
     if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
@@ -130,17 +167,48 @@ function chartBody(
   layer: string | undefined,
 ): string {
   const metrics = [...new Set([...spec.y.metrics, ...(spec.x.metric ? [spec.x.metric] : [])])];
-  const records = deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
-  const data = chartData(spec, records);
-  const extra = overlayFor(plugin, spec);
-  const overlay = extra
+  const agg = aggregatesApply(run, plugin, spec, seed)
+    ? readAggregates(deps.store, run, plugin, metrics, layer)
+    : undefined;
+  const records = agg?.records ??
+    deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
+  const data = agg ? chartData(spec, agg.records, agg.spread) : chartData(spec, records);
+  data.series = nameSeries(data.series, findPlugin(deps, plugin)?.emits);
+  const extra = overlayFor(deps.registry.list(), plugin, spec);
+  let overlay = extra
     ? overlayCurves(
       extra,
       deps.store.queryResults(run.id, { plugin: extra.plugin, metric: [extra.x, extra.y] }),
     )
     : [];
+  let note: string | undefined;
+  let repeats: string | undefined;
+  if (extra && isIbBound(extra)) {
+    const opts = pluginOptions(run.config, extra.plugin);
+    let xEnd = 0;
+    for (const s of data.series) for (const x of s.x) if (x !== null && x > xEnd) xEnd = x;
+    const sameJoint = spec.x.metric === "layer_ixt";
+    const r = ibOverlay(overlay, {
+      sameJoint,
+      xEnd,
+      soften: typeof opts.soften === "number" ? opts.soften : undefined,
+      table: typeof opts.table === "string" && opts.table ? opts.table : undefined,
+    });
+    overlay = r.overlay;
+    note = r.note;
+    // with hard labels, ib-consistency's layers are mi-binned's points: the plane repeats
+    if (sameJoint && r.hard) {
+      if (pluginOptions(run.config, "mi-binned").present) repeats = "mi-binned";
+    }
+  }
+  if (plugin === "ib-bound" && spec.x.metric === "ib_ixt") {
+    note = degenerateNote(overlayCurves(
+      { plugin, x: "ib_ixt", y: "ib_ity", label: "IB curve" },
+      records,
+    ));
+  }
   const markers = spec.x.field === "epoch" || (!spec.x.field && !spec.x.metric)
-    ? (CHART_MARKERS[plugin] ?? []).flatMap((m) =>
+    ? markersFor(deps.registry.list(), plugin).flatMap((m) =>
       markersFrom(
         m.label,
         deps.store.queryResults(run.id, { plugin: m.plugin, metric: m.metric }),
@@ -158,5 +226,24 @@ function chartBody(
     ...data,
     overlay,
     markers,
+    ...(note ? { note } : {}),
+    ...(repeats ? { repeats } : {}),
   });
+}
+
+/** The options a run's config gives plugin `id` (`present` when the config lists it). */
+export function pluginOptions(
+  config: unknown,
+  id: string,
+): Record<string, unknown> & { present?: boolean } {
+  const ps = (config as { plugins?: unknown } | null)?.plugins;
+  if (!Array.isArray(ps)) return {};
+  for (const p of ps) {
+    if (p === id) return { present: true };
+    if (p && typeof p === "object" && (p as { id?: unknown }).id === id) {
+      const o = (p as { options?: unknown }).options;
+      return { ...(o && typeof o === "object" ? o as Record<string, unknown> : {}), present: true };
+    }
+  }
+  return {};
 }

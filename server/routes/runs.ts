@@ -5,7 +5,9 @@
  *   first), runs waiting in the server's queue (`queued`) and runs whose
  *   process has not written them yet (`starting`) included.
  * - `GET /api/runs/:id`: the stored row (config, status, timings, plugin
- *   errors, progress) and its summary.
+ *   errors, progress), its summary, and `configYaml`: the config as the
+ *   snake_case YAML `lens run` and `POST /api/runs` accept (null for
+ *   imported runs).
  * - `POST /api/runs`: body = a YAML or JSON config (Content-Type
  *   application/yaml or application/json, at most 1 MiB), validated like
  *   the CLI does, within the server's budget, naming files only under its
@@ -23,8 +25,9 @@
  */
 import { Hono } from "hono";
 import { parse } from "yaml";
-import { parseConfig } from "../../core/config.ts";
+import { configToYaml, parseConfig } from "../../core/config.ts";
 import { LensError } from "../../core/errors.ts";
+import { sampledEpochs } from "../../core/schedule.ts";
 import { newRunId } from "../../core/store.ts";
 import type { RunConfig, RunRow } from "../../core/types.ts";
 import { assertMayChange } from "../access.ts";
@@ -44,6 +47,38 @@ export const MAX_BODY = 1 << 20;
 
 /** Most records one export answers (more: filter, or use the CLI). */
 export const MAX_EXPORT = 5_000_000;
+
+/**
+ * The YAML (snake_case) of a trained run's config, as `lens run` and
+ * `POST /api/runs` accept it; null for configs of other shapes (imported
+ * runs) or ones the current version cannot write back.
+ */
+export function runConfigYaml(config: unknown): string | null {
+  const r = config as Partial<RunConfig> | null;
+  if (
+    !r || typeof r !== "object" || typeof r.data !== "object" || typeof r.model !== "object" ||
+    typeof r.training !== "object" || !Array.isArray(r.plugins)
+  ) return null;
+  try {
+    return configToYaml(r as RunConfig);
+  } catch {
+    return null; // an older stored shape: the JSON panel still shows it
+  }
+}
+
+/** The epochs a trained run's schedule samples (null for other configs). */
+export function runSampledEpochs(config: unknown): number[] | null {
+  const r = config as Partial<RunConfig> | null;
+  const epochs = r?.training?.epochs;
+  if (!r?.schedule || typeof epochs !== "number" || !Number.isInteger(epochs) || epochs < 1) {
+    return null;
+  }
+  try {
+    return sampledEpochs(r.schedule, epochs);
+  } catch {
+    return null; // a schedule of another version's shape: the page shows no ETA
+  }
+}
 
 /** The stored run as the API shows it, or a 404. */
 export function requireRun(deps: AppDeps, id: string): RunRow {
@@ -80,11 +115,15 @@ function pendingSummary(
     epochs: null,
     progress: null,
     durationS: null,
+    epochsDone: null,
+    finalLoss: null,
+    finalAccuracy: null,
     engine: "",
     backend: "",
     plugins: [],
     error: null,
     pluginErrors: 0,
+    tags: [],
   };
 }
 
@@ -138,7 +177,7 @@ export function runRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
 
   app.get("/", (c) => {
     const runs: RunSummary[] = deps.store.listRuns().map((r) =>
-      summarizeRun(viewRun(deps.store, r))
+      summarizeRun(viewRun(deps.store, r), deps.store.runTags?.(r.id))
     );
     const known = new Set(runs.map((r) => r.id));
     for (const [id, p] of deps.pending) {
@@ -156,7 +195,13 @@ export function runRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
       return c.json({ run: { id, name: pending.name, status: pending.status }, summary: null });
     }
     const run = requireRun(deps, id);
-    return c.json({ run, summary: summarizeRun(run) });
+    return c.json({
+      run,
+      summary: summarizeRun(run, deps.store.runTags?.(run.id)),
+      configYaml: runConfigYaml(run.config),
+      // the schedule's sampled epochs while it trains (the page's ETA weighs them)
+      sampledEpochs: run.status === "running" ? runSampledEpochs(run.config) : null,
+    });
   });
 
   app.post("/", async (c) => {

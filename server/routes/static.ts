@@ -1,9 +1,10 @@
 /**
  * The dashboard's own files: the page shell for `/`, `/runs/:id` and
  * `/compare` (carrying the server's token in `<meta name="layerlens-token">`:
- * only a page of this origin can read it), the modules and styles under `/static/`, and chart.js's UMD
- * build under `/vendor/chart.js`, read from node_modules on disk (no CDN;
- * the dashboard works offline).
+ * only a page of this origin can read it), the modules and styles under `/static/`, and the
+ * browser builds of chart.js, hammerjs and chartjs-plugin-zoom (zoom and
+ * pan) under `/vendor/`, read from node_modules on disk (no CDN; the
+ * dashboard works offline).
  *
  * @module
  */
@@ -23,36 +24,45 @@ const TYPES: Record<string, string> = {
   json: "application/json",
 };
 
-/** Where chart.js's UMD build may be: beside this checkout, or under the working directory. */
-function chartJsCandidates(): URL[] {
-  const rel = "node_modules/chart.js/dist/";
+/** Browser builds served under /vendor/: name -> files in node_modules, preferred first. */
+const VENDOR: Record<string, string[]> = {
+  "chart.js": ["chart.js/dist/chart.umd.min.js", "chart.js/dist/chart.umd.js"],
+  "hammer.js": ["hammerjs/hammer.min.js", "hammerjs/hammer.js"],
+  "chartjs-plugin-zoom.js": [
+    "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.min.js",
+    "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.js",
+  ],
+};
+
+/** Where a vendor file may be: beside this checkout, or under the working directory. */
+function vendorCandidates(files: string[]): URL[] {
   const roots = [new URL("../../", import.meta.url)];
   try {
     roots.push(new URL(`file://${Deno.cwd()}/`));
   } catch {
     // no readable working directory: the checkout root is enough
   }
-  return roots.flatMap((
-    r,
-  ) => [new URL(`${rel}chart.umd.min.js`, r), new URL(`${rel}chart.umd.js`, r)]);
+  return roots.flatMap((r) => files.map((f) => new URL(`node_modules/${f}`, r)));
 }
 
-let chartJs: Uint8Array | undefined;
+const vendorCache = new Map<string, Uint8Array>();
 
-/** chart.js's UMD build, read once. */
-async function readChartJs(): Promise<Uint8Array> {
-  if (chartJs) return chartJs;
+/** A vendor browser build, read once. */
+async function readVendor(name: string): Promise<Uint8Array> {
+  const hit = vendorCache.get(name);
+  if (hit) return hit;
   const tried: string[] = [];
-  for (const url of chartJsCandidates()) {
+  for (const url of vendorCandidates(VENDOR[name])) {
     try {
-      chartJs = await Deno.readFile(url);
-      return chartJs;
+      const body = await Deno.readFile(url);
+      vendorCache.set(name, body);
+      return body;
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
       tried.push(url.pathname);
     }
   }
-  throw new LensError(`chart.js not found (looked at ${tried.join(", ")})`, {
+  throw new LensError(`${name} not found (looked at ${tried.join(", ")})`, {
     code: "static",
     expected: "npm packages installed (run `deno install` in the layerlens checkout)",
   });
@@ -90,13 +100,16 @@ export function staticRoutes(token: string): Hono<AppEnv> {
   app.get("/", shell);
   app.get("/runs/:id", shell);
   app.get("/compare", shell);
-  app.get(
-    "/vendor/chart.js",
-    async () =>
-      new Response(await readChartJs() as Uint8Array<ArrayBuffer>, {
-        headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
-      }),
-  );
+  app.get("/sweeps/:name", shell);
+  for (const name of Object.keys(VENDOR)) {
+    app.get(
+      `/vendor/${name}`,
+      async () =>
+        new Response(await readVendor(name) as Uint8Array<ArrayBuffer>, {
+          headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
+        }),
+    );
+  }
   app.get("/static/*", async (c) => {
     const path = c.req.path.slice("/static/".length);
     const body = await readStatic(path);

@@ -18,9 +18,9 @@ function token() {
 }
 
 /** POSTs to a state-changing route with the token; returns the JSON answer. */
-async function change(url, body, type = "application/json") {
+async function change(url, body, type = "application/json", method = "POST") {
   const res = await fetch(url, {
-    method: "POST",
+    method,
     headers: { "Content-Type": type, "X-Lens-Token": token() },
     body,
   });
@@ -51,4 +51,19 @@ let pluginsPromise;
 export function pluginsById() {
   pluginsPromise ??= getJSON("/api/plugins").then((b) => new Map(b.plugins.map((p) => [p.id, p])));
   return pluginsPromise;
+}
+
+/** Renames a run; returns {id, name}. */
+export function renameRun(runId, name) {
+  return change(`/api/runs/${encodeURIComponent(runId)}/rename`, JSON.stringify({ name }));
+}
+
+/** Replaces a run's tags; returns {id, tags}. */
+export function setRunTags(runId, tags) {
+  return change(`/api/runs/${encodeURIComponent(runId)}/tags`, JSON.stringify({ tags }));
+}
+
+/** Deletes an ended run and everything stored with it; returns {id, deleted}. */
+export function deleteRun(runId) {
+  return change(`/api/runs/${encodeURIComponent(runId)}`, undefined, undefined, "DELETE");
 }

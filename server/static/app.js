@@ -1,11 +1,13 @@
-// Entry point: picks the page from the path (/, /runs/:id, /compare).
+// Entry point: picks the page from the path (/, /runs/:id, /compare, /sweeps/:name).
 import { showRunsPage } from "./pages/runs.js";
 import { showRunPage } from "./pages/run.js";
 import { showComparePage } from "./pages/compare.js";
+import { showSweepPage } from "./pages/sweep.js";
 
 const main = document.getElementById("main");
 const path = location.pathname;
 const runMatch = /^\/runs\/([^/]+)\/?$/.exec(path);
+const sweepMatch = /^\/sweeps\/([^/]+)\/?$/.exec(path);
 
 function fail(e) {
   main.innerHTML = "";
@@ -16,6 +18,7 @@ function fail(e) {
 }
 
 if (runMatch) showRunPage(main, decodeURIComponent(runMatch[1])).catch(fail);
+else if (sweepMatch) showSweepPage(main, decodeURIComponent(sweepMatch[1])).catch(fail);
 else if (path === "/compare") {
   const ids = (new URLSearchParams(location.search).get("runs") ?? "").split(",").filter(Boolean);
   showComparePage(main, ids).catch(fail);

@@ -37,14 +37,17 @@ function fmt(v) {
 
 /**
  * Tick labels of a log axis: powers of ten; on short ranges also 2 and 5
- * between them, and every tick within about one decade.
+ * between them, and within about one decade every whole mantissa (sparse:
+ * no 0.11, 0.12, ...).
  */
 function logTicks(scale) {
   return (v) => {
     const decades = Math.log10(scale.max / scale.min);
     const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
     const near = (k) => Math.abs(m - k) < 1e-6;
-    const keep = near(1) || decades < 1.2 || (decades < 2.5 && (near(2) || near(5)));
+    // within about a decade: whole mantissas only (0.1, 0.2, ... not 0.11, 0.12)
+    const whole = Math.abs(m - Math.round(m)) < 1e-6;
+    const keep = near(1) || (decades < 1.2 && whole) || (decades < 2.5 && (near(2) || near(5)));
     if (!keep) return "";
     const e = Math.round(Math.log10(v));
     return Math.abs(m - 1) < 1e-6 && (e <= -4 || e >= 5) ? `1e${e}` : fmt(v);
@@ -140,7 +143,10 @@ function transposeBars(data) {
   const spec = data.chart;
   const xs = new Set(data.series.flatMap((s) => s.x));
   const groups = [...new Set(data.series.map((s) => s.group))];
-  if (spec.type !== "bar" || xs.size !== 1 || groups.length < 2 || spec.groupBy === "metric") {
+  if (
+    data.overlaid || spec.type !== "bar" || xs.size !== 1 || groups.length < 2 ||
+    spec.groupBy === "metric"
+  ) {
     return null;
   }
   const metrics = spec.y.metrics.filter((m) => data.series.some((s) => s.metric === m));
@@ -175,6 +181,7 @@ export function buildChartConfig(data, view = {}) {
   const spec = data.chart;
   const isBar = spec.type === "bar";
   const isScatter = spec.type === "scatter";
+  const epochAxis = !isBar && !spec.x.metric && (spec.x.field ?? "epoch") === "epoch";
   const colorByEpoch = spec.colorBy === "epoch";
   const groups = [...new Set(data.series.map((s) => s.group))];
   const multiSeed = (data.seeds?.length ?? 1) > 1;
@@ -194,8 +201,14 @@ export function buildChartConfig(data, view = {}) {
     return c;
   };
 
+  // one line per seed (and layer): coloured by layer, thin
+  const perSeedLines = spec.groupBy === "seed" && !isScatter && !isBar;
+  const layerIds = [...new Set(data.series.map((s) => s.layer ?? ""))];
   const datasets = data.series.map((s) => {
-    const color = seriesColor(groups.indexOf(s.group));
+    const color = s.color ??
+      (perSeedLines
+        ? seriesColor(layerIds.indexOf(s.layer ?? ""))
+        : seriesColor(groups.indexOf(s.group)));
     const metricIndex = Math.max(0, spec.y.metrics.indexOf(s.metric));
     let points = seriesPoints(s, isBar);
     if (Number.isFinite(limit)) {
@@ -207,8 +220,9 @@ export function buildChartConfig(data, view = {}) {
       data: points,
       borderColor: colorByEpoch ? withAlpha(color, 0.55) : color,
       backgroundColor: isBar ? withAlpha(color, 0.75) : color,
-      borderWidth: isBar ? 1 : colorByEpoch ? 1.2 : 1.8,
-      borderDash: spec.groupBy === "metric" ? [] : DASHES[metricIndex % DASHES.length],
+      borderWidth: isBar ? 1 : colorByEpoch || perSeedLines ? 1.2 : 1.8,
+      borderDash: s.dash ??
+        (spec.groupBy === "metric" ? [] : DASHES[metricIndex % DASHES.length]),
       spread: hasSd && view.spread !== false
         ? (isBar || isScatter ? "whiskers" : "band")
         : undefined,
@@ -253,6 +267,8 @@ export function buildChartConfig(data, view = {}) {
       type: isBar ? "line" : undefined,
       order: -1,
       seriesColor: "#222",
+      extendRight: o.flat === true,
+      overlay: true,
     });
   }
 
@@ -285,7 +301,10 @@ export function buildChartConfig(data, view = {}) {
       maintainAspectRatio: false,
       parsing: isBar ? { xAxisKey: "x", yAxisKey: "y" } : false,
       normalized: true,
-      interaction: { mode: "nearest", intersect: false, axis: isBar ? "x" : "xy" },
+      // lines against epoch: the hover lists every series at the epoch under the pointer
+      interaction: epochAxis
+        ? { mode: Chart.Interaction.modes.epoch ? "epoch" : "x", intersect: false }
+        : { mode: "nearest", intersect: false, axis: isBar ? "x" : "xy" },
       scales: {
         x: withRange(axis(spec.x, true, isBar, minPositive(datasets, "x")), view.range?.x),
         y: withRange(
@@ -315,15 +334,33 @@ export function buildChartConfig(data, view = {}) {
         },
         tooltip: {
           callbacks: {
+            title: (items) => {
+              if (!items.length) return "";
+              if (epochAxis) return `epoch ${fmt(items[0].raw?.x)}`;
+              if (isBar) return `${spec.x.label}: ${items[0].label}`;
+              return "";
+            },
             label: (ctx) => {
               const p = ctx.raw ?? {};
               const xs = isScatter ? `${fmt(p.x)}${p.xSd ? ` ± ${fmt(p.xSd)}` : ""}, ` : "";
               const ys = `${fmt(p.y)}${p.ySd ? ` ± ${fmt(p.ySd)}` : ""}`;
-              const ep = p.epoch !== undefined && isScatter ? ` · epoch ${p.epoch}` : "";
+              const ep = p.epoch !== undefined && isScatter && !epochAxis
+                ? ` · epoch ${p.epoch}`
+                : "";
               const n = p.n > 1 ? ` · ${p.n} seeds` : "";
               return `${ctx.dataset.label}: ${xs}${ys}${ep}${n}`;
             },
           },
+        },
+        zoom: {
+          // ctrl + wheel or pinch zooms, a drag with shift draws a box to zoom into, a drag pans
+          zoom: {
+            wheel: { enabled: true, modifierKey: "ctrl" },
+            pinch: { enabled: true },
+            drag: { enabled: true, modifierKey: "shift" },
+            mode: isBar ? "y" : "xy",
+          },
+          pan: { enabled: true, mode: isBar ? "y" : "xy" },
         },
         epochMarkers: { items: markerItems },
         endLabels: { enabled: colorByEpoch },

@@ -180,5 +180,42 @@ export const endLabels = {
   },
 };
 
+/**
+ * Datasets with `extendRight: true` (a bound that is flat beyond its last
+ * point, e.g. the IB bound) continue flat from their last point to the
+ * right end of the x axis, wherever zoom or pan put it.
+ */
+export const flatToAxisEnd = {
+  id: "flatToAxisEnd",
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea } = chart;
+    chart.data.datasets.forEach((ds, i) => {
+      if (!ds.extendRight || !chart.isDatasetVisible(i)) return;
+      const meta = chart.getDatasetMeta(i);
+      const last = meta.data[meta.data.length - 1];
+      if (!last || !Number.isFinite(last.x) || !Number.isFinite(last.y)) return;
+      if (last.x >= chartArea.right || last.y < chartArea.top || last.y > chartArea.bottom) return;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom);
+      ctx.clip();
+      ctx.strokeStyle = ds.borderColor;
+      ctx.lineWidth = ds.borderWidth ?? 2;
+      ctx.setLineDash(ds.borderDash ?? []);
+      ctx.beginPath();
+      ctx.moveTo(Math.max(last.x, chartArea.left), last.y);
+      ctx.lineTo(chartArea.right, last.y);
+      ctx.stroke();
+      ctx.restore();
+    });
+  },
+};
+
 /** Every plugin above, for a chart's `plugins` list. */
-export const dashboardPlugins = [whiteBackground, seedSpread, epochMarkers, endLabels];
+export const dashboardPlugins = [
+  whiteBackground,
+  seedSpread,
+  epochMarkers,
+  endLabels,
+  flatToAxisEnd,
+];

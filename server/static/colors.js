@@ -18,6 +18,19 @@ export function seriesColor(i) {
   return PALETTE[i % PALETTE.length];
 }
 
+/**
+ * Colour `shade` of `shades` in run `run`'s family (compare pages: one
+ * family per run, its layers as shades from dark to light), as #rrggbb.
+ */
+export function familyColor(run, shade = 0, shades = 1) {
+  const n = parseInt(seriesColor(run).slice(1), 16);
+  const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  // -0.45 (towards black) .. +0.5 (towards white)
+  const t = shades > 1 ? -0.45 + 0.95 * (shade / (shades - 1)) : 0;
+  const mixed = rgb.map((c) => Math.round(t < 0 ? c * (1 + t) : c + (255 - c) * t));
+  return `#${mixed.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
+}
+
 /** `#rrggbb` with alpha, as rgba(). */
 export function withAlpha(hex, alpha) {
   const n = parseInt(hex.slice(1), 16);

@@ -39,6 +39,21 @@ export function tabsFor(pluginIds, plugins = new Map()) {
     present.forEach((p) => placed.add(p));
     if (present.length) tabs.push({ id: f.id, title: f.title, plugins: present });
   }
+  // plugins whose presentation names a tab: into that tab (a family's, or a new one)
+  const declared = [];
+  for (const id of [...ids].sort()) {
+    const tab = plugins.get(id)?.tab;
+    if (placed.has(id) || !tab?.id) continue;
+    placed.add(id);
+    let t = tabs.find((x) => x.id === tab.id);
+    if (!t) {
+      t = { id: tab.id, title: tab.title ?? tab.id, plugins: [], order: tab.order ?? 100 };
+      declared.push(t);
+    }
+    t.plugins.push(id);
+  }
+  declared.sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+  for (const t of declared) tabs.push({ id: t.id, title: t.title, plugins: t.plugins });
   const hasCharts = (id) => (plugins.get(id)?.charts?.length ?? 0) > 0;
   const host = new Map();
   for (const id of ids) {

@@ -4,12 +4,13 @@
 // spec get a table or a chart per metric. While the run trains, the page
 // follows /events and redraws what changed.
 
-import { chartUrl, getJSON, pluginsById, stopRun } from "../api.js";
+import { chartUrl, getJSON, pluginsById, renameRun, startRun, stopRun } from "../api.js";
 import { createChartCard } from "../chart_card.js";
 import { busyButton, el, formatDuration, formatTime, statusBadge } from "../dom.js";
 import { tabsFor } from "../families.js";
 import { followRun } from "../live.js";
 import { createTrainingData } from "../training.js";
+import { createEtaEstimator } from "../eta.js";
 
 const REFRESH_MS = 1200;
 
@@ -32,11 +33,84 @@ function stopButton(runId) {
   return wrap;
 }
 
-function renderHeader(box, run, summary) {
+/** The files an imported run (lens analyze / features) was computed from, with their SHA-256. */
+function inputsPanel(source) {
+  const box = el("div", "inputs small");
+  const files = [];
+  if (source.activations) files.push(["activations", source.activations]);
+  if (source.labels) files.push(["labels", source.labels]);
+  for (const split of ["train", "test"]) {
+    for (const [k, v] of Object.entries(source[split] ?? {})) files.push([`${split} ${k}`, v]);
+  }
+  if (source.upper?.file) files.push(["upper layers", source.upper.file]);
+  for (const p of source.peers ?? []) files.push(["peer", p]);
+  if (source.run) files.push(["stored run", `${source.runName ?? source.run} (${source.run})`]);
+  const hashes = source.sha256 ?? {};
+  const t = el("table", "records inputs-table");
+  for (const [what, file] of files) {
+    const tr = el("tr");
+    const base = String(file).split(":")[0];
+    const name = base.split("/").pop();
+    const hash = hashes[name] ?? hashes[base];
+    tr.append(el("td", "", what), el("td", "mono", String(file)));
+    tr.append(el("td", "mono muted", hash ? `sha256 ${hash.slice(0, 16)}…` : ""));
+    if (hash) tr.lastChild.title = hash;
+    t.append(tr);
+  }
+  box.append(el("div", "fact-label", "Imported from"), t);
+  return box;
+}
+
+/** "Clone, edit, start": the run's YAML in an editor, started as a new run. */
+function cloneForm(run, yaml) {
+  const wrap = el("div", "clone");
+  const open = el("button", "btn small clone-run", "Clone, edit, start");
+  wrap.append(open);
+  open.addEventListener("click", () => {
+    open.hidden = true;
+    const text = el("textarea", "mono clone-text");
+    const base = run.name || run.id;
+    text.value = yaml.replace(/^name: .*$/m, `name: ${JSON.stringify(`${base} copy`)}`);
+    text.rows = Math.min(30, yaml.split("\n").length + 1);
+    text.spellcheck = false;
+    const go = el("button", "btn primary start-clone", "Start run");
+    const msg = el("div", "form-msg small");
+    busyButton(go, msg, "Starting…", async () => {
+      const { id } = await startRun(text.value);
+      location.href = `/runs/${encodeURIComponent(id)}`;
+    });
+    const row = el("div", "form-row");
+    row.append(go, msg);
+    wrap.append(text, row);
+  });
+  return wrap;
+}
+
+function renderHeader(box, run, summary, configYaml) {
   box.innerHTML = "";
   const top = el("div", "run-title");
   const h = el("h1", "", run.name || run.id);
   top.append(h, statusBadge(run.status));
+  if (run.config) {
+    const rename = el("button", "btn small rename-run", "Rename");
+    const msg = el("span", "form-msg small");
+    rename.addEventListener("click", async () => {
+      const name = prompt("New name of this run:", run.name || run.id);
+      if (name === null || name.trim() === "" || name.trim() === run.name) return;
+      try {
+        const r = await renameRun(run.id, name);
+        run.name = r.name;
+        h.textContent = r.name;
+        document.title = `${r.name} · layerlens`;
+        msg.textContent = "";
+      } catch (e) {
+        msg.className = "form-msg small error";
+        msg.textContent = e.message;
+      }
+    });
+    top.append(rename, msg);
+  }
+  for (const t of summary?.tags ?? []) top.append(el("span", "tag", t));
   if (["running", "queued", "starting"].includes(run.status)) top.append(stopButton(run.id));
   box.append(top, el("div", "muted small mono", run.id));
   if (!summary) return;
@@ -52,6 +126,8 @@ function renderHeader(box, run, summary) {
     fact("Started", formatTime(run.createdAt)),
   );
   box.append(facts);
+  const source = run.config?.analyze;
+  if (source && typeof source === "object") box.append(inputsPanel(source));
   if (run.status === "running" && summary.progress !== null) {
     const bar = el("div", "progress wide");
     const fill = el("div", "progress-fill");
@@ -63,7 +139,9 @@ function renderHeader(box, run, summary) {
         Number(last.loss).toFixed(4)
       } · accuracy ${(100 * last.accuracy).toFixed(1)}%`
       : "starting…";
-    box.append(bar, el("div", "muted small", txt));
+    // the last ETA shown survives a redraw of the header
+    const etaLine = el("div", "muted small eta-line", box.dataset.eta ?? "");
+    box.append(bar, el("div", "muted small", txt), etaLine);
   }
   if (run.error) box.append(el("div", "error", `Run failed: ${run.error}`));
   for (const pe of run.pluginErrors ?? []) {
@@ -75,10 +153,12 @@ function renderHeader(box, run, summary) {
   const json = el("a", "", "Export JSON");
   json.href = `/api/runs/${encodeURIComponent(run.id)}/export?format=json`;
   const config = el("details", "config");
+  const yaml = configYaml ?? null;
   config.append(
-    el("summary", "", "Config"),
-    el("pre", "mono", JSON.stringify(run.config, null, 2)),
+    el("summary", "", yaml ? "Config (YAML for lens run)" : "Config"),
+    el("pre", "mono config-text", yaml ?? JSON.stringify(run.config, null, 2)),
   );
+  if (yaml) config.append(cloneForm(run, yaml));
   links.append(csv, json);
   box.append(links, config);
 }
@@ -142,8 +222,11 @@ function recordsTable(results) {
 
 /** Shows the run page for `runId` in `main`. */
 export async function showRunPage(main, runId) {
-  const plugins = await pluginsById();
-  let info = await getJSON(`/api/runs/${encodeURIComponent(runId)}`);
+  const [plugins, first] = await Promise.all([
+    pluginsById(),
+    getJSON(`/api/runs/${encodeURIComponent(runId)}`),
+  ]);
+  let info = first;
   let run = info.run;
   document.title = `${run.name || run.id} · layerlens`;
   main.innerHTML = "";
@@ -152,7 +235,7 @@ export async function showRunPage(main, runId) {
   tabBar.setAttribute("role", "tablist");
   const panels = el("div", "panels");
   main.append(header, tabBar, panels);
-  renderHeader(header, run, info.summary);
+  renderHeader(header, run, info.summary, info.configYaml);
 
   const summary = { count: 0, plugins: {} };
   const training = createTrainingData();
@@ -161,10 +244,28 @@ export async function showRunPage(main, runId) {
   let userChose = false;
   const hashTab = location.hash.slice(1);
 
+  const firstLoads = []; // the charts of the first tab shown
   const fileBase = (suffix) => `${run.name || run.id}-${suffix}`;
   const loadCard = async (entry) => {
+    if (entry.dropped) return;
     try {
-      entry.card.update(await getJSON(chartUrl(runId, entry.plugin, entry.chartId)));
+      const q = entry.perSeed ? "?per_seed=1" : "";
+      let data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId) + q);
+      if (entry.respec) data = { ...data, chart: entry.respec(data.chart) };
+      if (data.repeats) {
+        // the same points as another plugin's plane: a line instead of a second chart
+        entry.dropped = true;
+        const line = el(
+          "p",
+          "muted small repeat-note",
+          `${data.chart.title} (${entry.plugin}) is not drawn: with hard labels its points ` +
+            `are ${data.repeats}'s information plane, where the IB bound is drawn.`,
+        );
+        entry.card.el.replaceWith(line);
+        entry.card.destroy();
+        return;
+      }
+      entry.card.update(data);
     } catch (e) {
       entry.card.el.querySelector(".chart-note").textContent = `Could not load: ${e.message}`;
     }
@@ -237,7 +338,42 @@ export async function showRunPage(main, runId) {
           if (p.description) card.el.title = `${pluginId}: ${p.description}`;
           const entry = { plugin: pluginId, chartId: spec.id, card };
           t.cards.push(entry);
-          loadCard(entry);
+          firstLoads.push(loadCard(entry));
+          // an information plane: also each coordinate against epoch, per layer (log epochs)
+          if (spec.type === "scatter" && spec.colorBy === "epoch" && spec.x.metric) {
+            for (
+              const [metric, label] of [
+                [spec.x.metric, spec.x.label],
+                [spec.y.metrics[0], spec.y.label],
+              ]
+            ) {
+              const name = label.replace(/\s*\(bits\)\s*$/, "");
+              const title = `${name} against epoch`;
+              const c = createChartCard(grid, {
+                title,
+                subtitle: pluginId,
+                fileBase: fileBase(`${pluginId}-${metric}-epoch`),
+                onPerSeed: (on) => {
+                  e.perSeed = on;
+                  loadCard(e);
+                },
+              });
+              const e = {
+                plugin: pluginId,
+                chartId: `metric:${metric}`,
+                card: c,
+                perSeed: false,
+                respec: (ch) => ({
+                  ...ch,
+                  title,
+                  x: { ...ch.x, log: true },
+                  y: { ...ch.y, label },
+                }),
+              };
+              t.cards.push(e);
+              firstLoads.push(loadCard(e));
+            }
+          }
         }
       } else {
         const slot = el("section", "card fallback");
@@ -282,7 +418,12 @@ export async function showRunPage(main, runId) {
 
   const syncTabs = () => {
     const ids = new Set([...configPluginIds(run), ...Object.keys(summary.plugins)]);
-    const wanted = [{ id: "training", title: "Training", plugins: [] }, ...tabsFor(ids, plugins)];
+    // imported runs (lens analyze / features) have no training to show
+    const trained = !run.config?.analyze || training.size > 0;
+    const wanted = [
+      ...(trained ? [{ id: "training", title: "Training", plugins: [] }] : []),
+      ...tabsFor(ids, plugins),
+    ];
     let changed = false;
     for (const tab of wanted) {
       const t = tabs.get(tab.id);
@@ -328,7 +469,9 @@ export async function showRunPage(main, runId) {
     // Until the user picks a tab: the one the address names, else the first
     // plugin family (tabs appear as a starting run writes its config).
     if (!userChose) {
-      const target = tabs.has(hashTab) ? hashTab : wanted[1]?.id ?? "training";
+      const target = tabs.has(hashTab)
+        ? hashTab
+        : wanted.find((w) => w.id !== "training")?.id ?? wanted[0]?.id;
       if (active?.tab.id !== target) show(target);
     }
   };
@@ -356,10 +499,38 @@ export async function showRunPage(main, runId) {
     timer = setTimeout(flush, Math.max(0, REFRESH_MS - (performance.now() - last)));
   };
 
+  // The live stream (all epoch rows first) waits for the first charts: they draw sooner.
+  if (active?.tab.id !== "training") {
+    await Promise.race([
+      Promise.allSettled(firstLoads),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]);
+  }
   let caughtUp = false;
+  // made once the run's row (with its schedule) exists: a run started here is "starting" first
+  const makeEta = () =>
+    info.sampledEpochs && run.status === "running" && info.summary?.epochs
+      ? createEtaEstimator(
+        info.sampledEpochs,
+        info.summary.epochs,
+        info.summary.seeds,
+        Date.parse(run.createdAt),
+      )
+      : null;
+  let eta = makeEta();
   followRun(runId, {
     onEpochs(rows) {
       training.add(rows);
+      if (caughtUp && eta) {
+        eta.add(Date.now(), rows);
+        const left = eta.etaS();
+        const line = header.querySelector(".eta-line");
+        if (Number.isFinite(left)) {
+          header.dataset.eta = `about ${formatDuration(left)} left (sampled and plain epochs ` +
+            "costed apart, as measured while this page watched)";
+          if (line) line.textContent = header.dataset.eta;
+        }
+      } else if (eta) eta.add(Date.now(), rows);
       trainingDirty = true;
       if (caughtUp) schedule();
     },
@@ -389,8 +560,9 @@ export async function showRunPage(main, runId) {
       if (wasStarting || changed || st.phase === "follow") {
         info = await getJSON(`/api/runs/${encodeURIComponent(runId)}`);
         run = info.run;
-        renderHeader(header, run, info.summary);
+        renderHeader(header, run, info.summary, info.configYaml);
         syncTabs();
+        eta ??= makeEta();
       }
       if (!caughtUp) {
         caughtUp = true;
