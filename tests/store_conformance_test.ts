@@ -342,6 +342,33 @@ const CASES: Record<string, (target: string) => Promise<void> | void> = {
       s.close();
     }
   },
+  "rename, tags and delete (dashboard run control)": (target) => {
+    const s = openStoreAt(target);
+    try {
+      const a = s.createRun({ ...INIT, id: "a" });
+      const b = s.createRun({ ...INIT, id: "b" });
+      for (const id of [a, b]) {
+        s.appendResults(id, sampleRecords().slice(0, 2));
+        s.recordEpoch(id, { seed: 0, epoch: 0, sampled: true, loss: 1, accuracy: 0.5 });
+      }
+      assert.deepEqual(s.runTags!(a), []);
+      s.renameRun!(a, "renamed");
+      assert.equal(s.getRun(a)!.name, "renamed");
+      s.setRunTags!(a, ["sweep-1", "baseline", "baseline"]);
+      s.setRunTags!(b, ["other"]);
+      assert.deepEqual(s.runTags!(a), ["baseline", "sweep-1"]);
+      s.deleteRun!(a);
+      assert.equal(s.getRun(a), undefined);
+      assert.deepEqual(s.queryResults(a), []);
+      assert.deepEqual(s.epochsSince(a, 0), []);
+      assert.deepEqual(s.runTags!(a), []);
+      assert.equal(s.queryResults(b).length, 2);
+      assert.deepEqual(s.runTags!(b), ["other"]);
+      assert.throws(() => s.renameRun!("nope", "x"), /nope/);
+    } finally {
+      s.close();
+    }
+  },
   "a batch with a bad record stores nothing": (target) => {
     const s = openStoreAt(target);
     try {

@@ -463,6 +463,55 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       return rows.map(epochFromRow);
     },
 
+    renameRun(id, name) {
+      requireRunId(id);
+      one("UPDATE runs SET name = $1 WHERE id = $2", [name, id]);
+    },
+
+    setRunTags(id, tags) {
+      requireRunId(id);
+      db.run({
+        tx: true,
+        steps: [
+          // created on first use, as in SQLite
+          {
+            sql: "CREATE TABLE IF NOT EXISTS run_tags (run_id TEXT NOT NULL, tag TEXT NOT NULL, " +
+              "PRIMARY KEY (run_id, tag))",
+          },
+          { sql: "DELETE FROM run_tags WHERE run_id = $1", params: [id] },
+          ...[...new Set(tags)].map((t) => ({
+            sql: "INSERT INTO run_tags (run_id, tag) VALUES ($1, $2)",
+            params: [id, t],
+          })),
+        ],
+      });
+    },
+
+    runTags(id) {
+      const [exists] = one("SELECT to_regclass('run_tags') IS NOT NULL AS e") as { e: boolean }[];
+      if (!exists?.e) return [];
+      return (one("SELECT tag FROM run_tags WHERE run_id = $1 ORDER BY tag", [id]) as {
+        tag: string;
+      }[]).map((r) => r.tag);
+    },
+
+    deleteRun(id) {
+      requireRunId(id);
+      const [t] = one("SELECT to_regclass('run_tags') IS NOT NULL AS e") as { e: boolean }[];
+      const tagged = t?.e === true;
+      db.run({
+        tx: true,
+        steps: [
+          ...["results", "epochs", "plugin_errors", "models"].map((t) => ({
+            sql: `DELETE FROM ${t} WHERE run_id = $1`,
+            params: [id],
+          })),
+          ...(tagged ? [{ sql: "DELETE FROM run_tags WHERE run_id = $1", params: [id] }] : []),
+          { sql: "DELETE FROM runs WHERE id = $1", params: [id] },
+        ],
+      });
+    },
+
     clearSeeds(runId: string, seeds: readonly number[]) {
       requireRunId(runId);
       seeds.forEach(checkSeed);
