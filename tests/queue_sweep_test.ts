@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lens, withDir } from "./cli_helpers.ts";
 import { startRedis } from "./redis_service.ts";
+import { postgresAvailable, withPostgres } from "./services.ts";
 import { assertSameRun, killAll, runIdByName, startWorker } from "./queue_worker.ts";
 
 /** Waits until some run of `db` has epoch rows of `seed` (polls; fails after 60 s). */
@@ -73,6 +74,43 @@ Deno.test("queue sweep: 2 workers give the local sweep's records; a rerun enqueu
       await redis.stop();
     }
   });
+});
+
+Deno.test({
+  name: "queue sweep on PostgreSQL: 2 workers give the local SQLite sweep's records",
+  ignore: !postgresAvailable(),
+  async fn() {
+    const redis = await startRedis();
+    await withPostgres(async (pg) => {
+      await withDir(async (dir) => {
+        const local = join(dir, "local.db");
+        const copy = join(dir, "copy.db");
+        const workers = [startWorker(redis.url, pg.url), startWorker(redis.url, pg.url)];
+        try {
+          for (const w of workers) await w.waitFor(/waiting for jobs/);
+          const run = await lens(["sweep", TINY, "--queue", redis.url, "--db", pg.url]);
+          assert.equal(run.code, 0, run.stderr);
+          assert.match(run.stderr, /enqueued 6 of 6 jobs/);
+          const ref = await lens(["sweep", TINY, "--db", local, "--quiet"]);
+          assert.equal(ref.code, 0, ref.stderr);
+          // the shared store's runs, copied out with lens import, equal the local ones
+          const imp = await lens(["import", "--from", pg.url, "--db", copy]);
+          assert.equal(imp.code, 0, imp.stderr);
+          for (const v of ["d1", "d2"]) {
+            const n = assertSameRun(
+              local,
+              runIdByName(local, `qtiny/${v}`),
+              copy,
+              runIdByName(copy, `qtiny/${v}`),
+            );
+            assert.ok(n.records > 100 && n.epochs > 40, JSON.stringify(n));
+          }
+        } finally {
+          await killAll(workers);
+        }
+      });
+    }).finally(() => redis.stop());
+  },
 });
 
 Deno.test("queue sweep: a worker killed -9 mid-job has its job retried by the other", async () => {
