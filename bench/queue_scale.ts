@@ -24,7 +24,7 @@ import { configToYaml, parseConfig } from "../core/config.ts";
 import { hashDataFiles } from "../core/queue/data_files.ts";
 import { planSweepJobs, QUEUE_NAME } from "../core/queue/jobs.ts";
 import { CLI } from "../tests/cli_helpers.ts";
-import { startRedis } from "../tests/redis_service.ts";
+import { startRedis } from "../tests/services.ts";
 import { killAll, startWorker, type WorkerProcess } from "../tests/queue_worker.ts";
 
 const redis = await startRedis();

@@ -3,7 +3,7 @@
 // process, one job's round trip through a private redis.
 import assert from "node:assert/strict";
 import { Queue, QueueEvents } from "bullmq";
-import { startRedis } from "./redis_service.ts";
+import { startRedis } from "./services.ts";
 
 Deno.test("bullmq: a job added here is done by a worker in another Deno process", async () => {
   const redis = await startRedis();

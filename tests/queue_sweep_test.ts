@@ -1,4 +1,4 @@
-// Distributed sweeps through a private redis (tests/redis_service.ts) and
+// Distributed sweeps through a private redis (tests/services.ts) and
 // real `lens worker` processes sharing one SQLite store: the same numbers
 // as a local sweep, a worker killed -9 mid-job, resume, refusals.
 import assert from "node:assert/strict";
@@ -6,8 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lens, withDir } from "./cli_helpers.ts";
-import { startRedis } from "./redis_service.ts";
-import { postgresAvailable, withPostgres } from "./services.ts";
+import { postgresAvailable, startRedis, withPostgres } from "./services.ts";
 import { assertSameRun, killAll, runIdByName, startWorker } from "./queue_worker.ts";
 
 /** Waits until some run of `db` has epoch rows of `seed` (polls; fails after 60 s). */
