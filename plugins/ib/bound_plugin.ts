@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { IB_BOUND_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Plugin, PluginContext } from "../../core/types.ts";
@@ -110,7 +111,7 @@ function isDeterministic(joint: IbJoint): boolean {
 }
 
 /** The `ib-bound` plugin. */
-export const ibBoundPlugin: Plugin = {
+export const ibBoundPlugin: Plugin = definePlugin({
   id: "ib-bound",
   description: "Information Bottleneck curve of the task (annealing of the IB equations)",
   options: {
@@ -168,7 +169,7 @@ export const ibBoundPlugin: Plugin = {
     groupBy: "layer",
   }],
   setup(ctx, options) {
-    const o = options as unknown as BoundOptions;
+    const o: BoundOptions = options;
     // Read the table now so a bad path fails before training starts.
     const table = o.table ? readJointTable(o.table) : undefined;
     let done = false;
@@ -204,4 +205,4 @@ export const ibBoundPlugin: Plugin = {
       },
     };
   },
-};
+});

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { INFOPLANE_TAB } from "../infoplane/presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Plugin } from "../../core/types.ts";
@@ -28,7 +29,7 @@ import { envelopeAt } from "./envelope.ts";
 import { layerSymbols } from "./layer_symbols.ts";
 
 /** The `ib-consistency` plugin. */
-export const ibConsistencyPlugin: Plugin = {
+export const ibConsistencyPlugin: Plugin = definePlugin({
   id: "ib-consistency",
   description: "Fitted IB beta*, self-consistency KL and gap to the IB bound per layer and epoch",
   options: {
@@ -89,10 +90,10 @@ export const ibConsistencyPlugin: Plugin = {
     },
   ],
   setup(ctx, options) {
-    const bins = options.bins as number;
-    const lo = options.lo as number;
-    const hi = options.hi as number;
-    const flatTol = options.flatTol as number;
+    const bins = options.bins;
+    const lo = options.lo;
+    const hi = options.hi;
+    const flatTol = options.flatTol;
     if (!(hi > lo)) {
       throw new LensError(`hi ${hi} is not above lo ${lo}`, {
         code: "config",
@@ -162,4 +163,4 @@ export const ibConsistencyPlugin: Plugin = {
       },
     };
   },
-};
+});

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { PHASES_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultRecord } from "../../core/types.ts";
 import { seriesPeak, snrTransition } from "./phase.ts";
@@ -50,7 +51,7 @@ function seriesBy(
 }
 
 /** The `phases` plugin. */
-export const phasesPlugin: Plugin = {
+export const phasesPlugin: Plugin = definePlugin({
   id: "phases",
   description: "Drift-to-diffusion SNR transition epoch next to the I(X;T) peak epoch",
   options: {
@@ -78,7 +79,7 @@ export const phasesPlugin: Plugin = {
     groupBy: "layer",
   }],
   setup(ctx, options) {
-    const minSegment = options.minSegment as number;
+    const minSegment = options.minSegment;
     return {
       run_end: () => {
         const snr = seriesBy(ctx.results("grad-snr"), "snr");
@@ -101,4 +102,4 @@ export const phasesPlugin: Plugin = {
       },
     };
   },
-};
+});
