@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { ModelHandle, Plugin, ResultInput } from "../../core/types.ts";
@@ -70,7 +71,7 @@ export async function boostRecords(
 }
 
 /** The `boost` plugin. */
-export const boostPlugin: Plugin = {
+export const boostPlugin: Plugin = definePlugin({
   id: "boost",
   description: "Test accuracy and loss of the frozen upper layers fed Phi^(l) instead of " +
     "the feature (Ren et al. 2021)",
@@ -121,4 +122,4 @@ export const boostPlugin: Plugin = {
       },
     };
   },
-};
+});

@@ -34,6 +34,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Dataset, DataSpec, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
@@ -221,7 +222,7 @@ export function disentangleRecords(dec: Decomposition, epoch: number): ResultInp
 }
 
 /** The `disentangle` plugin. */
-export const disentanglePlugin: Plugin = {
+export const disentanglePlugin: Plugin = definePlugin({
   id: "disentangle",
   description: "Feature components of increasing complexity (Ren et al. 2021): " +
     "disentanglers Phi^(l) mimic a hidden feature; significance rho^(l) per order",
@@ -288,4 +289,4 @@ export const disentanglePlugin: Plugin = {
       },
     };
   },
-};
+});

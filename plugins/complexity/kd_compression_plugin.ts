@@ -38,6 +38,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { DenseParams } from "../../core/model/init.ts";
 import type { Dataset, ModelHandle, OptionSpec, Plugin, ResultInput } from "../../core/types.ts";
@@ -322,7 +323,7 @@ export async function compareVariants(
 }
 
 /** The `kd-compression` plugin. */
-export const kdCompressionPlugin: Plugin = {
+export const kdCompressionPlugin: Plugin = definePlugin({
   id: "kd-compression",
   description: "Feature complexity, reliability and effectiveness of distilled and compressed " +
     "students side by side with a baseline (Ren et al. 2021)",
@@ -396,4 +397,4 @@ export const kdCompressionPlugin: Plugin = {
       },
     };
   },
-};
+});

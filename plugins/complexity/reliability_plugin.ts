@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
@@ -154,7 +155,7 @@ export function reliabilityRecords(
 }
 
 /** The `reliability` plugin. */
-export const reliabilityPlugin: Plugin = {
+export const reliabilityPlugin: Plugin = definePlugin({
   id: "reliability",
   description: "Reliability of feature components (Ren et al. 2021): the share of Phi^(l) " +
     "that the run's first K networks have in common",
@@ -265,4 +266,4 @@ export const reliabilityPlugin: Plugin = {
       },
     };
   },
-};
+});

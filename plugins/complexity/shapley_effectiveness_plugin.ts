@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultInput } from "../../core/types.ts";
 import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
@@ -48,7 +49,7 @@ export function effectivenessRecords(
 }
 
 /** The `shapley-effectiveness` plugin. */
-export const shapleyEffectivenessPlugin: Plugin = {
+export const shapleyEffectivenessPlugin: Plugin = definePlugin({
   id: "shapley-effectiveness",
   description: "Shapley value of each feature component for the training loss " +
     "and its effectiveness per unit of std (Ren et al. 2021)",
@@ -90,4 +91,4 @@ export const shapleyEffectivenessPlugin: Plugin = {
       },
     };
   },
-};
+});

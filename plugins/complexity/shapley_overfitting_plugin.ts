@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultInput } from "../../core/types.ts";
 import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
@@ -45,7 +46,7 @@ export function overfittingRecords(
 }
 
 /** The `shapley-overfitting` plugin. */
-export const shapleyOverfittingPlugin: Plugin = {
+export const shapleyOverfittingPlugin: Plugin = definePlugin({
   id: "shapley-overfitting",
   description: "Shapley value of each feature component for the test-train loss gap " +
     "and its ratio to the training-loss value (Ren et al. 2021)",
@@ -79,4 +80,4 @@ export const shapleyOverfittingPlugin: Plugin = {
       },
     };
   },
-};
+});
