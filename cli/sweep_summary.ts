@@ -23,17 +23,10 @@
  *
  * @module
  */
-import type { Plugin, ResultRecord, SweepColumnSpec } from "../core/types.ts";
+import type { EpochRow, Plugin, ResultRecord, SweepColumnSpec } from "../core/types.ts";
 
-/** An epoch statistics row as the store returns it (`store.epochsSince`). */
-export interface EpochRow {
-  seed: number;
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  testLoss: number | null;
-  testAccuracy: number | null;
-}
+/** An epoch statistics row (the store's). */
+export type { EpochRow } from "../core/types.ts";
 
 /** One variant's line of the comparison table. */
 export interface SweepRow {

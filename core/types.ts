@@ -719,6 +719,22 @@ export interface RunRow {
   progress: { seed: number; epoch: number; loss: number; accuracy: number }[];
 }
 
+/** One seed's statistics at the end of one epoch, as the store holds them. */
+export interface EpochRow {
+  /** Seed that trained. */
+  seed: number;
+  /** Epoch (0-based). */
+  epoch: number;
+  /** Mean training loss (nats) of the epoch. */
+  loss: number;
+  /** Training accuracy (0..1) of the epoch. */
+  accuracy: number;
+  /** Test loss, where the test set was scored (sampled epochs); null otherwise. */
+  testLoss: number | null;
+  /** Test accuracy, where the test set was scored; null otherwise. */
+  testAccuracy: number | null;
+}
+
 /** One (plugin, metric, layer) group of a run's records: {@link Store.resultGroups}. */
 export interface ResultGroup {
   /** Plugin that emitted the records. */
@@ -816,18 +832,7 @@ export interface Store {
    */
   resultGroups(runId: string, afterId?: number): ResultGroup[];
   /** Epoch statistics rows after the given id (live progress). */
-  epochsSince(
-    runId: string,
-    afterId: number,
-  ): {
-    id: number;
-    seed: number;
-    epoch: number;
-    loss: number;
-    accuracy: number;
-    testLoss: number | null;
-    testAccuracy: number | null;
-  }[];
+  epochsSince(runId: string, afterId: number): (EpochRow & { id: number })[];
   /**
    * Stores the parameters of seed `seed`'s trained network with run
    * `runId` (one transaction; replaces what that seed had).

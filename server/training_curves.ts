@@ -13,18 +13,11 @@
  *
  * @module
  */
-import type { ChartSpec } from "../core/types.ts";
+import type { ChartSpec, EpochRow } from "../core/types.ts";
 import { type ChartData, type ChartSeries, compact, meanSd } from "./chart_data.ts";
 
-/** One epoch row of one seed (as Store.epochsSince answers). */
-export interface EpochRow {
-  seed: number;
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  testLoss: number | null;
-  testAccuracy: number | null;
-}
+/** An epoch statistics row (the store's). */
+export type { EpochRow } from "../core/types.ts";
 
 /** Final values: seed means at each seed's last epoch (null when none recorded). */
 export interface FinalMetrics {

@@ -9,7 +9,14 @@
 import process from "node:process";
 import { RECORD_SHAPE, recordProblem } from "../check_record.ts";
 import { LensError } from "../errors.ts";
-import type { LayerParams, ResultFilter, ResultRecord, RunRow, RunStatus } from "../types.ts";
+import type {
+  EpochRow,
+  LayerParams,
+  ResultFilter,
+  ResultRecord,
+  RunRow,
+  RunStatus,
+} from "../types.ts";
 
 /** Ids a caller may choose: short, URL- and file-name-safe. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -237,15 +244,7 @@ export function runFromRow(
 }
 
 /** One `epochs` row as {@link Store.epochsSince} returns it. */
-export function epochFromRow(r: Record<string, unknown>): {
-  id: number;
-  seed: number;
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  testLoss: number | null;
-  testAccuracy: number | null;
-} {
+export function epochFromRow(r: Record<string, unknown>): EpochRow & { id: number } {
   return {
     id: Number(r.id),
     seed: Number(r.seed),
