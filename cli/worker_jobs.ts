@@ -100,7 +100,6 @@ export async function runSeedJob(
       config,
       store: sharedRunStore({
         store,
-        target: ctx.db,
         runId: d.runId,
         variantConfig,
         seeds: d.seeds,
@@ -152,7 +151,7 @@ export function runFinalJob(
         { code: "store", expected: "every seed job of the variant completed" },
       );
     }
-    clearSeeds(store, ctx.db, d.runId, [-1]);
+    clearSeeds(store, d.runId, [-1]);
     const aggregates = aggregateSeeds(store.queryResults(d.runId));
     if (aggregates.length) store.appendResults(d.runId, aggregates);
     const timings: Record<string, number> = {};

@@ -332,7 +332,7 @@ const CASES: Record<string, (target: string) => Promise<void> | void> = {
           bias: new Float32Array([0]),
         }]);
       }
-      clearSeeds(s, target, id, [1]);
+      clearSeeds(s, id, [1]);
       const left = s.queryResults(id);
       assert.equal(left.length, sampleRecords().length / 2);
       assert.ok(left.every((r) => r.seed === 0));

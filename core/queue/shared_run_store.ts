@@ -16,8 +16,6 @@ import { clearSeeds } from "./seed_rows.ts";
 export interface SharedRunOptions {
   /** The opened store. */
   store: Store;
-  /** Where it was opened (`--db`). */
-  target: string;
   /** The variant's run id. */
   runId: string;
   /** The variant's config with all its seeds (what the run records). */
@@ -46,7 +44,7 @@ export function sharedRunStore(o: SharedRunOptions): Store {
           if (!s.getRun(o.runId)) throw e;
         }
       }
-      clearSeeds(s, o.target, o.runId, o.seeds);
+      clearSeeds(s, o.runId, o.seeds);
       return o.runId;
     },
     appendResults: (runId, records) => s.appendResults(runId, records),

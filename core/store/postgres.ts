@@ -512,7 +512,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       });
     },
 
-    clearSeeds(runId: string, seeds: readonly number[]) {
+    clearSeeds(runId, seeds) {
       requireRunId(runId);
       seeds.forEach(checkSeed);
       const steps: PgStep[] = ["results", "epochs", "models"].flatMap((table) =>

@@ -512,6 +512,17 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       return rows.map(epochFromRow);
     },
 
+    clearSeeds(runId, seeds) {
+      requireRunId(runId);
+      seeds.forEach(checkSeed);
+      transaction(() => {
+        for (const table of ["results", "epochs", "models"]) {
+          const del = stmt(`DELETE FROM ${table} WHERE run_id = ? AND seed = ?`);
+          for (const seed of seeds) del.run(runId, seed);
+        }
+      });
+    },
+
     saveModel(runId, seed, params) {
       requireRunId(runId);
       checkSeed(seed);
