@@ -16,6 +16,7 @@ import type {
   ResultRecord,
   RunRow,
   RunStatus,
+  Store,
 } from "../types.ts";
 
 /** Ids a caller may choose: short, URL- and file-name-safe. */
@@ -43,6 +44,58 @@ export function newRunId(now: Date = new Date()): string {
   }`;
   const rand = crypto.getRandomValues(new Uint16Array(1))[0].toString(16).padStart(4, "0");
   return `${stamp}-${rand}`;
+}
+
+/** What {@link Store.createRun} is given. */
+type RunInit = Parameters<Store["createRun"]>[0];
+
+/**
+ * The id a new run gets: the one asked for (checked, and refused as a
+ * `usage` error naming `file` when `exists` says it is taken), or a fresh
+ * one that is not taken.
+ */
+export function chooseRunId(
+  asked: string | undefined,
+  exists: (id: string) => boolean,
+  file: string,
+): string {
+  if (asked === undefined) {
+    let id: string;
+    do id = newRunId(); while (exists(id));
+    return id;
+  }
+  checkRunId(asked);
+  if (exists(asked)) {
+    throw new LensError(`a run with id "${asked}" already exists`, {
+      code: "usage",
+      file,
+      field: "run id",
+      expected: "a new id",
+    });
+  }
+  return asked;
+}
+
+/** Columns of a new run's row, in the order of {@link newRunValues}. */
+export const NEW_RUN_COLUMNS =
+  "id, name, status, config, seeds, backend, engine, versions, timings, created_at, pid, host";
+
+/** The values of a new (running) run's row, in the order of {@link NEW_RUN_COLUMNS}. */
+export function newRunValues(id: string, init: RunInit, host: string): (string | number)[] {
+  return [
+    id,
+    init.name,
+    "running",
+    JSON.stringify(init.config),
+    JSON.stringify(init.seeds),
+    init.backend,
+    init.engine,
+    JSON.stringify(init.versions),
+    "{}",
+    new Date().toISOString(),
+    Deno.pid,
+    host,
+  ];
 }
 
 /**

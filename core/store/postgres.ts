@@ -35,10 +35,12 @@ import {
   checkRecord,
   checkRunId,
   checkSeed,
+  chooseRunId,
   epochFromRow,
   floatsOf,
   limitClause,
-  newRunId,
+  NEW_RUN_COLUMNS,
+  newRunValues,
   type OpenStoreOptions,
   orNull,
   parseJson,
@@ -324,6 +326,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     }
   };
   const runExists = (id: string) => one("SELECT 1 FROM runs WHERE id = $1", [id]).length > 0;
+  // run_tags is created on first use (as in SQLite)
+  const hasTagTable = () =>
+    (one("SELECT to_regclass('run_tags') IS NOT NULL AS e") as { e: boolean }[])[0]?.e === true;
 
   let closed = false;
 
@@ -331,39 +336,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     path: shown,
 
     createRun(init) {
-      let id = init.id;
-      if (id !== undefined) {
-        checkRunId(id);
-        if (runExists(id)) {
-          throw new LensError(`a run with id "${id}" already exists`, {
-            code: "usage",
-            file: shown,
-            field: "run id",
-            expected: "a new id",
-          });
-        }
-      } else {
-        do id = newRunId(); while (runExists(id));
-      }
+      const id = chooseRunId(init.id, runExists, shown);
       db.run({
         tx: true,
         lock: id,
         steps: [{
-          sql: "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
-            "timings, created_at, pid, host) " +
-            "VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, '{}', $8, $9, $10)",
-          params: [
-            id,
-            init.name,
-            JSON.stringify(init.config),
-            JSON.stringify(init.seeds),
-            init.backend,
-            init.engine,
-            JSON.stringify(init.versions),
-            new Date().toISOString(),
-            Deno.pid,
-            host,
-          ],
+          sql: `INSERT INTO runs (${NEW_RUN_COLUMNS}) ` +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+          params: newRunValues(id, init, host),
         }],
       });
       return id;
@@ -488,8 +468,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     runTags(id) {
-      const [exists] = one("SELECT to_regclass('run_tags') IS NOT NULL AS e") as { e: boolean }[];
-      if (!exists?.e) return [];
+      if (!hasTagTable()) return [];
       return (one("SELECT tag FROM run_tags WHERE run_id = $1 ORDER BY tag", [id]) as {
         tag: string;
       }[]).map((r) => r.tag);
@@ -497,8 +476,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
     deleteRun(id) {
       requireRunId(id);
-      const [t] = one("SELECT to_regclass('run_tags') IS NOT NULL AS e") as { e: boolean }[];
-      const tagged = t?.e === true;
+      const tagged = hasTagTable();
       db.run({
         tx: true,
         steps: [

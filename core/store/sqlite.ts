@@ -38,10 +38,12 @@ import {
   checkRecord,
   checkRunId,
   checkSeed,
+  chooseRunId,
   epochFromRow,
   floatsOf,
   limitClause,
-  newRunId,
+  NEW_RUN_COLUMNS,
+  newRunValues,
   type OpenStoreOptions,
   orNull,
   parseJson,
@@ -386,35 +388,13 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     path,
 
     createRun(init) {
-      let id = init.id;
-      if (id !== undefined) {
-        checkRunId(id);
-        if (stmt("SELECT 1 FROM runs WHERE id = ?").get(id)) {
-          throw new LensError(`a run with id "${id}" already exists`, {
-            code: "usage",
-            file: path,
-            field: "run id",
-            expected: "a new id",
-          });
-        }
-      } else {
-        do id = newRunId(); while (stmt("SELECT 1 FROM runs WHERE id = ?").get(id));
-      }
-      stmt(
-        "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, timings, " +
-          "created_at, pid, host) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, '{}', ?, ?, ?)",
-      ).run(
-        id,
-        init.name,
-        JSON.stringify(init.config),
-        JSON.stringify(init.seeds),
-        init.backend,
-        init.engine,
-        JSON.stringify(init.versions),
-        new Date().toISOString(),
-        Deno.pid,
-        host,
+      const id = chooseRunId(
+        init.id,
+        (x) => !!stmt("SELECT 1 FROM runs WHERE id = ?").get(x),
+        path,
       );
+      stmt(`INSERT INTO runs (${NEW_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(...newRunValues(id, init, host));
       return id;
     },
 
