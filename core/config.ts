@@ -58,9 +58,6 @@ import type {
   TrainingSpec,
 } from "./types.ts";
 
-/** Activation names a model may use: the registry's (core/model/activations.ts). */
-export const ACTIVATIONS: readonly string[] = ACTIVATION_NAMES;
-
 /** The reference protocol's defaults (12-bit task, docs/methods.md section 1). */
 export const CONFIG_DEFAULTS = {
   tishby12: { split: "reference", trainFraction: 0.8 },
@@ -407,7 +404,12 @@ function readModel(r: Reader, v: unknown): ModelSpec {
   const type = r.choice(raw.type, ["model", "type"], "mlp", ["mlp", "cnn", "resnet"]);
   r.mapping(raw, ["model"], keys[type], ` for model.type ${type}`);
   const d = CONFIG_DEFAULTS[type];
-  const activation = r.choice(raw.activation, ["model", "activation"], d.activation, ACTIVATIONS);
+  const activation = r.choice(
+    raw.activation,
+    ["model", "activation"],
+    d.activation,
+    ACTIVATION_NAMES,
+  );
   const init = r.choice(raw.init, ["model", "init"], d.init as "reference" | "tfjs", [
     "reference",
     "tfjs",

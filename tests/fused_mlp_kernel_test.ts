@@ -9,12 +9,8 @@ import { createRng, permutation } from "../core/rng.ts";
 import { initDense } from "../core/model/init.ts";
 import { createBank } from "../core/train/fused_mlp_bank.ts";
 import { createJsKernel, type KernelBackend } from "../core/train/fused_mlp_kernel.ts";
-import {
-  FUSED_MLP_ACTIVATIONS,
-  netShape,
-  packParams,
-  unpackParams,
-} from "../core/train/fused_mlp_net.ts";
+import { FUSED_ACTIVATION_NAMES } from "../core/model/activations.ts";
+import { netShape, packParams, unpackParams } from "../core/train/fused_mlp_net.ts";
 import {
   createWasmKernel,
   instantiateSimd,
@@ -42,7 +38,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 Deno.test("js kernel: gradients match central finite differences (float64), every activation", () => {
   const sizes = [3, 5, 4, 3];
   const { x, y, n } = toyData(1, 9, 3, 3);
-  for (const act of FUSED_MLP_ACTIVATIONS) {
+  for (const act of FUSED_ACTIVATION_NAMES) {
     const net = netShape(sizes, act);
     const k = createJsKernel(net, 1, 16);
     const id = k.addData(x, y, n);
@@ -183,7 +179,7 @@ for (const kernel of kernels) {
     // float32 SIMD kernel: float32 tolerance
     const tol = kernel === "js" ? 2e-7 : 1e-5;
     const lossTol = kernel === "js" ? 1e-12 : 1e-5;
-    for (const act of FUSED_MLP_ACTIVATIONS) {
+    for (const act of FUSED_ACTIVATION_NAMES) {
       for (const shuffle of [false, true]) {
         const init = initDense(4, sizes, "reference");
         const o = { epochs: 3, batch: 8, lr: 0.01, adam: true, shuffle, seed: 4 };
@@ -262,7 +258,7 @@ Deno.test({
     const sizes = [7, 9, 6, 5, 3];
     // 45 rows: batches of 8 lanes plus a ragged tail (padding must add nothing)
     const { x, y, n } = toyData(6, 45, 7, 3);
-    for (const act of FUSED_MLP_ACTIVATIONS) {
+    for (const act of FUSED_ACTIVATION_NAMES) {
       const net = netShape(sizes, act);
       const js = createJsKernel(net, 2, 64);
       const wa = createWasmKernel(net, 2, 64);

@@ -100,7 +100,7 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = Object.keys(
 ) as ActivationName[];
 
 /** The activations of the fused MLP kernel, indexed by their kernel code. */
-export const FUSED_ACTIVATION_NAMES: readonly ActivationName[] = ACTIVATION_NAMES
+export const FUSED_ACTIVATION_NAMES: readonly string[] = ACTIVATION_NAMES
   .filter((n) => (ACTIVATIONS[n] as ActivationDef).fused !== undefined)
   .sort((a, b) =>
     (ACTIVATIONS[a] as ActivationDef).fused! - (ACTIVATIONS[b] as ActivationDef).fused!

@@ -12,12 +12,10 @@ import { LensError } from "../errors.ts";
 import { FUSED_ACTIVATION_NAMES } from "../model/activations.ts";
 import type { EngineKind, RunConfig, Trainer, TrainerOptions } from "../types.ts";
 
-const FUSED_ACTIVATIONS: readonly string[] = FUSED_ACTIVATION_NAMES;
-
 /** The executor `config` runs on (`auto` resolved). */
 export function chooseEngine(config: Pick<RunConfig, "engine" | "model">): "fused" | "tfjs" {
   const m = config.model;
-  const fusable = m.type === "mlp" && FUSED_ACTIVATIONS.includes(m.activation);
+  const fusable = m.type === "mlp" && FUSED_ACTIVATION_NAMES.includes(m.activation);
   if (config.engine === "fused" && !fusable) {
     throw new LensError(
       m.type === "mlp"
@@ -26,7 +24,9 @@ export function chooseEngine(config: Pick<RunConfig, "engine" | "model">): "fuse
       {
         code: "config",
         field: "engine",
-        expected: `engine: tfjs or auto, or an MLP with one of ${FUSED_ACTIVATIONS.join(", ")}`,
+        expected: `engine: tfjs or auto, or an MLP with one of ${
+          FUSED_ACTIVATION_NAMES.join(", ")
+        }`,
       },
     );
   }

@@ -12,16 +12,13 @@ import { LensError } from "../errors.ts";
 import { FUSED_ACTIVATION_NAMES } from "../model/activations.ts";
 import type { DenseParams } from "../model/init.ts";
 
-/** Hidden activations the fused kernel implements, indexed by their kernel codes (the registry's). */
-export const FUSED_MLP_ACTIVATIONS: readonly string[] = FUSED_ACTIVATION_NAMES;
-
 /** Layout of one MLP's parameters. */
 export interface NetShape {
   /** Layer sizes, input first, classes last, e.g. `[12, 10, 7, 5, 4, 3, 2]`. */
   sizes: number[];
   /** Hidden activation name. */
   activation: string;
-  /** Kernel code of the activation: index in {@link FUSED_MLP_ACTIVATIONS}. */
+  /** Kernel code of the activation: index in {@link FUSED_ACTIVATION_NAMES}. */
   act: number;
   /** Number of weight layers. */
   L: number;
@@ -47,12 +44,12 @@ export interface NetShape {
  * ```
  */
 export function netShape(sizes: number[], activation: string): NetShape {
-  const act = FUSED_MLP_ACTIVATIONS.indexOf(activation);
+  const act = FUSED_ACTIVATION_NAMES.indexOf(activation);
   if (act < 0) {
     throw new LensError(`the fused MLP kernel does not implement activation "${activation}"`, {
       code: "config",
       field: "model.activation",
-      expected: `one of ${FUSED_MLP_ACTIVATIONS.join(", ")} (or engine: tfjs)`,
+      expected: `one of ${FUSED_ACTIVATION_NAMES.join(", ")} (or engine: tfjs)`,
     });
   }
   if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
