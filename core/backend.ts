@@ -10,9 +10,9 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
-import { setWasmPaths, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { version_cpu } from "../deps/tensorflow_tfjs_backend_cpu.ts";
+import { setWasmPaths, version_wasm } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { LensError } from "./errors.ts";
 import type { BackendName, BackendSetting } from "./types.ts";
 import { type AdapterSummary, describeAdapter, summarizeAdapter } from "./webgpu/adapter_info.ts";
@@ -136,7 +136,7 @@ async function activate(name: BackendName): Promise<string> {
     // tfjs asks the adapter for features and limits it may not grant; see webgpu/shim.ts
     installGpuShim();
     if (!tf.engine().registryFactory["webgpu"]) {
-      await import("@tensorflow/tfjs-backend-webgpu");
+      await import("../deps/tensorflow_tfjs_backend_webgpu.ts");
       try {
         webgpuVersion = String(JSON.parse(Deno.readTextFileSync(WEBGPU_PACKAGE)).version);
       } catch {

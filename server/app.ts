@@ -30,7 +30,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../deps/hono.ts";
 import type { Registry } from "../core/registry.ts";
 import type { Store } from "../core/types.ts";
 import { type AccessPolicy, hostGuard, randomToken } from "./access.ts";

@@ -12,7 +12,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { parse } from "../deps/yaml.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { Store } from "../core/types.ts";
 import type { RunHandle, SpawnRun } from "./context.ts";

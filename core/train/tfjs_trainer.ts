@@ -24,7 +24,7 @@
  */
 import { ADAM_DEFAULTS } from "./adam.ts";
 import { checkTrainerOptions, failOption } from "./check_options.ts";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { ensureGradients, initBackend } from "../backend.ts";
 import { LensError } from "../errors.ts";
 import { hookIndex, planModel } from "../model/architecture.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../../deps/hono.ts";
 import { LensError } from "../../core/errors.ts";
 import type { AppEnv } from "../context.ts";
 
