@@ -8,7 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { depsFileName, npmPins, pinRepository, pinSpecifier } from "../tools/pin_imports.ts";
+import {
+  depsFileName,
+  npmPins,
+  pinRepository,
+  pinResolveSpecifier,
+  pinSpecifier,
+} from "../tools/pin_imports.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -86,5 +92,57 @@ Deno.test("pinRepository rewrites a small repository once, then finds nothing to
     assert.match(readFileSync(join(root, "deps", "yaml.ts"), "utf8"), /npm:yaml@2\.9\.2/);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+Deno.test("pinResolveSpecifier pins import.meta.resolve literals to npm: specifiers", () => {
+  const pins = npmPins({
+    "@tensorflow/tfjs-backend-wasm": "npm:@tensorflow/tfjs-backend-wasm@4.22.0",
+  });
+  assert.equal(
+    pinResolveSpecifier("@tensorflow/tfjs-backend-wasm/dist/a.wasm", pins),
+    "npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/a.wasm",
+  );
+  assert.equal(
+    pinResolveSpecifier("npm:@tensorflow/tfjs-backend-wasm@4.21.0/dist/a.wasm", pins),
+    "npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/a.wasm",
+  );
+  assert.equal(pinResolveSpecifier("npm:@tensorflow/tfjs-backend-wasm@4.22.0", pins), null);
+  assert.equal(pinResolveSpecifier("./x.ts", pins), null);
+});
+
+Deno.test("examples/run_script.ts runs from another folder, importing mod.ts by URL, without config", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "layerlens-outside-"));
+  try {
+    const script = readFileSync(join(ROOT, "examples", "run_script.ts"), "utf8");
+    const modUrl = new URL("../mod.ts", import.meta.url).href;
+    assert.match(script, /from "\.\.\/mod\.ts"/);
+    writeFileSync(
+      join(dir, "run_script.ts"),
+      script.replace('"../mod.ts"', JSON.stringify(modUrl)),
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "run_script.ts", "runs.db"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, `exit ${out.code}\n${stdout}\n${stderr}`);
+    assert.match(stdout, /^run \S+ completed in [\d.]+ s, stored in runs\.db$/m);
+    // 300 epochs, log-spaced samples: the table has epochs 0 and 299 and
+    // bits within the 12-bit task's bounds (I(X;T) <= 12, I(T;Y) <= H(Y) < 1)
+    const rows = stdout.split("\n").filter((l) => /^\s+\d+\s+[\d.]+\s+[\d.]+$/.test(l))
+      .map((l) => l.trim().split(/\s+/).map(Number));
+    assert.deepEqual([rows[0][0], rows.at(-1)![0]], [0, 299]);
+    for (const [, ixt, ity] of rows) {
+      assert.ok(ixt > 0 && ixt <= 12, `I(X;T) ${ixt}`);
+      assert.ok(ity >= 0 && ity < 1, `I(T;Y) ${ity}`);
+    }
+    assert.doesNotMatch(stderr, /not a dependency|error/i, stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

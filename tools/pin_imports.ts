@@ -11,7 +11,9 @@
  * `Import "yaml" not a dependency`. Relative imports and pinned `npm:`
  * specifiers resolve from anywhere. The `deps/` modules keep inline `npm:`
  * specifiers (`deno lint`'s no-import-prefix rule refuses them in imports) in
- * one generated place, with the versions of deno.json.
+ * one generated place, with the versions of deno.json. A literal given to
+ * `import.meta.resolve` (to find a package's files, e.g. the tfjs wasm
+ * binaries) is pinned to the `npm:` specifier itself.
  *
  * Idempotent: a second run changes nothing. Run it after merging work that
  * adds bare imports, or after changing a version in deno.json:
@@ -98,6 +100,27 @@ export function depsFileName(spec: string): string {
 /** Static imports and re-exports, side-effect imports, dynamic imports with a literal. */
 const IMPORT_RE = /(\bfrom\s*|\bimport\s*|\bimport\s*\(\s*)(["'])([^"'\n]+)\2/g;
 
+/** `import.meta.resolve("x")`: pinned to the `npm:` specifier itself (a file URL in the package). */
+const RESOLVE_RE = /(\bimport\.meta\.resolve\(\s*)(["'])([^"'\n]+)\2/g;
+
+/**
+ * The pinned form of a specifier given to `import.meta.resolve`: a bare one
+ * pinned, an `npm:` one of a deno.json package moved to deno.json's version;
+ * null when it needs no change.
+ */
+export function pinResolveSpecifier(spec: string, pins: readonly NpmPin[]): string | null {
+  if (!spec.startsWith("npm:")) return pinSpecifier(spec, pins);
+  for (const p of pins) {
+    const prefix = `npm:${p.name}@`;
+    if (!spec.startsWith(prefix)) continue;
+    const rest = spec.slice(prefix.length);
+    const slash = rest.indexOf("/");
+    const wanted = p.target + (slash < 0 ? "" : rest.slice(slash));
+    return wanted === spec ? null : wanted;
+  }
+  return null;
+}
+
 /** `import name from "x"` or `import name, { ... } from "x"`: a default import. */
 const DEFAULT_IMPORT_RE =
   /\bimport\s+(?:type\s+)?[A-Za-z_$][\w$]*\s*(?:,\s*(?:\{[^}]*\}|\*\s+as\s+[\w$]+)\s*)?from\s*["']([^"'\n]+)["']/g;
@@ -169,6 +192,12 @@ export function pinRepository(root: string, write: boolean): PinReport {
     const defaults = new Set<string>();
     for (const m of before.matchAll(DEFAULT_IMPORT_RE)) defaults.add(m[1]);
     const after = before.replace(
+      RESOLVE_RE,
+      (whole, lead: string, quote: string, spec: string) => {
+        const to = pinResolveSpecifier(spec, pins);
+        return to === null ? whole : `${lead}${quote}${to}${quote}`;
+      },
+    ).replace(
       IMPORT_RE,
       (whole, lead: string, quote: string, spec: string) => {
         if (pinSpecifier(spec, pins) !== null) {
