@@ -3,16 +3,18 @@
  * `/compare` (carrying the server's token in `<meta name="layerlens-token">`:
  * only a page of this origin can read it), the modules and styles under `/static/`, and the
  * browser builds of chart.js, hammerjs and chartjs-plugin-zoom (zoom and
- * pan) under `/vendor/`, read from node_modules on disk (no CDN; the
- * dashboard works offline).
+ * pan) under `/vendor/` (no CDN; the dashboard works offline). All of them
+ * come from generated modules (server/static_bundle.ts, server/vendor_bundle.ts,
+ * made by tools/bundle_static.ts), so the server reads nothing from disk and
+ * works wherever the package is imported from.
  *
  * @module
  */
 import { Hono } from "../../deps/hono.ts";
 import { LensError } from "../../core/errors.ts";
 import type { AppEnv } from "../context.ts";
-
-const STATIC_DIR = new URL("../static/", import.meta.url);
+import { type BundledFile, STATIC_FILES } from "../static_bundle.ts";
+import { VENDOR_FILES } from "../vendor_bundle.ts";
 
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -24,70 +26,31 @@ const TYPES: Record<string, string> = {
   json: "application/json",
 };
 
-/** Browser builds served under /vendor/: name -> files in node_modules, preferred first. */
-const VENDOR: Record<string, string[]> = {
-  "chart.js": ["chart.js/dist/chart.umd.min.js", "chart.js/dist/chart.umd.js"],
-  "hammer.js": ["hammerjs/hammer.min.js", "hammerjs/hammer.js"],
-  "chartjs-plugin-zoom.js": [
-    "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.min.js",
-    "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.js",
-  ],
-};
+const encoded = new Map<BundledFile, Uint8Array<ArrayBuffer>>();
 
-/** Where a vendor file may be: beside this checkout, or under the working directory. */
-function vendorCandidates(files: string[]): URL[] {
-  const roots = [new URL("../../", import.meta.url)];
-  try {
-    roots.push(new URL(`file://${Deno.cwd()}/`));
-  } catch {
-    // no readable working directory: the checkout root is enough
+/** The bytes of a bundled file, encoded once. */
+function bytesOf(file: BundledFile): Uint8Array<ArrayBuffer> {
+  let bytes = encoded.get(file);
+  if (!bytes) {
+    bytes = "text" in file
+      ? new TextEncoder().encode(file.text)
+      : Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+    encoded.set(file, bytes);
   }
-  return roots.flatMap((r) => files.map((f) => new URL(`node_modules/${f}`, r)));
+  return bytes;
 }
 
-const vendorCache = new Map<string, Uint8Array>();
-
-/** A vendor browser build, read once. */
-async function readVendor(name: string): Promise<Uint8Array> {
-  const hit = vendorCache.get(name);
-  if (hit) return hit;
-  const tried: string[] = [];
-  for (const url of vendorCandidates(VENDOR[name])) {
-    try {
-      const body = await Deno.readFile(url);
-      vendorCache.set(name, body);
-      return body;
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      tried.push(url.pathname);
-    }
-  }
-  throw new LensError(`${name} not found (looked at ${tried.join(", ")})`, {
-    code: "static",
-    expected: "npm packages installed (run `deno install` in the layerlens checkout)",
-  });
-}
-
-/** Reads a file under server/static/, refusing paths that leave it. */
-async function readStatic(path: string): Promise<Uint8Array | undefined> {
-  if (
-    !/^[A-Za-z0-9_\-/]+\.[a-z]+$/.test(path) || path.split("/").some((s) => s === "" || s === "..")
-  ) {
-    return undefined;
-  }
-  try {
-    return await Deno.readFile(new URL(path, STATIC_DIR));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
+/** A file of server/static/ by its path under /static/, or undefined. */
+function readStatic(path: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!Object.hasOwn(STATIC_FILES, path)) return undefined;
+  return bytesOf(STATIC_FILES[path]);
 }
 
 /** Routes for the page shell and static assets. */
 export function staticRoutes(token: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const shell = async () => {
-    const body = await readStatic("index.html");
+  const shell = () => {
+    const body = readStatic("index.html");
     if (!body) throw new LensError("server/static/index.html is missing", { code: "static" });
     const html = new TextDecoder().decode(body).replace(
       '<meta name="layerlens-token" content="">',
@@ -101,23 +64,23 @@ export function staticRoutes(token: string): Hono<AppEnv> {
   app.get("/runs/:id", shell);
   app.get("/compare", shell);
   app.get("/sweeps/:name", shell);
-  for (const name of Object.keys(VENDOR)) {
+  for (const [name, file] of Object.entries(VENDOR_FILES)) {
     app.get(
       `/vendor/${name}`,
-      async () =>
-        new Response(await readVendor(name) as Uint8Array<ArrayBuffer>, {
+      () =>
+        new Response(bytesOf(file), {
           headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
         }),
     );
   }
-  app.get("/static/*", async (c) => {
+  app.get("/static/*", (c) => {
     const path = c.req.path.slice("/static/".length);
-    const body = await readStatic(path);
+    const body = readStatic(path);
     if (!body) {
       throw new LensError(`no static file "${path}"`, { code: "not_found", field: "path" });
     }
     const ext = path.slice(path.lastIndexOf(".") + 1);
-    return new Response(body as Uint8Array<ArrayBuffer>, {
+    return new Response(body, {
       headers: {
         "Content-Type": TYPES[ext] ?? "application/octet-stream",
         "Cache-Control": "no-cache",

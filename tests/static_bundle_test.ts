@@ -1,0 +1,33 @@
+/**
+ * The dashboard's bundled files (server/static_bundle.ts,
+ * server/vendor_bundle.ts) are those on disk now: a change under
+ * server/static/ or a dashboard package version without regenerating fails
+ * here, naming the command to run.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BUNDLE_COMMAND, staleBundles } from "../tools/bundle_static.ts";
+import { STATIC_FILES } from "../server/static_bundle.ts";
+import { VENDOR_FILES } from "../server/vendor_bundle.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+Deno.test("the dashboard bundles match server/static/ and node_modules", () => {
+  const stale = staleBundles(ROOT).map((s) => s.file);
+  assert.deepEqual(stale, [], `${stale.join(", ")} stale: run ${BUNDLE_COMMAND}`);
+});
+
+Deno.test("bundled files are byte for byte the files they were made from", () => {
+  const index = readFileSync(new URL("../server/static/index.html", import.meta.url), "utf8");
+  assert.ok("text" in STATIC_FILES["index.html"]);
+  assert.equal(STATIC_FILES["index.html"].text, index);
+  assert.ok(Object.keys(STATIC_FILES).includes("pages/run.js"));
+  for (const [name, file] of Object.entries(VENDOR_FILES)) {
+    const disk = readFileSync(new URL(`../node_modules/${file.from}`, import.meta.url), "utf8");
+    assert.ok("text" in file, name);
+    assert.equal(file.text.length, disk.length, name);
+    assert.equal(file.text, disk, name);
+  }
+  assert.match((VENDOR_FILES["chart.js"] as { text: string }).text, /Chart\.js v4\.6\.1/);
+});
