@@ -55,6 +55,7 @@ const HOOKS: readonly HookName[] = [
   "epoch_end",
   "train_end",
   "run_end",
+  "feature",
 ];
 
 const OPTION_TYPES: readonly OptionSpec["type"][] = [

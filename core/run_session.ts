@@ -63,6 +63,8 @@ export interface HostRunOptions {
   signal?: AbortSignal;
   /** When the run started, as `performance.now()` (default: now); `total_s` counts from it. */
   t0?: number;
+  /** A failing plugin fails the run (the host's `strict`), instead of being set aside. */
+  strictPlugins?: boolean;
 }
 
 /** The versions stored with a run: layerlens's, Deno's and `extra` (e.g. tfjs's). */
@@ -108,16 +110,14 @@ export async function hostRun(
       log: opts.log,
       timeoutS: opts.pluginTimeoutS,
       signal: opts.signal,
+      strict: opts.strictPlugins,
     });
     const status = await feed({ runId, host, timings });
     host.flush();
-    if (status === "completed") {
-      const aggregates = aggregateSeeds(store.queryResults(runId));
-      if (aggregates.length) store.appendResults(runId, aggregates);
-    }
     Object.assign(timings, host.timings());
     timings.total_s = (performance.now() - t0) / 1000;
-    store.finishRun(runId, status, timings);
+    if (status === "completed") completeRun(store, runId, timings);
+    else store.finishRun(runId, status, timings);
     return { runId, status, timings, pluginErrors: host.errors() };
   } catch (e) {
     host?.flush();
@@ -125,6 +125,18 @@ export async function hostRun(
     store.finishRun(runId, "failed", timings, errorMessage(e));
     throw e;
   }
+}
+
+/**
+ * Closes run `runId` completed: stores its seed aggregates (core/aggregate.ts:
+ * mean, sd and quartiles of every point two or more seeds measured), then its
+ * status and `timings`. Returns the number of aggregate records written.
+ */
+export function completeRun(store: Store, runId: string, timings: Record<string, number>): number {
+  const aggregates = aggregateSeeds(store.queryResults(runId));
+  if (aggregates.length) store.appendResults(runId, aggregates);
+  store.finishRun(runId, "completed", timings);
+  return aggregates.length;
 }
 
 /**

@@ -26,6 +26,10 @@
  * data set's whole training set (its `subset` switched off) instead of the
  * target's rows; the statistics are taken on the target's rows either way.
  *
+ * A `feature` event (`lens features`: a feature brought whole) is
+ * decomposed the same way, on every training row it brings, by MLP
+ * disentanglers, with the event's seed, layer and epoch.
+ *
  * `net` picks the disentanglers ({@link chooseNet}): `mlp`, dense layers of
  * `width` units on the flattened input; `conv`, 3x3 'same' conv layers of
  * `channels` channels on the image with a flatten + dense head
@@ -37,7 +41,14 @@
 import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
-import type { Dataset, DataSpec, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import type {
+  Dataset,
+  DataSpec,
+  FeatureEvent,
+  Plugin,
+  ResultInput,
+  TrainEndEvent,
+} from "../../core/types.ts";
 import { loadFullTraining } from "./full_training_set.ts";
 import { type DisentangleArtifact, disentangleKey } from "./artifact.ts";
 import { type ComplexityStats, complexityStats, componentsFromPhis } from "./components.ts";
@@ -205,6 +216,28 @@ export async function disentangleModel(
   return decomposeFeature(data, { ...o, net, channels }, info.name, e.seed, log);
 }
 
+/**
+ * The feature of a {@link FeatureEvent} as the disentanglers take it:
+ * every training row (the `samples` option does not apply), MLP
+ * disentanglers on the flattened inputs.
+ */
+export function featureEventData(e: FeatureEvent): FeatureData {
+  const { train, test } = e;
+  return {
+    x: train.x,
+    f: train.f,
+    y: train.y,
+    n: train.n,
+    rows: Int32Array.from({ length: train.n }, (_, i) => i),
+    xTest: test?.x ?? new Float32Array(0),
+    fTest: test?.f ?? new Float32Array(0),
+    yTest: test?.y ?? new Int32Array(0),
+    nTest: test?.n ?? 0,
+    inDim: e.inDim,
+    dim: e.dim,
+  };
+}
+
 /** The records of a decomposition (see the module doc). */
 export function disentangleRecords(dec: Decomposition, epoch: number): ResultInput[] {
   const { artifact, stats } = dec;
@@ -239,7 +272,7 @@ export const disentanglePlugin: Plugin = definePlugin({
         "the statistics stay on the target's rows)",
     },
   },
-  consumes: ["run_start", "train_end"],
+  consumes: ["run_start", "train_end", "feature"],
   emits: [
     { name: "loss", description: "distillation MSE of Phi^(l) on the training samples" },
     { name: "rho", description: "Var[c^(l)] / Var[f]: significance of the order-l component" },
@@ -286,6 +319,12 @@ export const disentanglePlugin: Plugin = definePlugin({
         const dec = await disentangleModel(e, options, "disentangle", ctx.log, await pool);
         ctx.artifacts.set(disentangleKey(e.seed), dec.artifact);
         ctx.emit(disentangleRecords(dec, e.epochs));
+      },
+      feature: async (e) => {
+        const o = disentanglerOptions(options, e.seed);
+        const dec = await decomposeFeature(featureEventData(e), o, e.layer, e.seed, ctx.log);
+        ctx.artifacts.set(disentangleKey(e.seed), dec.artifact);
+        ctx.emit(disentangleRecords(dec, e.epoch));
       },
     };
   },

@@ -21,7 +21,9 @@
  *   Var[Phi^(l) - reliable] as shares of Var[f];
  * - `loss`: distillation MSE of the target's head (standardised units);
  *
- * and `networks` (K used) and `threshold` at index 0. With fewer seeds than
+ * and `networks` (K used) and `threshold` at index 0. A `feature` event
+ * (`lens features`) brings its target and peers: they are compared on every
+ * training row it brings. With fewer seeds than
  * `networks` it uses all of them (at least 2) and says so in the log.
  *
  * @module
@@ -30,6 +32,7 @@ import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
+  FeatureEvent,
   ModelHandle,
   Plugin,
   ResultInput,
@@ -110,22 +113,76 @@ export async function reliabilityOfModels(
     const f = await captureLayer(m, info.name, x, rows.length, inDim);
     targets.push({ f: f.data, dim: f.cols });
   }
-  const t0 = performance.now();
-  const result = await reliability(
+  const result = await reliabilityOfTargets(
     { x, n: rows.length, inDim, targets },
-    {
-      ...o,
-      trainLoops: Number(options.trainLoops ?? 10),
-      evalLoops: Number(options.evalLoops ?? 5),
-      threshold: Number(options.threshold ?? 0),
-      onOrder: (l, r) =>
-        log?.(
-          `${info.name}: order ${l}/${o.orders} rho_reli ${r.toFixed(3)} ` +
-            `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-        ),
-    },
+    options,
+    o,
+    info.name,
+    log,
   );
   return { layer: info.name, result };
+}
+
+/** The reliability kernel on `input` with the plugin's options (`o`: their disentangler part). */
+function reliabilityOfTargets(
+  input: Parameters<typeof reliability>[0],
+  options: Record<string, unknown>,
+  o: ReturnType<typeof disentanglerOptions>,
+  layer: string,
+  log?: (m: string) => void,
+): Promise<ReliabilityResult> {
+  const t0 = performance.now();
+  return reliability(input, {
+    ...o,
+    trainLoops: Number(options.trainLoops ?? 10),
+    evalLoops: Number(options.evalLoops ?? 5),
+    threshold: Number(options.threshold ?? 0),
+    onOrder: (l, r) =>
+      log?.(
+        `${layer}: order ${l}/${o.orders} rho_reli ${r.toFixed(3)} ` +
+          `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      ),
+  });
+}
+
+/**
+ * Reliability of a {@link FeatureEvent}'s feature (the target) against its
+ * peers, on every training row; a clear error when it brings no peers.
+ */
+export async function reliabilityOfFeature(
+  e: FeatureEvent,
+  options: Record<string, unknown>,
+  log?: (m: string) => void,
+): Promise<{ layer: string; result: ReliabilityResult; networks: number }> {
+  if (!e.peers.length) {
+    throw new LensError("the feature came without peers; reliability compares networks", {
+      code: "plugin",
+      field: "peers",
+      expected: "the same feature of one or more other networks",
+    });
+  }
+  const n = e.train.n;
+  const targets = [
+    { f: e.train.f, dim: e.dim },
+    ...e.peers.map((f, k) => {
+      if (f.length % n !== 0) {
+        throw new LensError(`peers[${k}] has ${f.length} values`, {
+          code: "data",
+          field: `peers[${k}]`,
+          expected: `a multiple of ${n} (one row per training sample)`,
+        });
+      }
+      return { f, dim: f.length / n };
+    }),
+  ];
+  const result = await reliabilityOfTargets(
+    { x: e.train.x, n, inDim: e.inDim, targets },
+    options,
+    disentanglerOptions(options, e.seed),
+    e.layer,
+    log,
+  );
+  return { layer: e.layer, result, networks: targets.length };
 }
 
 /** The records of `reliability` for one result. */
@@ -160,7 +217,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
   description: "Reliability of feature components (Ren et al. 2021): the share of Phi^(l) " +
     "that the run's first K networks have in common",
   options: RELIABILITY_OPTIONS,
-  consumes: ["run_start", "train_end", "run_end"],
+  consumes: ["run_start", "train_end", "run_end", "feature"],
   emits: [
     { name: "rho_reli", description: "Var[reliable part of Phi^(l)] / Var[Phi^(l)]" },
     { name: "var_phi", description: "Var[Phi^(l)] / Var[f] (joint model)" },
@@ -190,11 +247,16 @@ export const reliabilityPlugin: Plugin = definePlugin({
     },
   ],
   setup(ctx, options) {
+    const feature = async (e: FeatureEvent) => {
+      const { layer, result, networks } = await reliabilityOfFeature(e, options, ctx.log);
+      ctx.emit(reliabilityRecords(result, layer, e.seed, e.epoch, networks));
+    };
     const want = Number(options.networks ?? 3);
     const seen: TrainEndEvent[] = [];
     let config: RunConfig | undefined;
     if (options.peers === "full") {
       return {
+        feature,
         run_start: (e) => {
           config = e.config;
         },
@@ -237,6 +299,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
       };
     }
     return {
+      feature,
       train_end: (e) => {
         if (seen.length < want) seen.push(e);
       },
