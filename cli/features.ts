@@ -297,13 +297,8 @@ async function storedLayer(
       const what = `${event.layer} of seed ${event.seed} of run ${run.id}` +
         `${peers.length ? ` (peers: seeds ${peers.join(", ")})` : ""}, ${nTrain} training` +
         `${nTest ? `, ${nTest} test` : ""} samples`;
-      return await storeFeatureRun(
-        store,
-        db,
-        { name, event, source, backend, what },
-        options,
-        format,
-      );
+      const src: FeatureSource = { name, event, source, backend, what };
+      return await storeFeatureRun(store, db, src, options, format);
     } finally {
       layer.dispose();
     }
@@ -415,16 +410,11 @@ async function userArrays(
   });
   const what = `${train.split.n} training samples` +
     `${test ? `, ${test.split.n} test samples` : ""}`;
+  const src: FeatureSource = { name, event, source, backend, what };
   const db = dbPath(values.db);
   const store = lazyStore(db);
   try {
-    return await storeFeatureRun(
-      store,
-      db,
-      { name, event, source, backend, what },
-      options,
-      format,
-    );
+    return await storeFeatureRun(store, db, src, options, format);
   } finally {
     store.close();
   }
