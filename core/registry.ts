@@ -206,7 +206,7 @@ function copyValue(v: unknown): unknown {
  * ```
  */
 export function validateOptions(
-  plugin: Plugin,
+  plugin: Pick<Plugin, "id" | "options">,
   options: Record<string, unknown>,
   where: Where = {},
 ): Record<string, unknown> {

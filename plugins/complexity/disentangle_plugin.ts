@@ -38,7 +38,7 @@
  *
  * @module
  */
-import { definePlugin } from "../../core/plugin_def.ts";
+import { defineOptions, definePlugin, type OptionValues } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
@@ -190,7 +190,7 @@ export async function captureFeature(
  */
 export async function disentangleModel(
   e: Pick<TrainEndEvent, "model" | "dataset" | "seed">,
-  options: Record<string, unknown>,
+  options: DisentangleOptionValues,
   plugin: string,
   log?: (m: string) => void,
   pool?: Dataset,
@@ -198,7 +198,7 @@ export async function disentangleModel(
   const o = disentanglerOptions(options, e.seed);
   const info = resolveLayer(e.model.layers, o.layer, plugin);
   const net = chooseNet(options.net, e.dataset.inputShape, e.model.layers, `${plugin}.net`);
-  const channels = Number(options.channels ?? DISENTANGLER_NET_OPTIONS.channels.default);
+  const channels = options.channels;
   const data = await captureFeature(e, info.name, o.samples, o.seed);
   if (pool) {
     const inDim = data.inDim;
@@ -254,24 +254,30 @@ export function disentangleRecords(dec: Decomposition, epoch: number): ResultInp
   return out;
 }
 
+/** Options of `disentangle`: the disentanglers', their family, and the rows they train on. */
+export const DISENTANGLE_OPTIONS = defineOptions({
+  ...DISENTANGLER_OPTIONS,
+  ...DISENTANGLER_NET_OPTIONS,
+  pool: {
+    type: "enum",
+    choices: ["target", "all"],
+    default: "target",
+    description: "rows the disentanglers train on: target (the `samples` rows of the " +
+      "network's own training set, on which the statistics are taken too) or all (every " +
+      "row of the data set's full training set, subset switched off, as the authors did; " +
+      "the statistics stay on the target's rows)",
+  },
+});
+
+/** Validated values of {@link DISENTANGLE_OPTIONS}. */
+export type DisentangleOptionValues = OptionValues<typeof DISENTANGLE_OPTIONS>;
+
 /** The `disentangle` plugin. */
 export const disentanglePlugin: Plugin = definePlugin({
   id: "disentangle",
   description: "Feature components of increasing complexity (Ren et al. 2021): " +
     "disentanglers Phi^(l) mimic a hidden feature; significance rho^(l) per order",
-  options: {
-    ...DISENTANGLER_OPTIONS,
-    ...DISENTANGLER_NET_OPTIONS,
-    pool: {
-      type: "enum",
-      choices: ["target", "all"],
-      default: "target",
-      description: "rows the disentanglers train on: target (the `samples` rows of the " +
-        "network's own training set, on which the statistics are taken too) or all (every " +
-        "row of the data set's full training set, subset switched off, as the authors did; " +
-        "the statistics stay on the target's rows)",
-    },
-  },
+  options: DISENTANGLE_OPTIONS,
   consumes: ["run_start", "train_end", "feature"],
   emits: [
     { name: "loss", description: "distillation MSE of Phi^(l) on the training samples" },

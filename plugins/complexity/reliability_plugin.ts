@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { definePlugin } from "../../core/plugin_def.ts";
+import { defineOptions, definePlugin, type OptionValues } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
@@ -47,28 +47,28 @@ import { trainReferenceNetworks } from "./reference_networks.ts";
 import { reliability, type ReliabilityResult } from "./reliability_kernel.ts";
 
 /** Reliability options beyond the disentangler's. */
-export const RELIABILITY_OPTIONS = {
+export const RELIABILITY_OPTIONS = defineOptions({
   ...DISENTANGLER_OPTIONS,
   networks: {
-    type: "integer" as const,
+    type: "integer",
     default: 3,
     min: 2,
     description: "K: networks compared (the run's first K seeds; the first is the target)",
   },
   trainLoops: {
-    type: "integer" as const,
+    type: "integer",
     default: 10,
     min: 1,
     description: "loops of h <- mean_k g_k(A_k h) the g maps are fit on",
   },
   evalLoops: {
-    type: "integer" as const,
+    type: "integer",
     default: 5,
     min: 1,
     description: "loops from h = Phi(x) to the reliable h*",
   },
   peers: {
-    type: "enum" as const,
+    type: "enum",
     choices: ["seeds", "full"],
     default: "seeds",
     description: "the networks the target is compared with: seeds (the run's seeds 2..K, " +
@@ -77,19 +77,22 @@ export const RELIABILITY_OPTIONS = {
       "here on the whole training set, the authors' setting)",
   },
   peerEpochs: {
-    type: "integer" as const,
+    type: "integer",
     default: 0,
     min: 0,
     description: "epochs of the reference networks of peers: full (0: the run's epochs)",
   },
   threshold: {
-    type: "number" as const,
+    type: "number",
     default: 0,
     min: 0,
     description: "variance share below which a network's feature direction is not " +
       "reconstructible (0: twice the chance level, 2 (sqrt(d_1) + sqrt(d_k))^2 / n)",
   },
-};
+});
+
+/** Validated values of {@link RELIABILITY_OPTIONS}. */
+export type ReliabilityOptionValues = OptionValues<typeof RELIABILITY_OPTIONS>;
 
 /**
  * Reliability of `models[0]`'s feature against the other models, on the
@@ -98,7 +101,7 @@ export const RELIABILITY_OPTIONS = {
 export async function reliabilityOfModels(
   models: ModelHandle[],
   dataset: TrainEndEvent["dataset"],
-  options: Record<string, unknown>,
+  options: ReliabilityOptionValues,
   runSeed: number,
   plugin: string,
   log?: (m: string) => void,
@@ -126,7 +129,7 @@ export async function reliabilityOfModels(
 /** The reliability kernel on `input` with the plugin's options (`o`: their disentangler part). */
 function reliabilityOfTargets(
   input: Parameters<typeof reliability>[0],
-  options: Record<string, unknown>,
+  options: ReliabilityOptionValues,
   o: ReturnType<typeof disentanglerOptions>,
   layer: string,
   log?: (m: string) => void,
@@ -134,9 +137,9 @@ function reliabilityOfTargets(
   const t0 = performance.now();
   return reliability(input, {
     ...o,
-    trainLoops: Number(options.trainLoops ?? 10),
-    evalLoops: Number(options.evalLoops ?? 5),
-    threshold: Number(options.threshold ?? 0),
+    trainLoops: options.trainLoops,
+    evalLoops: options.evalLoops,
+    threshold: options.threshold,
     onOrder: (l, r) =>
       log?.(
         `${layer}: order ${l}/${o.orders} rho_reli ${r.toFixed(3)} ` +
@@ -151,7 +154,7 @@ function reliabilityOfTargets(
  */
 export async function reliabilityOfFeature(
   e: FeatureEvent,
-  options: Record<string, unknown>,
+  options: ReliabilityOptionValues,
   log?: (m: string) => void,
 ): Promise<{ layer: string; result: ReliabilityResult; networks: number }> {
   if (!e.peers.length) {
@@ -251,7 +254,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
       const { layer, result, networks } = await reliabilityOfFeature(e, options, ctx.log);
       ctx.emit(reliabilityRecords(result, layer, e.seed, e.epoch, networks));
     };
-    const want = Number(options.networks ?? 3);
+    const want = options.networks;
     const seen: TrainEndEvent[] = [];
     let config: RunConfig | undefined;
     if (options.peers === "full") {
@@ -279,7 +282,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
             config,
             full,
             seeds,
-            Number(options.peerEpochs ?? 0),
+            options.peerEpochs,
             ctx.log,
           );
           try {
