@@ -17,6 +17,7 @@ import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
 import type { DenseParams } from "../core/model/init.ts";
 import type { Registry } from "../core/registry.ts";
+import type { RunOutcome } from "../core/run_session.ts";
 import type { FeatureEvent, RunConfig, Store } from "../core/types.ts";
 import type { FeatureOptions } from "../plugins/complexity/user_features.ts";
 import {
@@ -210,9 +211,14 @@ async function storeFeatureRun(
   const registry = await loadRegistry([]);
   const stop = await watchStopSignals((note) =>
     console.error(
-      `${note ? `${note}; ` : ""}stopping; the run will be marked interrupted (again to quit now)`,
+      `${note ? `${note}; ` : ""}stopping at the next progress line; the run will be marked ` +
+        "interrupted (again to quit now)",
     )
   );
+  const closing = (o: RunOutcome) =>
+    `run ${o.runId} ${o.status}: ${src.what}, feature of ${src.event.dim} values, ` +
+    `${store.queryResults(o.runId).length} records in ${o.timings.total_s.toFixed(1)} s\n` +
+    `stored in ${redactUrl(db)}`;
   try {
     const outcome = await analyzeFeature({
       name: src.name,
@@ -228,17 +234,14 @@ async function storeFeatureRun(
         console.error(m);
       },
       signal: stop.signal,
+      // the stopped analysis may hold the thread for long: the run is closed, and so is the process
+      onStop: (o) => {
+        console.error(`${closing(o)}\n  show: deno task lens show ${o.runId}`);
+        store.close();
+        Deno.exit(stop.exitCode());
+      },
     });
-    const count = store.queryResults(outcome.runId).length;
-    const summary = `run ${outcome.runId} ${outcome.status}: ${src.what}, ` +
-      `feature of ${src.event.dim} values, ${count} records in ` +
-      `${outcome.timings.total_s.toFixed(1)} s\nstored in ${redactUrl(db)}`;
-    if (outcome.status === "interrupted") {
-      // the stopped analysis may still hold the thread: nothing here waits on the event loop
-      console.error(`${summary}\n  show: deno task lens show ${outcome.runId}`);
-      return stop.exitCode();
-    }
-    await report(store, outcome.runId, registry, format, summary);
+    await report(store, outcome.runId, registry, format, closing(outcome));
     return 0;
   } finally {
     stop.dispose();
