@@ -16,6 +16,8 @@ import { redactUrl } from "../core/store/pg_url.ts";
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
 import type { DenseParams } from "../core/model/init.ts";
+import type { Registry } from "../core/registry.ts";
+import type { RunOutcome } from "../core/run_session.ts";
 import type { FeatureEvent, RunConfig, Store } from "../core/types.ts";
 import type { FeatureOptions } from "../plugins/complexity/user_features.ts";
 import {
@@ -170,10 +172,11 @@ interface FeatureSource {
   what: string;
 }
 
-/** Prints the records of a stored feature run: the complexity table, or JSON. */
+/** Prints the records of a stored feature run: the plugins' tables, or JSON. */
 async function report(
   store: Store,
   runId: string,
+  registry: Registry,
   format: "table" | "json",
   summary: string,
 ): Promise<void> {
@@ -182,16 +185,16 @@ async function report(
     await writeStdout(recordsToJson(runId, records));
     console.error(summary);
   } else {
-    const plugins = (await loadRegistry([])).list();
-    for (const table of pluginTables(plugins, records)) console.log(table + "\n");
+    for (const table of pluginTables(registry.list(), records)) console.log(table + "\n");
     console.log(summary);
   }
 }
 
 /**
  * Stores the run of the complexity plugins over `src` (core/analyze_features.ts)
- * and prints it. Ctrl-C / SIGTERM stop it: the run is marked interrupted with
- * what the plugins emitted so far, and the exit code is 130 / 143.
+ * and prints it. Ctrl-C / SIGTERM stop it at the next progress line (an order
+ * of the disentanglers): the run is marked interrupted with what the plugins
+ * emitted so far, its closing line is printed, and the exit code is 130 / 143.
  */
 async function storeFeatureRun(
   store: Store,
@@ -208,9 +211,14 @@ async function storeFeatureRun(
   const registry = await loadRegistry([]);
   const stop = await watchStopSignals((note) =>
     console.error(
-      `${note ? `${note}; ` : ""}stopping; the run will be marked interrupted (again to quit now)`,
+      `${note ? `${note}; ` : ""}stopping at the next progress line; the run will be marked ` +
+        "interrupted (again to quit now)",
     )
   );
+  const closing = (o: RunOutcome) =>
+    `run ${o.runId} ${o.status}: ${src.what}, feature of ${src.event.dim} values, ` +
+    `${store.queryResults(o.runId).length} records in ${o.timings.total_s.toFixed(1)} s\n` +
+    `stored in ${redactUrl(db)}`;
   try {
     const outcome = await analyzeFeature({
       name: src.name,
@@ -221,15 +229,20 @@ async function storeFeatureRun(
       source: src.source,
       backend: src.backend,
       versions: tfVersions(),
-      log: (m) => console.error(m),
+      log: (m) => {
+        stop.poll(); // the analyses may not yield to the event loop: each progress line checks
+        console.error(m);
+      },
       signal: stop.signal,
+      // the stopped analysis may hold the thread for long: the run is closed, and so is the process
+      onStop: (o) => {
+        console.error(`${closing(o)}\n  show: deno task lens show ${o.runId}`);
+        store.close();
+        Deno.exit(stop.exitCode());
+      },
     });
-    const count = store.queryResults(outcome.runId).length;
-    const summary = `run ${outcome.runId} ${outcome.status}: ${src.what}, ` +
-      `feature of ${src.event.dim} values, ${count} records in ` +
-      `${outcome.timings.total_s.toFixed(1)} s\nstored in ${redactUrl(db)}`;
-    await report(store, outcome.runId, format, summary);
-    return outcome.status === "interrupted" ? stop.exitCode() : 0;
+    await report(store, outcome.runId, registry, format, closing(outcome));
+    return 0;
   } finally {
     stop.dispose();
   }

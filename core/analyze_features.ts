@@ -36,6 +36,11 @@ export interface AnalyzeFeatureOptions {
   signal?: AbortSignal;
   /** Seconds a plugin's setup or handler may take (default: one hour). */
   pluginTimeoutS?: number;
+  /**
+   * Called with the run, closed interrupted, the moment `signal` aborts
+   * (the analyses may hold the thread for long after; it may end the process).
+   */
+  onStop?: (outcome: RunOutcome) => void;
 }
 
 /**
@@ -60,6 +65,7 @@ export async function analyzeFeature(opts: AnalyzeFeatureOptions): Promise<RunOu
     pluginTimeoutS: opts.pluginTimeoutS,
     signal: opts.signal,
     strictPlugins: true,
+    onStop: opts.onStop,
   }, async ({ host }) => {
     await host.dispatch("feature", opts.event);
     return opts.signal?.aborted ? "interrupted" : "completed";

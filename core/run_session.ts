@@ -65,6 +65,13 @@ export interface HostRunOptions {
   t0?: number;
   /** A failing plugin fails the run (the host's `strict`), instead of being set aside. */
   strictPlugins?: boolean;
+  /**
+   * Closes the run interrupted the moment `signal` aborts, instead of when
+   * the source returns, and hands over the outcome (a caller may end the
+   * process there): for sources whose plugins may hold the thread long
+   * after a stop request.
+   */
+  onStop?: (outcome: RunOutcome) => void;
 }
 
 /** The versions stored with a run: layerlens's, Deno's and `extra` (e.g. tfjs's). */
@@ -97,11 +104,23 @@ export async function hostRun(
   opts: HostRunOptions,
   feed: (run: RunFeed) => Promise<"completed" | "interrupted">,
 ): Promise<RunOutcome> {
-  const { store, open } = opts;
+  const { store, open, signal } = opts;
   const t0 = opts.t0 ?? performance.now();
   const runId = store.createRun({ ...open, versions: runVersions(open.versions) });
   const timings: Record<string, number> = {};
   let host: PluginHost | undefined;
+  let closed: RunOutcome | undefined;
+  /** Writes how the run ended (once): what was emitted, the status, the timings. */
+  const close = (status: "completed" | "interrupted"): RunOutcome => {
+    if (closed) return closed;
+    host!.flush();
+    Object.assign(timings, host!.timings());
+    timings.total_s = (performance.now() - t0) / 1000;
+    if (status === "completed") completeRun(store, runId, timings);
+    else store.finishRun(runId, status, timings);
+    return closed = { runId, status, timings, pluginErrors: host!.errors() };
+  };
+  const onStop = () => opts.onStop?.(close("interrupted"));
   try {
     host = await createPluginHost({
       runId,
@@ -109,21 +128,19 @@ export async function hostRun(
       resolved: opts.resolved,
       log: opts.log,
       timeoutS: opts.pluginTimeoutS,
-      signal: opts.signal,
+      signal,
       strict: opts.strictPlugins,
     });
-    const status = await feed({ runId, host, timings });
-    host.flush();
-    Object.assign(timings, host.timings());
-    timings.total_s = (performance.now() - t0) / 1000;
-    if (status === "completed") completeRun(store, runId, timings);
-    else store.finishRun(runId, status, timings);
-    return { runId, status, timings, pluginErrors: host.errors() };
+    if (opts.onStop) signal?.addEventListener("abort", onStop, { once: true });
+    return close(await feed({ runId, host, timings }));
   } catch (e) {
+    if (closed) throw e; // stopped already: it stays interrupted
     host?.flush();
     timings.total_s = (performance.now() - t0) / 1000;
     store.finishRun(runId, "failed", timings, errorMessage(e));
     throw e;
+  } finally {
+    signal?.removeEventListener("abort", onStop);
   }
 }
 

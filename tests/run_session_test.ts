@@ -84,6 +84,34 @@ Deno.test("a feature run stopped mid-way reads interrupted, with the records emi
   });
 });
 
+Deno.test("with onStop the run is closed interrupted the moment the stop comes, not when the source returns", async () => {
+  await withStore(async (store) => {
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const registry = createRegistry([
+      featurePlugin("first", () => {
+        stop.abort();
+        // the handler still holds the thread: the row is written already
+        seen.push(`row ${store.listRuns()[0].status}`);
+      }),
+    ]);
+    const outcome = await analyzeFeature({
+      name: "closed at once",
+      event: EVENT,
+      plugins: [{ id: "first", options: {} }],
+      store,
+      registry,
+      source: {},
+      backend: "none",
+      signal: stop.signal,
+      onStop: (o) => seen.push(`onStop ${o.status} ${store.queryResults(o.runId).length}`),
+    });
+    assert.deepEqual(seen, ["onStop interrupted 1", "row interrupted"]);
+    assert.equal(outcome.status, "interrupted");
+    assert.equal(store.getRun(outcome.runId)!.status, "interrupted");
+  });
+});
+
 Deno.test("a plugin that throws fails a feature run: its error is rethrown and stored, earlier records kept", async () => {
   await withStore(async (store) => {
     const registry = createRegistry([
