@@ -15,7 +15,7 @@
 import type { Clusters } from "./clusters.ts";
 
 /** Largest change of any log parameter between the two solutions that is extrapolated. */
-const MAX_LOG_CHANGE = 0.5;
+const MAX_LOG_CHANGE = 0.2;
 
 /**
  * `b + f (b - a)` in (log p(t), log p(y|t)), renormalised; `b` itself

@@ -39,11 +39,13 @@
  *
  * Each cycle is one plain update (which is also the convergence test:
  * max |change of p(t|x)| at most `tol`, as for {@link betaSolver}) and one
- * Newton candidate from the updated parameters, kept only when it lowers
- * Phi below the plain update's and makes no clusters meet that the plain
- * update keeps apart (a merge cannot be undone). The fixed points and
- * their test are the plain iteration's; only the number of updates to
- * reach them changes.
+ * candidate: while the plain update still changes the encoder by more
+ * than {@link NEWTON_FROM}, SQUAREM's extrapolation (as the plain solver
+ * does), after that a Newton step from the updated parameters. A
+ * candidate is kept only when it lowers Phi below the plain update's and
+ * makes no clusters meet that the plain update keeps apart (a merge
+ * cannot be undone). The fixed points and their test are the plain
+ * iteration's; only the number of updates to reach them changes.
  *
  * More than {@link NEWTON_MAX_K} clusters (the identity start of small
  * problems) or more labels: the accelerated plain iteration of the
@@ -54,6 +56,7 @@
 import type { BetaSolution, BetaSolver, IbProblem, SolveOptions } from "./beta_solver.ts";
 import { type Clusters, mergeAndDrop, safeLog } from "./clusters.ts";
 import { ensureCapacity, newSparseRows, type SparseRows } from "./sparse_rows.ts";
+import { squaremStep } from "./squarem.ts";
 
 /** Entries further than this (in nats) below their row's largest logit are not stored. */
 const CUT = 40;
@@ -255,6 +258,10 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
     let backoff = 1;
     let last: Evaluated = cur;
     let converged = false;
+    // a jump must not make clusters meet (or empty) that the plain update keeps apart
+    const mergesMore = (cand: Evaluated, plain: Evaluated) =>
+      mergeAndDrop(cand.c, Y, beta, o.mergeTol, o.dropTol) !== cand.c &&
+      mergeAndDrop(plain.c, Y, beta, o.mergeTol, o.dropTol) === plain.c;
     while (iterations < maxIter) {
       const merged = mergeAndDrop(cur.c, Y, beta, o.mergeTol, o.dropTol);
       if (merged !== cur.c) {
@@ -271,7 +278,15 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
       }
       let accepted: Evaluated | undefined;
       if (md > NEWTON_FROM) {
-        // plain updates only, until the encoder changes by at most NEWTON_FROM per update
+        // far: SQUAREM from the last two plain updates, as the plain solver does
+        const sq = o.accelerate && iterations < maxIter
+          ? squaremStep(cur.c, plain.c, plain.next, Y)
+          : plain.next;
+        if (sq !== plain.next) {
+          const cand = evaluate(beta, sq, bCand);
+          iterations++;
+          if (cand.phi <= plain.phi && !mergesMore(cand, plain)) accepted = cand;
+        }
       } else if (wait > 0) wait--;
       else if (iterations < maxIter && plain.c.k <= NEWTON_MAX_K) {
         moments(plain);
@@ -280,11 +295,7 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
           mu = step.mu;
           const cand = evaluate(beta, step.c, bCand);
           iterations++;
-          if (
-            cand.phi < plain.phi &&
-            !(mergeAndDrop(cand.c, Y, beta, o.mergeTol, o.dropTol) !== cand.c &&
-              mergeAndDrop(plain.c, Y, beta, o.mergeTol, o.dropTol) === plain.c)
-          ) {
+          if (cand.phi < plain.phi && !mergesMore(cand, plain)) {
             accepted = cand;
             mu = mu < 1e-9 ? 0 : mu / 4;
             backoff = 1;
