@@ -15,7 +15,6 @@ import { ACTIVATION_NAMES, isActivation } from "../core/model/activations.ts";
 import { redactUrl } from "../core/store/pg_url.ts";
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
-import type { DenseParams } from "../core/model/init.ts";
 import type { Registry } from "../core/registry.ts";
 import type { RunOutcome } from "../core/run_session.ts";
 import type { FeatureEvent, RunConfig, Store } from "../core/types.ts";
@@ -378,14 +377,6 @@ async function userArrays(
   const peerSources = listFlag(values.peer).map((p) => parseSource(p, "f"));
   const peers = peerSources.map((s) => loadPeer(s, train.split.n, train.sources.x));
   const upperFile = typeof values.upper === "string" ? values.upper : undefined;
-  let upperParams: DenseParams | undefined;
-  if (upperFile) {
-    const { readUpperNpz } = await import("../plugins/complexity/upper_npz.ts");
-    upperParams = readUpperNpz(upperFile, train.dim, layout);
-    const upperClasses = upperParams.sizes[upperParams.sizes.length - 1];
-    checkLabels(train.split.y, upperClasses, trainSources.y);
-    if (test && testSources) checkLabels(test.split.y, upperClasses, testSources.y);
-  }
 
   const name = typeof values.name === "string"
     ? values.name
@@ -417,10 +408,15 @@ async function userArrays(
     dim: train.dim,
     train: train.split,
     test: test?.split,
-    upper: upperParams ? { params: upperParams, activation } : undefined,
+    upper: upperFile ? { path: upperFile, activation, layout } : undefined,
     peers,
     layer: typeof values.layer === "string" ? values.layer : "feature",
   });
+  if (event.upper) {
+    const classes = event.upper.layers[event.upper.layers.length - 1].units;
+    checkLabels(train.split.y, classes, trainSources.y);
+    if (test && testSources) checkLabels(test.split.y, classes, testSources.y);
+  }
   const what = `${train.split.n} training samples` +
     `${test ? `, ${test.split.n} test samples` : ""}`;
   const src: FeatureSource = { name, event, source, backend, what };
