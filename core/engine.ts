@@ -15,6 +15,7 @@ import { singleClassNote } from "./data/class_labels.ts";
 import { loadDataset } from "./data/load.ts";
 import { LensError } from "./errors.ts";
 import type { PluginHost } from "./plugin_host.ts";
+import type { EpochProgress } from "./progress.ts";
 import { hostRun, type RunOutcome } from "./run_session.ts";
 import type { Registry } from "./registry.ts";
 import { sampledEpochs } from "./schedule.ts";
@@ -34,29 +35,7 @@ import type {
 export { analyzeActivations, type AnalyzeOptions } from "./analyze_activations.ts";
 export type { RunOutcome } from "./run_session.ts";
 
-/** Progress of one seed at the end of an epoch. */
-export interface EpochProgress {
-  /** The seed. */
-  seed: number;
-  /** Position of the seed in the config's `seeds` (0-based). */
-  seedIndex: number;
-  /** Number of seeds in the run. */
-  seeds: number;
-  /** Epoch (0-based) that ended. */
-  epoch: number;
-  /** Number of epochs each seed trains. */
-  epochs: number;
-  /** Mean training cross-entropy loss (nats) of the epoch. */
-  loss: number;
-  /** Training accuracy (0..1) of the epoch. */
-  accuracy: number;
-  /** Seconds since the run started (data loading included). */
-  elapsedS: number;
-  /** The epoch was sampled (activations captured, plugins fed). */
-  sampled: boolean;
-  /** Sampled epochs after this one (what the progress ETA weighs). */
-  sampledLeft: number;
-}
+export type { EpochProgress } from "./progress.ts";
 
 /** Options of {@link runExperiment}. */
 export interface RunExperimentOptions {
