@@ -78,6 +78,9 @@ const NEWTON_FROM = 1e-3;
 /** Largest |step| of a logit rho_t in one Newton step (the whole step is scaled down to it). */
 const MAX_RHO_STEP = 4;
 
+/** Largest damping kept after rejected Newton steps (relative to the scaled Hessian's unit diagonal). */
+const MAX_MU = 1e4;
+
 /** Largest |step| of a log mass c_t in one Newton step. */
 const MAX_C_STEP = 30;
 
@@ -300,10 +303,15 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
             mu = mu < 1e-9 ? 0 : mu / 4;
             backoff = 1;
           } else {
-            mu = Math.max(1e-3, mu * 10);
+            mu = Math.min(MAX_MU, Math.max(1e-3, mu * 10));
             wait = backoff;
             backoff = Math.min(8, backoff * 2);
           }
+        } else {
+          // no positive definite system up to the largest damping: plain updates for a while
+          mu = 0;
+          wait = backoff;
+          backoff = Math.min(8, backoff * 2);
         }
       }
       if (accepted) {
@@ -327,8 +335,8 @@ let chol = new Float64Array(0);
 /**
  * The Levenberg-Marquardt step from the evaluated point `e` (moments in
  * `mom`) with damping at least `mu0`: the new parameters and the damping
- * used; undefined when a decoder sits at 0 or 1 or no damping up to 1e8
- * gives a positive definite system.
+ * used; undefined when a decoder sits at 0 or 1 or no damping up to 1e3 MAX_MU
+ * gives a positive definite system (1e3 {@link MAX_MU}).
  */
 function newtonStep(
   beta: number,
@@ -374,7 +382,7 @@ function newtonStep(
   const scale = new Float64Array(n);
   for (let i = 0; i < n; i++) scale[i] = 1 / Math.sqrt(Math.abs(H[i * n + i]) + 1e-300);
   const z = new Float64Array(n);
-  for (let mu = mu0; mu <= 1e8; mu = Math.max(1e-8, mu * 10)) {
+  for (let mu = mu0; mu <= 1e3 * MAX_MU; mu = Math.max(1e-8, mu * 10)) {
     if (!choleskySolve(H, scale, mu, grad, n, z)) continue;
     // the step in the original coordinates, scaled down to the largest allowed
     let big = 0;
