@@ -296,10 +296,20 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
         const step = newtonStep(beta, plain, mom, mu);
         if (step) {
           mu = step.mu;
-          const cand = evaluate(beta, step.c, bCand);
-          iterations++;
-          if (cand.phi < plain.phi && !mergesMore(cand, plain)) {
-            accepted = cand;
+          // the full step; when it makes clusters meet that the plain update keeps
+          // apart, half and a quarter of it (approaching, not merging)
+          for (let a = 1; a >= 0.25 && iterations < maxIter; a /= 2) {
+            const c = step.at(a);
+            if (!c) break;
+            const cand = evaluate(beta, c, bCand);
+            iterations++;
+            if (!(cand.phi < plain.phi)) break;
+            if (!mergesMore(cand, plain)) {
+              accepted = cand;
+              break;
+            }
+          }
+          if (accepted) {
             mu = mu < 1e-9 ? 0 : mu / 4;
             backoff = 1;
           } else {
@@ -343,7 +353,7 @@ function newtonStep(
   e: Evaluated,
   mom: Moments,
   mu0: number,
-): { c: Clusters; mu: number } | undefined {
+): { at: (a: number) => Clusters | undefined; mu: number } | undefined {
   const K = e.c.k;
   const n = 2 * K;
   const { m0, m1, m2, s2 } = mom;
@@ -392,25 +402,29 @@ function newtonStep(
       big = Math.max(big, Math.abs(z[i]) / lim);
     }
     const f = big > 1 ? 1 / big : 1;
-    const c = new Float64Array(K);
-    let cmax = -Infinity;
-    for (let t = 0; t < K; t++) {
-      c[t] = Math.log(pt[t]) + f * z[t];
-      if (c[t] > cmax) cmax = c[t];
-    }
-    const npt = new Float64Array(K);
-    let sum = 0;
-    for (let t = 0; t < K; t++) sum += npt[t] = Math.exp(c[t] - cmax);
-    const rnum = new Float64Array(2 * K);
-    for (let t = 0; t < K; t++) {
-      npt[t] /= sum;
-      const rho = Math.log(r[t] / (1 - r[t])) + f * z[K + t];
-      const rt = 1 / (1 + Math.exp(-rho));
-      if (!(npt[t] > 0) || !(rt > 0 && rt < 1)) return undefined;
-      rnum[2 * t] = npt[t] * (1 - rt);
-      rnum[2 * t + 1] = npt[t] * rt;
-    }
-    return { c: { k: K, pt: npt, rnum }, mu };
+    const step = z.slice(0, n);
+    const at = (a: number): Clusters | undefined => {
+      const c = new Float64Array(K);
+      let cmax = -Infinity;
+      for (let t = 0; t < K; t++) {
+        c[t] = Math.log(pt[t]) + a * f * step[t];
+        if (c[t] > cmax) cmax = c[t];
+      }
+      const npt = new Float64Array(K);
+      let sum = 0;
+      for (let t = 0; t < K; t++) sum += npt[t] = Math.exp(c[t] - cmax);
+      const rnum = new Float64Array(2 * K);
+      for (let t = 0; t < K; t++) {
+        npt[t] /= sum;
+        const rho = Math.log(r[t] / (1 - r[t])) + a * f * step[K + t];
+        const rt = 1 / (1 + Math.exp(-rho));
+        if (!(npt[t] > 0) || !(rt > 0 && rt < 1)) return undefined;
+        rnum[2 * t] = npt[t] * (1 - rt);
+        rnum[2 * t + 1] = npt[t] * rt;
+      }
+      return { k: K, pt: npt, rnum };
+    };
+    return { at, mu };
   }
   return undefined;
 }
