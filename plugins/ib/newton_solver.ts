@@ -78,6 +78,9 @@ const NEWTON_FROM = 1e-3;
 /** Largest |step| of a logit rho_t in one Newton step (the whole step is scaled down to it). */
 const MAX_RHO_STEP = 4;
 
+/** Largest damping kept after rejected Newton steps (relative to the scaled Hessian's unit diagonal). */
+const MAX_MU = 1e4;
+
 /** Largest |step| of a log mass c_t in one Newton step. */
 const MAX_C_STEP = 30;
 
@@ -293,17 +296,32 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
         const step = newtonStep(beta, plain, mom, mu);
         if (step) {
           mu = step.mu;
-          const cand = evaluate(beta, step.c, bCand);
-          iterations++;
-          if (cand.phi < plain.phi && !mergesMore(cand, plain)) {
-            accepted = cand;
+          // the full step; when it makes clusters meet that the plain update keeps
+          // apart, half and a quarter of it (approaching, not merging)
+          for (let a = 1; a >= 0.25 && iterations < maxIter; a /= 2) {
+            const c = step.at(a);
+            if (!c) break;
+            const cand = evaluate(beta, c, bCand);
+            iterations++;
+            if (!(cand.phi < plain.phi)) break;
+            if (!mergesMore(cand, plain)) {
+              accepted = cand;
+              break;
+            }
+          }
+          if (accepted) {
             mu = mu < 1e-9 ? 0 : mu / 4;
             backoff = 1;
           } else {
-            mu = Math.max(1e-3, mu * 10);
+            mu = Math.min(MAX_MU, Math.max(1e-3, mu * 10));
             wait = backoff;
             backoff = Math.min(8, backoff * 2);
           }
+        } else {
+          // no positive definite system up to the largest damping: plain updates for a while
+          mu = 0;
+          wait = backoff;
+          backoff = Math.min(8, backoff * 2);
         }
       }
       if (accepted) {
@@ -327,15 +345,15 @@ let chol = new Float64Array(0);
 /**
  * The Levenberg-Marquardt step from the evaluated point `e` (moments in
  * `mom`) with damping at least `mu0`: the new parameters and the damping
- * used; undefined when a decoder sits at 0 or 1 or no damping up to 1e8
- * gives a positive definite system.
+ * used; undefined when a decoder sits at 0 or 1 or no damping up to 1e3 MAX_MU
+ * gives a positive definite system (1e3 {@link MAX_MU}).
  */
 function newtonStep(
   beta: number,
   e: Evaluated,
   mom: Moments,
   mu0: number,
-): { c: Clusters; mu: number } | undefined {
+): { at: (a: number) => Clusters | undefined; mu: number } | undefined {
   const K = e.c.k;
   const n = 2 * K;
   const { m0, m1, m2, s2 } = mom;
@@ -374,7 +392,7 @@ function newtonStep(
   const scale = new Float64Array(n);
   for (let i = 0; i < n; i++) scale[i] = 1 / Math.sqrt(Math.abs(H[i * n + i]) + 1e-300);
   const z = new Float64Array(n);
-  for (let mu = mu0; mu <= 1e8; mu = Math.max(1e-8, mu * 10)) {
+  for (let mu = mu0; mu <= 1e3 * MAX_MU; mu = Math.max(1e-8, mu * 10)) {
     if (!choleskySolve(H, scale, mu, grad, n, z)) continue;
     // the step in the original coordinates, scaled down to the largest allowed
     let big = 0;
@@ -384,25 +402,29 @@ function newtonStep(
       big = Math.max(big, Math.abs(z[i]) / lim);
     }
     const f = big > 1 ? 1 / big : 1;
-    const c = new Float64Array(K);
-    let cmax = -Infinity;
-    for (let t = 0; t < K; t++) {
-      c[t] = Math.log(pt[t]) + f * z[t];
-      if (c[t] > cmax) cmax = c[t];
-    }
-    const npt = new Float64Array(K);
-    let sum = 0;
-    for (let t = 0; t < K; t++) sum += npt[t] = Math.exp(c[t] - cmax);
-    const rnum = new Float64Array(2 * K);
-    for (let t = 0; t < K; t++) {
-      npt[t] /= sum;
-      const rho = Math.log(r[t] / (1 - r[t])) + f * z[K + t];
-      const rt = 1 / (1 + Math.exp(-rho));
-      if (!(npt[t] > 0) || !(rt > 0 && rt < 1)) return undefined;
-      rnum[2 * t] = npt[t] * (1 - rt);
-      rnum[2 * t + 1] = npt[t] * rt;
-    }
-    return { c: { k: K, pt: npt, rnum }, mu };
+    const step = z.slice(0, n);
+    const at = (a: number): Clusters | undefined => {
+      const c = new Float64Array(K);
+      let cmax = -Infinity;
+      for (let t = 0; t < K; t++) {
+        c[t] = Math.log(pt[t]) + a * f * step[t];
+        if (c[t] > cmax) cmax = c[t];
+      }
+      const npt = new Float64Array(K);
+      let sum = 0;
+      for (let t = 0; t < K; t++) sum += npt[t] = Math.exp(c[t] - cmax);
+      const rnum = new Float64Array(2 * K);
+      for (let t = 0; t < K; t++) {
+        npt[t] /= sum;
+        const rho = Math.log(r[t] / (1 - r[t])) + a * f * step[K + t];
+        const rt = 1 / (1 + Math.exp(-rho));
+        if (!(npt[t] > 0) || !(rt > 0 && rt < 1)) return undefined;
+        rnum[2 * t] = npt[t] * (1 - rt);
+        rnum[2 * t + 1] = npt[t] * rt;
+      }
+      return { k: K, pt: npt, rnum };
+    };
+    return { at, mu };
   }
   return undefined;
 }
