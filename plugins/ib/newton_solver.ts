@@ -78,6 +78,9 @@ const NEWTON_FROM = 1e-3;
 /** Largest |step| of a logit rho_t in one Newton step (the whole step is scaled down to it). */
 const MAX_RHO_STEP = 4;
 
+/** Relative rounding of the free energy: a candidate this close to the plain update's counts as equal. */
+const PHI_ROUNDING = 1e-13;
+
 /** Largest damping kept after rejected Newton steps (relative to the scaled Hessian's unit diagonal). */
 const MAX_MU = 1e4;
 
@@ -303,7 +306,9 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
             if (!c) break;
             const cand = evaluate(beta, c, bCand);
             iterations++;
-            if (!(cand.phi < plain.phi)) break;
+            // lower, or equal within the rounding of a sum over the inputs (next to the
+            // fixed point the Newton step is right and Phi cannot tell the difference)
+            if (!(cand.phi < plain.phi + PHI_ROUNDING * (1 + Math.abs(plain.phi)))) break;
             if (!mergesMore(cand, plain)) {
               accepted = cand;
               break;
