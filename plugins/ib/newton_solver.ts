@@ -41,7 +41,9 @@
  * max |change of p(t|x)| at most `tol`, as for {@link betaSolver}) and one
  * candidate: while the plain update still changes the encoder by more
  * than {@link NEWTON_FROM}, SQUAREM's extrapolation (as the plain solver
- * does), after that a Newton step from the updated parameters. A
+ * does; after a refused one, left out for 1, 2, 4, 8 cycles), after that
+ * a Newton step from the updated parameters (when refused because it makes
+ * clusters meet, half and a quarter of it are tried). A
  * candidate is kept only when it lowers Phi below the plain update's and
  * makes no clusters meet that the plain update keeps apart (a merge
  * cannot be undone). The fixed points and their test are the plain
@@ -74,6 +76,19 @@ export const NEWTON_MAX_K = 64;
  * along the path the other solvers take.
  */
 const NEWTON_FROM = 1e-3;
+
+/**
+ * Newton steps also above {@link NEWTON_FROM}, up to this change, once the
+ * plain update has shrunk the change by less than a factor {@link SLOW_RATIO}
+ * per cycle {@link SLOW_CYCLES} times in a row (a split copy emptying
+ * slowly). Up to 1e-2 this was faster still but brought back the worse
+ * branch of the 256-row stress case.
+ */
+const SLOW_FROM = 3e-3;
+/** See {@link SLOW_FROM}. */
+const SLOW_RATIO = 0.9;
+/** See {@link SLOW_FROM}. */
+const SLOW_CYCLES = 4;
 
 /** Largest |step| of a logit rho_t in one Newton step (the whole step is scaled down to it). */
 const MAX_RHO_STEP = 4;
@@ -262,6 +277,10 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
     let mu = 0;
     let wait = 0;
     let backoff = 1;
+    let sqWait = 0;
+    let sqBackoff = 1;
+    let prevMd = 0;
+    let slowRun = 0;
     let last: Evaluated = cur;
     let converged = false;
     // a jump must not make clusters meet (or empty) that the plain update keeps apart
@@ -283,7 +302,11 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
         break;
       }
       let accepted: Evaluated | undefined;
-      if (md > NEWTON_FROM) {
+      slowRun = prevMd > 0 && md > SLOW_RATIO * prevMd ? slowRun + 1 : 0;
+      prevMd = md;
+      const far = md > NEWTON_FROM && !(md <= SLOW_FROM && slowRun >= SLOW_CYCLES);
+      if (far && sqWait > 0) sqWait--;
+      else if (far) {
         // far: SQUAREM from the last two plain updates, as the plain solver does
         const sq = o.accelerate && iterations < maxIter
           ? squaremStep(cur.c, plain.c, plain.next, Y)
@@ -291,7 +314,13 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
         if (sq !== plain.next) {
           const cand = evaluate(beta, sq, bCand);
           iterations++;
-          if (cand.phi <= plain.phi && !mergesMore(cand, plain)) accepted = cand;
+          if (cand.phi <= plain.phi && !mergesMore(cand, plain)) {
+            accepted = cand;
+            sqBackoff = 1;
+          } else {
+            sqWait = sqBackoff;
+            sqBackoff = Math.min(8, sqBackoff * 2);
+          }
         }
       } else if (wait > 0) wait--;
       else if (iterations < maxIter && plain.c.k <= NEWTON_MAX_K) {
