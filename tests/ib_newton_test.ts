@@ -128,7 +128,7 @@ Deno.test("256 distinct soft rows: Newton split equals the plain split (1e-6 bit
     }
     assert.ok(same >= 80, `seed ${seed}: only ${same} of 86 on the same branch`);
     const count = (c: typeof fast) => c.points.reduce((s, p) => s + p.iterations, 0);
-    // fewer encoder updates (here 6581 vs 18801 and 5851 vs 11214)
+    // fewer encoder updates (here 4896 vs 18801 and 4648 vs 11214)
     assert.ok(
       3 * count(fast) < 2 * count(plain),
       `seed ${seed}: ${count(fast)} vs ${count(plain)}`,
