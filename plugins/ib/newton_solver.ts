@@ -251,6 +251,19 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
   const maxDiff = (a: SparseRows, b: SparseRows): number => {
     let delta = 0;
     for (let g = 0; g < G; g++) {
+      const a0 = a.rowPtr[g], n = a.rowPtr[g + 1] - a0, b0 = b.rowPtr[g];
+      if (b.rowPtr[g + 1] - b0 === n) {
+        // usually the same clusters in both rows, in the same (ascending) order
+        let same = true;
+        for (let i = 0; i < n && same; i++) same = a.cols[a0 + i] === b.cols[b0 + i];
+        if (same) {
+          for (let i = 0; i < n; i++) {
+            const d = Math.abs(a.vals[a0 + i] - b.vals[b0 + i]);
+            if (d > delta) delta = d;
+          }
+          continue;
+        }
+      }
       for (let e = a.rowPtr[g]; e < a.rowPtr[g + 1]; e++) diff[a.cols[e]] += a.vals[e];
       for (let e = b.rowPtr[g]; e < b.rowPtr[g + 1]; e++) diff[b.cols[e]] -= b.vals[e];
       for (let e = a.rowPtr[g]; e < a.rowPtr[g + 1]; e++) {
