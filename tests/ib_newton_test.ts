@@ -199,3 +199,22 @@ Deno.test("unequal p(x) and an input of mass 0: Newton split equals the plain sp
   }
   assert.ok(fast.points[0].ixt > 1, `top I(X;T) ${fast.points[0].ixt}`);
 });
+
+Deno.test("method auto: split for many distinct binary soft rows (the same curve), merge for pooled labels", () => {
+  const joint = stressJoint(8, 3, 5);
+  const auto = ibCurve(joint);
+  const split = ibCurve(joint, { method: "split" });
+  assert.equal(auto.method, "split");
+  assert.deepEqual(
+    auto.points.map((p) => [p.beta, p.ixt, p.ity]),
+    split.points.map((p) => [p.beta, p.ixt, p.ity]),
+  );
+  // hard binary labels pool into 2 groups: merge, and the curve min(I(X;T), H(Y)) ends at H(Y) = 1 bit
+  const n = 16;
+  const pxy = new Float64Array(2 * n);
+  for (let x = 0; x < n; x++) pxy[2 * x + (x % 2)] = 1 / n;
+  const hard = ibCurve(jointFromTable(pxy, n, 2, "hard"));
+  assert.equal(hard.method, "merge");
+  assert.equal(hard.groups, 2);
+  assert.ok(Math.abs(hard.ixy - 1) < 1e-12);
+});

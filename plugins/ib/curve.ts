@@ -36,12 +36,20 @@ import { mergeAnneal } from "./merge_anneal.ts";
 import { newtonSolver } from "./newton_solver.ts";
 import { splitAnneal } from "./split_anneal.ts";
 
+/** Distinct p(y|x) rows above which `auto` picks `split` (with binary soft labels). */
+export const AUTO_SPLIT_GROUPS = 64;
+
 /** Options of {@link ibCurve}. */
 export interface IbCurveOptions {
   /** Betas to visit (any order). Default {@link referenceBetas}(). */
   betas?: readonly number[];
-  /** Annealing method (see the module notes). Default `merge`. */
-  method?: "split" | "merge";
+  /**
+   * Annealing method (see the module notes). Default `auto`: `split` when
+   * the labels are binary with every p(y=1|x) strictly inside (0, 1) and
+   * there are more than {@link AUTO_SPLIT_GROUPS} distinct rows (the Newton
+   * path makes that fast), else `merge`.
+   */
+  method?: "auto" | "split" | "merge";
   /** Stop a beta when max |change of p(t|x)| over one plain update is at most this. Default 1e-7. */
   tol?: number;
   /**
@@ -133,6 +141,8 @@ export interface IbCurve {
   hy: number;
   /** Entropy of the groups in bits: beyond this I(X;T) the curve is flat at I(X;Y). */
   hGroups: number;
+  /** The annealing method that traced it (what `auto` chose). */
+  method: "split" | "merge";
 }
 
 /** H(Y), I(X;Y) and the groups' entropy, in bits. */
@@ -264,12 +274,12 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
       });
     }
   }
-  const method = options.method ?? "merge";
-  if (method !== "split" && method !== "merge") {
-    throw new LensError(`unknown IB method ${method}`, {
+  const asked = options.method ?? "auto";
+  if (asked !== "auto" && asked !== "split" && asked !== "merge") {
+    throw new LensError(`unknown IB method ${asked}`, {
       code: "config",
       field: "method",
-      expected: "split or merge",
+      expected: "auto, split or merge",
     });
   }
   const solve = {
@@ -282,6 +292,11 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
   const grouped = groupJoint(joint);
   const p = ibProblem(grouped);
   const solver = betaSolver(p);
+  const method = asked !== "auto"
+    ? asked
+    : grouped.groups > AUTO_SPLIT_GROUPS && interiorBinary(p)
+    ? "split"
+    : "merge";
   const points: IbPoint[] = [];
   const measure = (beta: number, sol: BetaSolution) => {
     const point = pointOf(p, beta, sol, solve.dropTol, options.keepEncoders ?? false);
@@ -311,7 +326,7 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
     }
   }
   points.sort((a, b) => b.beta - a.beta);
-  return { points, groupOf: grouped.groupOf, groups: grouped.groups, ...jointFacts(p) };
+  return { points, groupOf: grouped.groupOf, groups: grouped.groups, method, ...jointFacts(p) };
 }
 
 /**
