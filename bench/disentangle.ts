@@ -44,7 +44,10 @@ const { values } = parseArgs({
 const n = Number(values.samples), L = Number(values.orders), width = Number(values.width);
 const epochs = Number(values.epochs), batch = Number(values.batch);
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend(values.backend!);
 
 const data = loadMnist({ name: "mnist", subset: n, testSubset: 1000, probeSize: 0 }, 0);

@@ -42,7 +42,10 @@ const n = Number(values.samples), channels = Number(values.channels);
 const batch = Number(values.batch);
 const orders = values.orders!.split(",").map(Number);
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend(values.backend!);
 await ensureGradients();
 

@@ -17,7 +17,10 @@ import {
   REN2021_SCHEDULE,
 } from "../plugins/complexity/options.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 
 const close = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Math.abs(b);

@@ -20,7 +20,10 @@ import {
 import { chooseNet } from "../plugins/complexity/options.ts";
 import { ensureGradients } from "../core/gradients.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 await ensureGradients();
 

@@ -22,7 +22,10 @@ import { netGradients } from "../plugins/complexity/disentangler_grads.ts";
 import { disentanglePlugin } from "../plugins/complexity/disentangle_plugin.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 
 function gaussian(n: number, seed: number): Float32Array {

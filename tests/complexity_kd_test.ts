@@ -15,7 +15,10 @@ import { symmetricEigen } from "../plugins/complexity/small_linalg.ts";
 import { temperProbabilities, trainStudent } from "../plugins/complexity/student_train.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 
 const close = (a: number, b: number, tol: number, what = "") =>

@@ -13,7 +13,10 @@ import { reliabilityPlugin } from "../plugins/complexity/reliability_plugin.ts";
 import { identity, matmul, truncatedSolve } from "../plugins/complexity/small_linalg.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 
 function gaussian(n: number, seed: number): Float32Array {

@@ -11,7 +11,10 @@ import { symmetricEigen } from "../plugins/complexity/small_linalg.ts";
 import { reluTarget, taskComplexity } from "../plugins/complexity/task_complexity.ts";
 import { meanVariance } from "../plugins/complexity/variance.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 
 /** Var of the residual of the least-squares fit f ~ [x, 1] B, over Var f. */

@@ -15,7 +15,10 @@ import { shapleyOverfittingPlugin } from "../plugins/complexity/shapley_overfitt
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { analyzeFeatures } from "../plugins/complexity/user_features.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+    .href,
+);
 await tf.setBackend("wasm");
 
 const task = syntheticTask({

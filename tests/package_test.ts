@@ -146,3 +146,19 @@ Deno.test("examples/run_script.ts runs from another folder, importing mod.ts by 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("deno.lock lists no package that only tests, tools or benchmarks use", () => {
+  const lock = JSON.parse(readFileSync(join(ROOT, "deno.lock"), "utf8"));
+  const devOnly = ["playwright-core", "chart.js", "chartjs-plugin-zoom", "hammerjs"];
+  const found = Object.keys(lock.npm ?? {}).filter((k) =>
+    devOnly.includes(k.slice(0, k.lastIndexOf("@")))
+  );
+  assert.deepEqual(
+    found,
+    [],
+    "Deno downloads every package of deno.lock before any command; run tests, tools and " +
+      "benchmarks with --lock=tests/deno.lock (deno task test does) and `git checkout deno.lock`",
+  );
+  const config = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+  for (const name of devOnly) assert.equal(config.imports[name], undefined, name);
+});
