@@ -4,8 +4,8 @@
  * than the evaluated ones (disentangle_kernel.ts `fit`, pool: all).
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { createRng, permutation } from "../core/rng.ts";
 import { complexityStats } from "../plugins/complexity/components.ts";
 import { disentangle } from "../plugins/complexity/disentangle_kernel.ts";
@@ -18,7 +18,10 @@ import {
 } from "../plugins/complexity/options.ts";
 
 setWasmPaths(
-  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
     .href,
 );
 await tf.setBackend("wasm");

@@ -5,8 +5,8 @@
  * boost_plugin.ts), checked against direct forward passes.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import type { PluginContext, ResultInput, TrainEndEvent } from "../core/types.ts";
 import { hasWebGpuAdapter } from "../core/backend.ts";
 import type { DisentangleArtifact } from "../plugins/complexity/artifact.ts";
@@ -19,7 +19,10 @@ import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { meanVariance } from "../plugins/complexity/variance.ts";
 
 setWasmPaths(
-  new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
     .href,
 );
 await tf.setBackend("wasm");

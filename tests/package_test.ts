@@ -1,7 +1,7 @@
 /**
  * The library resolves without this repository's deno.json: no library file
  * imports a bare npm specifier, and the generated `deps/` modules pin the
- * versions of deno.json "imports" (tools/pin_imports.ts).
+ * versions of deps.json (tools/pin_imports.ts).
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ import {
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-Deno.test("every library import is pinned and every deps module matches deno.json", () => {
+Deno.test("every import is pinned and every deps module matches deps.json", () => {
   const r = pinRepository(ROOT, false);
   assert.deepEqual(
     r,
@@ -49,7 +49,7 @@ Deno.test("pinRepository rewrites a small repository once, then finds nothing to
   const root = mkdtempSync(join(tmpdir(), "layerlens-pin-"));
   try {
     writeFileSync(
-      join(root, "deno.json"),
+      join(root, "deps.json"),
       JSON.stringify({ imports: { "yaml": "npm:yaml@2.9.1", "pg": "npm:pg@8.23.1" } }),
     );
     mkdirSync(join(root, "core", "store"), { recursive: true });
@@ -78,9 +78,9 @@ Deno.test("pinRepository rewrites a small repository once, then finds nothing to
     assert.doesNotMatch(readFileSync(join(root, "deps", "yaml.ts"), "utf8"), /default/);
     assert.deepEqual(pinRepository(root, true), { rewritten: [], written: [], removed: [] });
 
-    // a version bump in deno.json rewrites the deps module; an unused one is removed
+    // a version bump in deps.json rewrites the deps module; an unused one is removed
     writeFileSync(
-      join(root, "deno.json"),
+      join(root, "deps.json"),
       JSON.stringify({ imports: { "yaml": "npm:yaml@2.9.2", "pg": "npm:pg@8.23.1" } }),
     );
     writeFileSync(
@@ -147,7 +147,7 @@ Deno.test("examples/run_script.ts runs from another folder, importing mod.ts by 
   }
 });
 
-Deno.test("deno.lock lists no package that only tests, tools or benchmarks use", () => {
+Deno.test("deno.json has no import map and deno.lock only what lens runs", () => {
   const lock = JSON.parse(readFileSync(join(ROOT, "deno.lock"), "utf8"));
   const devOnly = ["playwright-core", "chart.js", "chartjs-plugin-zoom", "hammerjs"];
   const found = Object.keys(lock.npm ?? {}).filter((k) =>
@@ -156,9 +156,11 @@ Deno.test("deno.lock lists no package that only tests, tools or benchmarks use",
   assert.deepEqual(
     found,
     [],
-    "Deno downloads every package of deno.lock before any command; run tests, tools and " +
-      "benchmarks with --lock=tests/deno.lock (deno task test does) and `git checkout deno.lock`",
+    "deno.lock is the lens tasks' lock file (tests use tests/deno.lock): `git checkout deno.lock`",
   );
+  // `deno task` fetches every package of deno.json's import map before any task, one line each
   const config = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
-  for (const name of devOnly) assert.equal(config.imports[name], undefined, name);
+  assert.equal(config.imports, undefined, "npm packages go in deps.json (tools/pin_imports.ts)");
+  assert.equal(config.importMap, undefined);
+  assert.equal(config.lock, false);
 });

@@ -8,18 +8,15 @@
  * - `server/vendor_bundle.ts`: the browser builds of chart.js, hammerjs and
  *   chartjs-plugin-zoom, taken from the npm packages pinned in `VENDOR_FILES`
  *   (Deno fetches them for this tool only: the dashboard never loads them
- *   from npm, so they are not in deno.json "imports").
+ *   from npm, so they are not in deps.json).
  *
  * Run it after changing anything under `server/static/` or a dashboard
  * package version; `tests/static_bundle_test.ts` fails while a bundle is stale:
  *
  * ```sh
- * deno run -A --lock=tests/deno.lock tools/bundle_static.ts          # regenerate
- * deno run -A --lock=tests/deno.lock tools/bundle_static.ts --check  # exit 1 when stale
+ * deno run -A tools/bundle_static.ts          # regenerate both bundles
+ * deno run -A tools/bundle_static.ts --check  # exit 1 when one is stale
  * ```
- *
- * (`--lock=tests/deno.lock`: the packages this tool fetches stay out of
- * deno.lock, whose every package Deno downloads before any `lens` command.)
  *
  * @module
  */
@@ -28,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The command that regenerates the bundles (named by the staleness test). */
-export const BUNDLE_COMMAND = "deno run -A --lock=tests/deno.lock tools/bundle_static.ts";
+export const BUNDLE_COMMAND = "deno run -A tools/bundle_static.ts";
 
 /** Where the dashboard's own files live, relative to the repository root. */
 export const STATIC_DIR = "server/static";
