@@ -15,6 +15,7 @@ import {
   pinResolveSpecifier,
   pinSpecifier,
 } from "../tools/pin_imports.ts";
+import { TISHBY12_LABELS_HEX } from "../core/data/tishby12_labels.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -111,18 +112,40 @@ Deno.test("pinResolveSpecifier pins import.meta.resolve literals to npm: specifi
   assert.equal(pinResolveSpecifier("./x.ts", pins), null);
 });
 
-Deno.test("examples/run_script.ts runs from another folder, importing mod.ts by URL, without config", async () => {
+/** Serves the repository over HTTP on loopback (TypeScript as TypeScript), until closed. */
+function serveRepository(): { url: string; close: () => Promise<void> } {
+  const types: Record<string, string> = { ts: "application/typescript", js: "text/javascript" };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    if (path.split("/").includes("..")) return new Response("no", { status: 400 });
+    try {
+      const body = await Deno.readFile(join(ROOT, path));
+      const ext = path.slice(path.lastIndexOf(".") + 1);
+      return new Response(body, {
+        headers: { "content-type": types[ext] ?? "application/octet-stream" },
+      });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/`,
+    close: () => server.shutdown(),
+  };
+}
+
+/** Copies examples/run_script.ts into a fresh folder, importing mod.ts from `modUrl`, and runs it. */
+async function runScriptElsewhere(modUrl: string, extraArgs: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "layerlens-outside-"));
   try {
     const script = readFileSync(join(ROOT, "examples", "run_script.ts"), "utf8");
-    const modUrl = new URL("../mod.ts", import.meta.url).href;
     assert.match(script, /from "\.\.\/mod\.ts"/);
     writeFileSync(
       join(dir, "run_script.ts"),
       script.replace('"../mod.ts"', JSON.stringify(modUrl)),
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "run_script.ts", "runs.db"],
+      args: ["run", "-A", ...extraArgs, "run_script.ts", "runs.db"],
       cwd: dir,
       stdout: "piped",
       stderr: "piped",
@@ -131,20 +154,46 @@ Deno.test("examples/run_script.ts runs from another folder, importing mod.ts by 
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 0, `exit ${out.code}\n${stdout}\n${stderr}`);
-    assert.match(stdout, /^run \S+ completed in [\d.]+ s, stored in runs\.db$/m);
-    // 300 epochs, log-spaced samples: the table has epochs 0 and 299 and
-    // bits within the 12-bit task's bounds (I(X;T) <= 12, I(T;Y) <= H(Y) < 1)
-    const rows = stdout.split("\n").filter((l) => /^\s+\d+\s+[\d.]+\s+[\d.]+$/.test(l))
-      .map((l) => l.trim().split(/\s+/).map(Number));
-    assert.deepEqual([rows[0][0], rows.at(-1)![0]], [0, 299]);
-    for (const [, ixt, ity] of rows) {
-      assert.ok(ixt > 0 && ixt <= 12, `I(X;T) ${ixt}`);
-      assert.ok(ity >= 0 && ity < 1, `I(T;Y) ${ity}`);
-    }
-    assert.doesNotMatch(stderr, /not a dependency|error/i, stderr);
+    // (a script without a deno.json may see Deno's note on core-js's skipped install script)
+    assert.doesNotMatch(stderr, /not a dependency|^error:/im, stderr);
+    return stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The run line and the information-plane rows the script prints, checked against the task's bounds. */
+function checkScriptOutput(stdout: string): void {
+  assert.match(stdout, /^run \S+ completed in [\d.]+ s, stored in runs\.db$/m);
+  // 300 epochs, log-spaced samples: the table has epochs 0 and 299 and
+  // bits within the 12-bit task's bounds (I(X;T) <= 12, I(T;Y) <= H(Y) < 1)
+  const rows = stdout.split("\n").filter((l) => /^\s+\d+\s+[\d.]+\s+[\d.]+$/.test(l))
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  assert.deepEqual([rows[0][0], rows.at(-1)![0]], [0, 299]);
+  for (const [, ixt, ity] of rows) {
+    assert.ok(ixt > 0 && ixt <= 12, `I(X;T) ${ixt}`);
+    assert.ok(ity >= 0 && ity < 1, `I(T;Y) ${ity}`);
+  }
+}
+
+Deno.test("examples/run_script.ts runs from another folder, importing mod.ts by file URL, without config", async () => {
+  checkScriptOutput(await runScriptElsewhere(new URL("../mod.ts", import.meta.url).href));
+});
+
+Deno.test("examples/run_script.ts runs importing mod.ts over HTTP: nothing is read beside the source", async () => {
+  const server = serveRepository();
+  try {
+    // --reload: the port is new each time, but never trust a cached copy of this tree
+    const stdout = await runScriptElsewhere(`${server.url}mod.ts`, [`--reload=${server.url}`]);
+    checkScriptOutput(stdout);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("the embedded 12-bit labels are data/var_u_labels.hex", () => {
+  const file = readFileSync(join(ROOT, "data", "var_u_labels.hex"), "utf8").replace(/\s+/g, "");
+  assert.equal(TISHBY12_LABELS_HEX, file);
 });
 
 Deno.test("deno.json has no import map and deno.lock only what lens runs", () => {
