@@ -213,3 +213,35 @@ Deno.test("deno.json has no import map and deno.lock only what lens runs", () =>
   assert.equal(config.importMap, undefined);
   assert.equal(config.lock, false);
 });
+
+Deno.test("the README's `deno install` line makes a working `lens` command", async () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const line = readme.match(/^deno install -g (.*) "\$PWD\/cli\/main\.ts"/m);
+  assert.ok(line, 'README shows `deno install -g ... "$PWD/cli/main.ts"`');
+  const flags = line[1].split(/\s+/);
+  assert.deepEqual(flags.slice(-2), ["-n", "lens"]);
+  const root = mkdtempSync(join(tmpdir(), "layerlens-install-"));
+  try {
+    const install = await new Deno.Command(Deno.execPath(), {
+      args: ["install", "-g", ...flags, "--root", root, join(ROOT, "cli", "main.ts")],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
+    // the shim runs `deno` from PATH, as after `npm install -g deno@2.9.5`
+    const out = await new Deno.Command(join(root, "bin", "lens"), {
+      args: ["mi", "--help"],
+      cwd: tmpdir(),
+      env: { PATH: `${join(Deno.execPath(), "..")}:/usr/bin:/bin`, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(stdout, /^lens mi --x X\.npy --y Y\.npy/);
+    assert.equal(new TextDecoder().decode(out.stderr), "");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
