@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   depsFileName,
+  libraryFiles,
   npmPins,
   pinRepository,
   pinResolveSpecifier,
@@ -244,4 +245,16 @@ Deno.test("the README's `deno install` line makes a working `lens` command", asy
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+Deno.test("no source file reads from node_modules/ (there is none: nodeModulesDir none)", () => {
+  const offenders = libraryFiles(ROOT).filter((f) =>
+    /["'`][^"'`\n]*node_modules\//.test(readFileSync(join(ROOT, f), "utf8"))
+  );
+  assert.deepEqual(
+    offenders,
+    [],
+    'find a package\'s files with import.meta.resolve("pkg/file") (pinned to npm:pkg@version ' +
+      "by tools/pin_imports.ts), e.g. core/backend.ts's WASM_DIR",
+  );
 });
