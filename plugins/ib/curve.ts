@@ -33,6 +33,7 @@ import { referenceBetas } from "./beta_grid.ts";
 import { type BetaSolution, betaSolver, type IbProblem, ibProblem } from "./beta_solver.ts";
 import { groupJoint, type IbJoint, validateJoint } from "./joint.ts";
 import { mergeAnneal } from "./merge_anneal.ts";
+import { newtonSolver } from "./newton_solver.ts";
 import { splitAnneal } from "./split_anneal.ts";
 
 /** Options of {@link ibCurve}. */
@@ -67,6 +68,15 @@ export interface IbCurveOptions {
    * Lagrangian kept). Default 256.
    */
   identityLimit?: number;
+  /**
+   * `split` with binary labels, each input with both labels possible
+   * (0 < p(y=1|x) < 1, soft labels): solve each beta by Newton steps on
+   * the free energy ({@link newtonSolver}), each start extrapolated from
+   * the two betas before (continuation.ts); false: the
+   * accelerated plain iteration from the last solution (the method before,
+   * kept for comparisons). Default true.
+   */
+  newton?: boolean;
   /** Keep the converged encoder of every beta in the result. Default false. */
   keepEncoders?: boolean;
   /**
@@ -140,6 +150,22 @@ function jointFacts(p: IbProblem): { hy: number; ixy: number; hGroups: number } 
     }
   }
   return { hy, ixy, hGroups };
+}
+
+/**
+ * Whether the labels are binary and every input with mass has both with
+ * positive probability: then every fixed point has 0 < p(y=1|t) < 1 and
+ * {@link newtonSolver} applies (with some rows at 0 or 1, clusters can
+ * converge to a decoder at 0 or 1, linearly and out of reach of Newton
+ * steps in logit p(y=1|t)).
+ */
+function interiorBinary(p: IbProblem): boolean {
+  if (p.Y !== 2) return false;
+  for (let g = 0; g < p.G; g++) {
+    const s = p.q[2 * g + 1];
+    if (p.w[g] > 0 && !(s > 0 && s < 1)) return false;
+  }
+  return true;
 }
 
 /** The point of a solution: information values, cluster count, the encoder when kept. */
@@ -268,6 +294,8 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
       options.onPoint?.(point);
     });
   } else {
+    const useNewton = (options.newton ?? true) && interiorBinary(p);
+    const splitSolver = useNewton ? newtonSolver(p, solver) : solver;
     const splitOptions = {
       ...solve,
       jumps: true,
@@ -275,8 +303,9 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
       maxRounds: 64,
       sweepBack: options.sweepBack ?? true,
       identityLimit: options.identityLimit ?? 256,
+      predict: useNewton,
     };
-    for (const point of splitAnneal(p, solver, betas, splitOptions, measure)) {
+    for (const point of splitAnneal(p, splitSolver, betas, splitOptions, measure)) {
       points.push(point);
       options.onPoint?.(point);
     }
