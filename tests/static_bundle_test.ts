@@ -16,6 +16,7 @@ import {
 import { join } from "node:path";
 import { STATIC_FILES } from "../server/static_bundle.ts";
 import { VENDOR_FILES } from "../server/vendor_bundle.ts";
+import { staticText } from "../server/routes/static.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -38,4 +39,16 @@ Deno.test("bundled files are byte for byte the files they were made from", () =>
     assert.equal(file.text, disk, name);
   }
   assert.match((VENDOR_FILES["chart.js"] as { text: string }).text, /Chart\.js v4\.6\.1/);
+});
+
+Deno.test("staticText reads bundled files by their server/static/ URL, like readTextFile", async () => {
+  const dir = new URL("../server/static/", import.meta.url);
+  for (const name of ["app.js", "pages/run.js", "style.css"]) {
+    assert.equal(await staticText(new URL(name, dir)), await Deno.readTextFile(new URL(name, dir)));
+  }
+  await assert.rejects(() => staticText(new URL("nope.js", dir)), Deno.errors.NotFound);
+  await assert.rejects(
+    () => staticText(new URL("../server/app.ts", import.meta.url)),
+    Deno.errors.NotFound,
+  );
 });
