@@ -4,8 +4,8 @@
  * than the evaluated ones (disentangle_kernel.ts `fit`, pool: all).
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { createRng, permutation } from "../core/rng.ts";
 import { complexityStats } from "../plugins/complexity/components.ts";
 import { disentangle } from "../plugins/complexity/disentangle_kernel.ts";
@@ -23,7 +23,13 @@ import {
 const optionsOf = (raw: Record<string, unknown>) =>
   disentanglerOptions(readOptions("disentangle", DISENTANGLER_OPTIONS, raw), 0);
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 const close = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Math.abs(b);

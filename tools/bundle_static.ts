@@ -6,8 +6,9 @@
  * - `server/static_bundle.ts`: every file under `server/static/` (the page
  *   shell, modules, styles);
  * - `server/vendor_bundle.ts`: the browser builds of chart.js, hammerjs and
- *   chartjs-plugin-zoom, taken from this checkout's node_modules (the
- *   versions of deno.json "imports").
+ *   chartjs-plugin-zoom, taken from the npm packages pinned in `VENDOR_FILES`
+ *   (Deno fetches them for this tool only: the dashboard never loads them
+ *   from npm, so they are not in deps.json).
  *
  * Run it after changing anything under `server/static/` or a dashboard
  * package version; `tests/static_bundle_test.ts` fails while a bundle is stale:
@@ -20,7 +21,7 @@
  * @module
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The command that regenerates the bundles (named by the staleness test). */
@@ -35,12 +36,43 @@ export const STATIC_BUNDLE = "server/static_bundle.ts";
 /** The generated module of the browser builds of the dashboard's npm packages. */
 export const VENDOR_BUNDLE = "server/vendor_bundle.ts";
 
-/** Browser builds served under /vendor/: name -> the file in node_modules. */
-export const VENDOR_FILES: Readonly<Record<string, string>> = {
-  "chart.js": "chart.js/dist/chart.umd.min.js",
-  "hammer.js": "hammerjs/hammer.min.js",
-  "chartjs-plugin-zoom.js": "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.min.js",
+/** Browser builds served under /vendor/: name -> npm package and the file in it. */
+export const VENDOR_FILES: Readonly<Record<string, { pkg: string; file: string }>> = {
+  "chart.js": { pkg: "npm:chart.js@4.6.1", file: "dist/chart.umd.min.js" },
+  "hammer.js": { pkg: "npm:hammerjs@2.0.8", file: "hammer.min.js" },
+  "chartjs-plugin-zoom.js": {
+    pkg: "npm:chartjs-plugin-zoom@2.2.0",
+    file: "dist/chartjs-plugin-zoom.min.js",
+  },
 };
+
+/**
+ * Never called: these literal imports put the packages of `VENDOR_FILES` in
+ * this tool's module graph, so that Deno fetches them and
+ * `import.meta.resolve` finds their files.
+ */
+export const vendorPackages = (): Promise<unknown>[] => [
+  // deno-lint-ignore no-import-prefix
+  import("npm:chart.js@4.6.1"),
+  // deno-lint-ignore no-import-prefix
+  import("npm:hammerjs@2.0.8"),
+  // deno-lint-ignore no-import-prefix
+  import("npm:chartjs-plugin-zoom@2.2.0"),
+];
+
+/** The folder of an npm package (Deno's npm cache or node_modules), from its main module. */
+export function packageDir(pkg: string): string {
+  const name = pkg.slice(4, pkg.lastIndexOf("@"));
+  let dir = dirname(fileURLToPath(import.meta.resolve(pkg)));
+  while (dir !== dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === name) {
+      return dir;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error(`no package.json of ${name} above ${import.meta.resolve(pkg)}`);
+}
 
 /** File types kept as text (everything else is stored as base64). */
 const TEXT = /\.(html|js|mjs|css|json|svg|txt|map|ts)$/;
@@ -102,8 +134,8 @@ export function staticBundleText(root: string): string {
   return lines.join("\n");
 }
 
-/** The text of `server/vendor_bundle.ts` from this checkout's node_modules. */
-export function vendorBundleText(root: string): string {
+/** The text of `server/vendor_bundle.ts` from the pinned npm packages. */
+export function vendorBundleText(): string {
   const lines = [
     ...HEADER,
     "/**",
@@ -117,15 +149,10 @@ export function vendorBundleText(root: string): string {
     "/** Name under /vendor/ -> the package file it was taken from and its content. */",
     "export const VENDOR_FILES: Readonly<Record<string, BundledFile & { from: string }>> = {",
   ];
-  for (const [name, file] of Object.entries(VENDOR_FILES)) {
-    const abs = join(root, "node_modules", file);
-    if (!existsSync(abs)) {
-      throw new Error(
-        `node_modules/${file} is missing: run \`deno install\` in the checkout, then ${BUNDLE_COMMAND}`,
-      );
-    }
-    const line = entry(name, readFileSync(abs), file);
-    lines.push(line.replace(/ \{ (text|base64): /, ` { from: ${JSON.stringify(file)}, $1: `));
+  for (const [name, { pkg, file }] of Object.entries(VENDOR_FILES)) {
+    const line = entry(name, readFileSync(join(packageDir(pkg), file)), file);
+    const from = `${pkg}/${file}`;
+    lines.push(line.replace(/ \{ (text|base64): /, ` { from: ${JSON.stringify(from)}, $1: `));
   }
   lines.push("};", "");
   return lines.join("\n");
@@ -135,7 +162,7 @@ export function vendorBundleText(root: string): string {
 export function staleBundles(root: string): { file: string; text: string }[] {
   const wanted = [
     { file: STATIC_BUNDLE, text: staticBundleText(root) },
-    { file: VENDOR_BUNDLE, text: vendorBundleText(root) },
+    { file: VENDOR_BUNDLE, text: vendorBundleText() },
   ];
   return wanted.filter(({ file, text }) => {
     const abs = join(root, file);

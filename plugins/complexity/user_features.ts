@@ -70,9 +70,13 @@ export type UserSplit = FeatureSplit;
  * `disentangle`'s options, overridden by `reliability`'s.
  */
 export interface FeatureOptions {
+  /** Options of the `disentangle` plugin (orders, epochs, ...). */
   disentangle?: Record<string, unknown>;
+  /** Options of the `reliability` plugin, over `disentangle`'s for its disentanglers. */
   reliability?: Record<string, unknown>;
+  /** Options shared by `shapley-effectiveness` and `shapley-overfitting`. */
   shapley?: Record<string, unknown>;
+  /** The `boost` plugin's options: `components`, orders whose components are also fed to g. */
   boost?: { components?: number[] };
 }
 

@@ -46,6 +46,29 @@ function readStatic(path: string): Uint8Array<ArrayBuffer> | undefined {
   return bytesOf(STATIC_FILES[path]);
 }
 
+/** Where server/static/ would be: only to name bundled files by URL, never read. */
+const STATIC_ROOT = new URL("../static/", import.meta.url);
+
+/**
+ * The text of a bundled file of server/static/ named by its URL under that
+ * folder, as `Deno.readTextFile` would give it, for code written against
+ * files (a module bundler's `read`); a file not in the bundle is
+ * `Deno.errors.NotFound`.
+ *
+ * @example
+ * ```ts
+ * await staticText(new URL("../static/app.js", import.meta.url)); // the page entry module
+ * ```
+ */
+export function staticText(url: URL): Promise<string> {
+  const path = url.href.startsWith(STATIC_ROOT.href) ? url.href.slice(STATIC_ROOT.href.length) : "";
+  const body = path ? readStatic(decodeURIComponent(path)) : undefined;
+  if (!body) {
+    return Promise.reject(new Deno.errors.NotFound(`${url.pathname} is not a bundled static file`));
+  }
+  return Promise.resolve(new TextDecoder().decode(body));
+}
+
 /** Routes for the page shell and static assets. */
 export function staticRoutes(token: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
