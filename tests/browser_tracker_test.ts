@@ -61,7 +61,8 @@ async function chartReady(page: Page, title: string, timeoutMs = 20000): Promise
     const n = await page.evaluate(`(() => {
       const c = [...document.querySelectorAll("canvas")].find((c) =>
         c.closest(".chart-card")?.querySelector("h3")?.textContent === ${JSON.stringify(title)});
-      const ch = c && Chart.getChart(c);
+      // the chart library loads beside the first API calls: Chart may not exist yet
+      const ch = c && globalThis.Chart?.getChart(c);
       return ch ? ch.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0;
     })()`) as number;
     if (n > 0) return;

@@ -657,11 +657,18 @@ Deno.test("static assets: the page shell, modules and chart.js from disk", async
       assert.equal(res.status, 200, path);
       assert.match(res.headers.get("content-type") ?? "", /text\/html/);
       const html = await res.text();
-      assert.ok(html.includes("/vendor/chart.js") && html.includes("/static/app.js"));
+      assert.ok(html.includes("/vendor/charts.js") && html.includes("/static/app.js"));
     }
     const chart = await f.app.request("/vendor/chart.js");
     assert.equal(chart.status, 200);
-    assert.match(await chart.text(), /Chart/);
+    const chartText = await chart.text();
+    assert.match(chartText, /Chart/);
+    // the three as one script, in the order they must run, without source-map comments
+    const bundle = await (await f.app.request("/vendor/charts.js")).text();
+    const at = ["Chart.js v4", "Hammer", "chartjs-plugin-zoom v2"].map((s) => bundle.indexOf(s));
+    assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])), JSON.stringify(at));
+    assert.ok(!bundle.includes("sourceMappingURL"));
+    assert.ok(bundle.length > chartText.length + 30000, String(bundle.length));
     // the zoom plugin and the hammerjs it pans with, pinned in deno.json, served the same way
     const zoom = await f.app.request("/vendor/chartjs-plugin-zoom.js");
     assert.equal(zoom.status, 200);

@@ -473,8 +473,13 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     queryResults(runId, filter: ResultFilter = {}) {
       const sel = resultWhere(runId, filter, () => "?");
       if (!sel) return [];
+      // With plugin and metric given, "+id" keeps SQLite from walking the
+      // (run_id, id) index for the ORDER BY through every record of the run:
+      // it seeks (run_id, plugin, metric) and sorts the few rows it finds
+      // (a chart's 3k seed means of a 180k-record run: 240 ms -> 18 ms cold).
+      const order = filter.plugin !== undefined && filter.metric !== undefined ? "+id" : "id";
       const rows = arrayRows(
-        `SELECT ${RESULT_COLUMNS} FROM results WHERE ${sel.where} ORDER BY id${
+        `SELECT ${RESULT_COLUMNS} FROM results WHERE ${sel.where} ORDER BY ${order}${
           limitClause(filter)
         }`,
         sel.params,

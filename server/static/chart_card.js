@@ -8,6 +8,7 @@ import { buildChartConfig } from "./chart_config.js";
 import { epochScale, sequential, sequentialGradient } from "./colors.js";
 import { dashboardPlugins } from "./chart_plugins.js";
 import { el } from "./dom.js";
+import { loadCharts, loadedChart } from "./chart_lib.js";
 import { chartCsv, fileSafe, saveAs, saveCsv } from "./downloads.js";
 
 /** The most seeds averaged at any point (1 when no point is a mean). */
@@ -15,30 +16,6 @@ function meanOver(data) {
   let m = 0;
   for (const s of data.series) for (const k of s.n ?? []) if (k > m) m = k;
   return m;
-}
-
-/**
- * Hover mode "epoch": in every visible series, the point nearest the
- * pointer in x (one line per series in the tooltip, at about one epoch).
- */
-if (globalThis.Chart && !Chart.Interaction.modes.epoch) {
-  Chart.Interaction.modes.epoch = (chart, e) => {
-    const pos = Chart.helpers.getRelativePosition(e, chart);
-    const out = [];
-    chart.data.datasets.forEach((ds, i) => {
-      if (!chart.isDatasetVisible(i) || ds.overlay) return;
-      let best = null, dist = Infinity;
-      for (const [index, element] of chart.getDatasetMeta(i).data.entries()) {
-        const d = Math.abs(element.x - pos.x);
-        if (Number.isFinite(element.y) && d < dist) {
-          dist = d;
-          best = { element, datasetIndex: i, index };
-        }
-      }
-      if (best && dist < 40) out.push(best);
-    });
-    return out;
-  };
 }
 
 /** The dashboard's chart plugins, and the zoom plugin when its script loaded. */
@@ -172,8 +149,20 @@ export function createChartCard(parent, opts) {
   let atEnd = true;
   let timer = null;
   let slider = null;
+  let waiting = false;
 
   const render = () => {
+    if (!loadedChart()) {
+      // drawn once the chart library has run (chart_lib.js)
+      if (!waiting) {
+        waiting = true;
+        loadCharts().then(() => {
+          waiting = false;
+          if (data) render();
+        }, (e) => (note.textContent = e.message));
+      }
+      return;
+    }
     const config = buildChartConfig(data, { epochLimit, range, spread });
     const zoomed = () => (resetBtn.hidden = false);
     config.options.plugins.zoom.zoom.onZoomComplete = zoomed;

@@ -240,10 +240,14 @@ export function buildChartConfig(data, view = {}) {
       ds.pointHoverRadius = 5;
       ds.pointBorderColor = color;
       if (colorByEpoch) {
-        // per-point arrays (much faster to draw than scriptable options)
-        ds.pointRadius = points.map((p) => (p.epoch === frame ? 6 : 3));
-        ds.pointBorderWidth = points.map((p) => (p.epoch === frame ? 2 : 0));
-        ds.pointBackgroundColor = points.map((p) => epochColor(p.epoch ?? 0));
+        // drawn by the epochPoints plugin (chart_plugins.js): Chart.js options stay shared
+        ds.pointRadius = 0;
+        ds.pointBorderWidth = 0;
+        ds.pointColors = points.map((p) => epochColor(p.epoch ?? 0));
+        if (frame !== null) ds.pointFrame = points.map((p) => p.epoch === frame);
+        // the hovered point as before: its epoch's colour, ringed
+        ds.pointHoverBackgroundColor = (c) => epochColor(c.raw?.epoch ?? 0);
+        ds.pointHoverBorderWidth = 2;
       } else {
         ds.pointRadius = few ? 2.5 : 0;
         ds.pointBorderWidth = 0;

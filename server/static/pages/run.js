@@ -235,7 +235,6 @@ export async function showRunPage(main, runId) {
   tabBar.setAttribute("role", "tablist");
   const panels = el("div", "panels");
   main.append(header, tabBar, panels);
-  renderHeader(header, run, info.summary, info.configYaml);
 
   const summary = { count: 0, plugins: {} };
   const training = createTrainingData();
@@ -475,7 +474,9 @@ export async function showRunPage(main, runId) {
       if (active?.tab.id !== target) show(target);
     }
   };
+  // the first tab's charts are asked for first, the header drawn while they come
   syncTabs();
+  renderHeader(header, run, info.summary, info.configYaml);
 
   // Live following: redraw the visible tab at most every REFRESH_MS.
   let timer = null;
