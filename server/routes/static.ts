@@ -5,13 +5,15 @@
  * browser builds of chart.js, hammerjs and chartjs-plugin-zoom (zoom and
  * pan) under `/vendor/`, read from node_modules on disk (no CDN; the
  * dashboard works offline). `/vendor/charts.js` is the three in one script
- * (one request; the pages load it, server/static/chart_lib.js).
+ * (one request; the pages load it, server/static/chart_lib.js), and
+ * `/static/app.bundle.js` the page modules in one (module_bundle.ts).
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { bundleModules } from "../module_bundle.ts";
 
 const STATIC_DIR = new URL("../static/", import.meta.url);
 
@@ -102,16 +104,54 @@ async function readStatic(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
+/** Most runs of a compare address given preload hints. */
+const MAX_PRELOADED_RUNS = 12;
+
+/**
+ * The API answers a page asks for first (the modules' first getJSON calls,
+ * the same URLs), as `<link rel="preload">` tags: the browser fetches them
+ * while the page's scripts load.
+ */
+export function bootPreloads(path: string, search: URLSearchParams): string {
+  const enc = encodeURIComponent;
+  const urls: string[] = [];
+  const run = /^\/runs\/([^/]+)\/?$/.exec(path);
+  const sweep = /^\/sweeps\/([^/]+)\/?$/.exec(path);
+  const decoded = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return undefined;
+    }
+  };
+  if (path === "/") urls.push("/api/runs");
+  else if (run) {
+    const id = decoded(run[1]);
+    if (id !== undefined) urls.push("/api/plugins", `/api/runs/${enc(id)}`);
+  } else if (sweep) {
+    const name = decoded(sweep[1]);
+    if (name !== undefined) urls.push("/api/plugins", `/api/sweeps/${enc(name)}`);
+  } else if (path === "/compare") {
+    const ids = (search.get("runs") ?? "").split(",").filter(Boolean).slice(0, MAX_PRELOADED_RUNS);
+    if (ids.length) urls.push("/api/plugins");
+    for (const id of ids) urls.push(`/api/runs/${enc(id)}`, `/api/runs/${enc(id)}/training`);
+  }
+  // encodeURIComponent leaves no quote or angle bracket: safe in a double-quoted attribute
+  return urls.map((u) => `<link rel="preload" href="${u}" as="fetch" crossorigin="anonymous">`)
+    .join("\n    ");
+}
+
 /** Routes for the page shell and static assets. */
 export function staticRoutes(token: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const shell = async () => {
+  const shell = async (c: Context<AppEnv>) => {
     const body = await readStatic("index.html");
     if (!body) throw new LensError("server/static/index.html is missing", { code: "static" });
+    const url = new URL(c.req.url);
     const html = new TextDecoder().decode(body).replace(
       '<meta name="layerlens-token" content="">',
       `<meta name="layerlens-token" content="${token.replace(/[^A-Za-z0-9_-]/g, "")}">`,
-    );
+    ).replace("<!-- boot preloads -->", bootPreloads(url.pathname, url.searchParams));
     return new Response(html, {
       headers: { "Content-Type": TYPES.html, "Cache-Control": "no-store" },
     });
@@ -134,6 +174,14 @@ export function staticRoutes(token: string): Hono<AppEnv> {
     async () =>
       new Response(await readBundle() as Uint8Array<ArrayBuffer>, {
         headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
+      }),
+  );
+  // every module of the pages in one script, built from the files on each request
+  app.get(
+    "/static/app.bundle.js",
+    async () =>
+      new Response(await bundleModules(STATIC_DIR, "app.js"), {
+        headers: { "Content-Type": TYPES.js, "Cache-Control": "no-cache" },
       }),
   );
   app.get("/static/*", async (c) => {

@@ -66,6 +66,7 @@ export function headlineRow(
   variant: string,
   settings: TableSettings,
   columnsOf: readonly string[] = configPlugins(r),
+  epochRows: ReturnType<AppDeps["store"]["epochsSince"]> = deps.store.epochsSince(r.id, 0),
 ): SweepRow {
   const plugins = deps.registry.list().filter((p) => columnsOf.includes(p.id));
   const columns = sweepColumnsOf(plugins);
@@ -75,7 +76,7 @@ export function headlineRow(
     runId: r.id,
     status: r.status,
     seeds: r.seeds,
-    epochRows: deps.store.epochsSince(r.id, 0),
+    epochRows,
     records: withColumns.flatMap((p) => tableRecords(deps, r, p.id, p.emits.map((m) => m.name))),
   }, {
     lossThreshold: settings.lossThreshold,

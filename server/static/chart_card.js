@@ -9,6 +9,7 @@ import { epochScale, sequential, sequentialGradient } from "./colors.js";
 import { dashboardPlugins } from "./chart_plugins.js";
 import { el } from "./dom.js";
 import { loadCharts, loadedChart } from "./chart_lib.js";
+import { drawInTurn } from "./draw_order.js";
 import { chartCsv, fileSafe, saveAs, saveCsv } from "./downloads.js";
 
 /** The most seeds averaged at any point (1 when no point is a mean). */
@@ -150,6 +151,8 @@ export function createChartCard(parent, opts) {
   let timer = null;
   let slider = null;
   let waiting = false;
+  let turn = null; // the first draw: null, "waiting" or "drawn"
+  let dropTurn = null;
 
   const render = () => {
     if (!loadedChart()) {
@@ -162,6 +165,19 @@ export function createChartCard(parent, opts) {
         }, (e) => (note.textContent = e.message));
       }
       return;
+    }
+    if (!chart && turn !== "drawn") {
+      // the first draw: at once on screen, else after the charts on screen (draw_order.js)
+      if (turn === null) {
+        let now = true;
+        turn = "waiting";
+        dropTurn = drawInTurn(card, () => {
+          turn = "drawn";
+          if (!now && data) render();
+        });
+        now = false;
+      }
+      if (turn !== "drawn") return;
     }
     const config = buildChartConfig(data, { epochLimit, range, spread });
     const zoomed = () => (resetBtn.hidden = false);
@@ -320,6 +336,7 @@ export function createChartCard(parent, opts) {
     },
     destroy() {
       if (timer) clearInterval(timer);
+      if (turn === "waiting") dropTurn();
       chart?.destroy();
       card.remove();
     },

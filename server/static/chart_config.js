@@ -366,6 +366,10 @@ export function buildChartConfig(data, view = {}) {
           },
           pan: { enabled: true, mode: isBar ? "y" : "xy" },
         },
+        // long lines on a linear x axis (training curves of thousands of epochs): about
+        // one point per pixel column drawn (Chart.js's LTTB; hover, bands and the points
+        // kept are the data's own, the CSV the whole series)
+        decimation: { enabled: !isBar && !isScatter, algorithm: "lttb" },
         epochMarkers: { items: markerItems },
         endLabels: { enabled: colorByEpoch },
       },
