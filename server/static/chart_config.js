@@ -3,6 +3,7 @@
 // share a colour; the second and later metrics of a group are dashed.
 
 import { epochScale, sequential, seriesColor, withAlpha } from "./colors.js";
+import { linearTick } from "./tick_labels.js";
 
 const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
 
@@ -76,7 +77,10 @@ function axis(def, isX, isBar, minPositive) {
       return logTicks(this)(v);
     };
     if (Number.isFinite(minPositive)) axisDef.min = niceFloor(minPositive);
-  } else if (isX && def.field === "index") {
+  } else if (type === "linear") {
+    axisDef.ticks.callback = linearTick;
+  }
+  if (type === "linear" && isX && def.field === "index") {
     // an index (order l, beta step) is a whole number: no 1.2, 1.4 ticks
     axisDef.ticks.precision = 0;
     axisDef.ticks.stepSize = 1;
