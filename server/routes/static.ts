@@ -6,14 +6,15 @@
  * pan) under `/vendor/`, read from node_modules on disk (no CDN; the
  * dashboard works offline). `/vendor/charts.js` is the three in one script
  * (one request; the pages load it, server/static/chart_lib.js), and
- * `/static/app.bundle.js` the page modules in one (module_bundle.ts).
+ * `/static/app.bundle.js` the page modules in one (module_bundle.ts); `lens
+ * serve` makes both before it listens ({@link prepareStatic}).
  *
  * @module
  */
 import { type Context, Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
 import type { AppEnv } from "../context.ts";
-import { bundleModules } from "../module_bundle.ts";
+import { bundleCache } from "../module_bundle.ts";
 
 const STATIC_DIR = new URL("../static/", import.meta.url);
 
@@ -104,6 +105,17 @@ async function readStatic(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
+/** The page modules in one script, kept until a module file changes (one per process). */
+const appBundle = bundleCache(STATIC_DIR, "app.js");
+
+/**
+ * Makes both bundles (the page modules, the chart library) before the
+ * first page asks for them (`lens serve` calls it before it listens).
+ */
+export async function prepareStatic(): Promise<void> {
+  await Promise.all([appBundle.get(), readBundle()]);
+}
+
 /** Most runs of a compare address given preload hints. */
 const MAX_PRELOADED_RUNS = 12;
 
@@ -176,11 +188,11 @@ export function staticRoutes(token: string): Hono<AppEnv> {
         headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
       }),
   );
-  // every module of the pages in one script, built from the files on each request
+  // every module of the pages in one script, rebuilt when a module file changes
   app.get(
     "/static/app.bundle.js",
     async () =>
-      new Response(await bundleModules(STATIC_DIR, "app.js"), {
+      new Response(await appBundle.get(), {
         headers: { "Content-Type": TYPES.js, "Cache-Control": "no-cache" },
       }),
   );
