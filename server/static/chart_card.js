@@ -103,7 +103,7 @@ function countPoints(data) {
 
 /**
  * Creates a card in `parent`. `opts.fileBase` names downloads;
- * `opts.subtitle` is a line under the title. Returns {el, update(data), destroy()}.
+ * `opts.subtitle` is a line under the title. Returns {el, update(data), drawn(), destroy()}.
  */
 export function createChartCard(parent, opts) {
   const card = el("section", "card chart-card");
@@ -153,6 +153,7 @@ export function createChartCard(parent, opts) {
   let waiting = false;
   let turn = null; // the first draw: null, "waiting" or "drawn"
   let dropTurn = null;
+  const firstDraw = Promise.withResolvers(); // settled by the first chart (or destroy)
 
   const render = () => {
     if (!loadedChart()) {
@@ -186,6 +187,7 @@ export function createChartCard(parent, opts) {
     if (!chart) {
       config.plugins = chartPlugins();
       chart = new Chart(canvas, config);
+      firstDraw.resolve();
       return;
     }
     // keep the user's zoom across live redraws
@@ -334,7 +336,12 @@ export function createChartCard(parent, opts) {
       if ((data.epochs?.length ?? 0) !== epochsBefore || !slider) buildSlider();
       render();
     },
+    /** Resolves once the card has drawn its first chart (or was destroyed). */
+    drawn() {
+      return firstDraw.promise;
+    },
     destroy() {
+      firstDraw.resolve();
       if (timer) clearInterval(timer);
       if (turn === "waiting") dropTurn();
       chart?.destroy();
