@@ -113,7 +113,7 @@ function tableRecords(
 ): ResultRecord[] {
   const spec = { groupBy: "layer" } as ChartSpec;
   const agg = metrics.length && aggregatesApply(r, plugin, spec, undefined)
-    ? readAggregates(deps.store, r, plugin, metrics, undefined)
+    ? readAggregates(deps.store, r, plugin, metrics, undefined, false)
     : undefined;
   if (agg) return agg.records.map((x) => ({ ...x, seed: 0 }));
   return deps.store.queryResults(r.id, { plugin }).filter((x) => x.seed >= 0);
