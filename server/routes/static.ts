@@ -13,7 +13,8 @@
  */
 import { type Context, Hono } from "hono";
 import { LensError } from "../../core/errors.ts";
-import type { AppEnv } from "../context.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
+import { firstTabChartUrls } from "../first_charts.ts";
 import { bundleCache } from "../module_bundle.ts";
 
 const STATIC_DIR = new URL("../static/", import.meta.url);
@@ -124,7 +125,11 @@ const MAX_PRELOADED_RUNS = 12;
  * the same URLs), as `<link rel="preload">` tags: the browser fetches them
  * while the page's scripts load.
  */
-export function bootPreloads(path: string, search: URLSearchParams): string {
+export function bootPreloads(
+  path: string,
+  search: URLSearchParams,
+  charts: (runId: string) => string[] = () => [],
+): string {
   const enc = encodeURIComponent;
   const urls: string[] = [];
   const run = /^\/runs\/([^/]+)\/?$/.exec(path);
@@ -139,7 +144,7 @@ export function bootPreloads(path: string, search: URLSearchParams): string {
   if (path === "/") urls.push("/api/runs");
   else if (run) {
     const id = decoded(run[1]);
-    if (id !== undefined) urls.push("/api/plugins", `/api/runs/${enc(id)}`);
+    if (id !== undefined) urls.push("/api/plugins", `/api/runs/${enc(id)}`, ...charts(id));
   } else if (sweep) {
     const name = decoded(sweep[1]);
     if (name !== undefined) urls.push("/api/plugins", `/api/sweeps/${enc(name)}`);
@@ -154,8 +159,16 @@ export function bootPreloads(path: string, search: URLSearchParams): string {
 }
 
 /** Routes for the page shell and static assets. */
-export function staticRoutes(token: string): Hono<AppEnv> {
+export function staticRoutes(
+  token: string,
+  deps?: Pick<AppDeps, "store" | "registry">,
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // a run page's first charts, preloaded with its first API answers (first_charts.ts)
+  const charts = (runId: string) => {
+    const run = deps?.store.getRun(runId);
+    return run && deps ? firstTabChartUrls(run, deps.registry.list()) : [];
+  };
   const shell = async (c: Context<AppEnv>) => {
     const body = await readStatic("index.html");
     if (!body) throw new LensError("server/static/index.html is missing", { code: "static" });
@@ -163,7 +176,7 @@ export function staticRoutes(token: string): Hono<AppEnv> {
     const html = new TextDecoder().decode(body).replace(
       '<meta name="layerlens-token" content="">',
       `<meta name="layerlens-token" content="${token.replace(/[^A-Za-z0-9_-]/g, "")}">`,
-    ).replace("<!-- boot preloads -->", bootPreloads(url.pathname, url.searchParams));
+    ).replace("<!-- boot preloads -->", bootPreloads(url.pathname, url.searchParams, charts));
     return new Response(html, {
       headers: { "Content-Type": TYPES.html, "Cache-Control": "no-store" },
     });
