@@ -196,10 +196,20 @@ const BENCHES: Bench[] = [
     cmd: denoRun("./dashboard_load.ts"),
     goals: [{
       what: "information-plane page, 6 layers x 274 epochs x 20 seeds",
-      goal: "< 1000 ms",
+      goal: "< 500 ms cold",
       measured: (_, text) => {
-        const m = text.match(/full page load.*?cold (\d+) ms, warm ([\d, ]+) ms/);
+        const m = text.match(/every chart has its points: cold (\d+) ms, warm ([\d, ]+) ms/);
         return m ? `cold ${m[1]} ms, warm ${m[2]} ms (chromium)` : "page load not measured";
+      },
+    }, {
+      what: "compare page of 6 such runs, the first screen's charts (every chart)",
+      goal: "< 1500 ms cold",
+      measured: (_, text) => {
+        const first = text.match(/compare page[^]*?first screen's charts: cold (\d+) ms/);
+        const all = text.match(/compare page[^]*?every chart has its points: cold (\d+) ms/);
+        return first && all
+          ? `cold ${first[1]} ms (every chart ${all[1]} ms, chromium)`
+          : "page load not measured";
       },
     }],
   },

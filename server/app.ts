@@ -130,6 +130,6 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   app.route("/api/runs", liveRoutes(deps));
   app.route("/api/plugins", pluginRoutes(deps));
   app.route("/api/sweeps", sweepRoutes(deps, lane));
-  app.route("/", staticRoutes(access.sessionToken));
+  app.route("/", staticRoutes(access.sessionToken, deps));
   return app;
 }

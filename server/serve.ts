@@ -18,6 +18,7 @@ import type { Plugin } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "./app.ts";
 import type { RunLimits } from "./budget.ts";
+import { prepareStatic } from "./routes/static.ts";
 import { SECURITY_HEADERS } from "./security_headers.ts";
 import { createRunSpawner } from "./spawn_run.ts";
 
@@ -88,6 +89,13 @@ export async function serve(opts: ServeOptions): Promise<Server> {
     spawnRun: spawner.spawn,
     signal: closing.signal,
   });
+  try {
+    // the bundled scripts made before the first page asks for them
+    await prepareStatic();
+  } catch (e) {
+    // the pages' requests for them answer this error too
+    console.error(`layerlens server: ${e instanceof Error ? e.message : e}`);
+  }
   const ready = Promise.withResolvers<Deno.NetAddr>();
   let server: Deno.HttpServer;
   try {

@@ -34,7 +34,9 @@ export function aggregatesApply(
 
 /**
  * The seed means of `metrics` as records (metric names without `_mean`,
- * seed -1) with their sds, or undefined when the run stored none.
+ * seed -1) with their sds, or undefined when the run stored none. With
+ * `withSd` false only the means are read (tables of means: half the rows;
+ * the spread then reads every sd as undefined).
  */
 export function readAggregates(
   store: Store,
@@ -42,8 +44,9 @@ export function readAggregates(
   plugin: string,
   metrics: readonly string[],
   layer: string | undefined,
+  withSd = true,
 ): { records: ResultRecord[]; spread: StoredSpread } | undefined {
-  const names = metrics.flatMap((m) => [`${m}_mean`, `${m}_sd`]);
+  const names = metrics.flatMap((m) => withSd ? [`${m}_mean`, `${m}_sd`] : [`${m}_mean`]);
   const rows = store.queryResults(run.id, { plugin, metric: names, seed: -1, layer });
   const records: ResultRecord[] = [];
   const sds = new Map<string, number>();

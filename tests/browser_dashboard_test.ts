@@ -94,7 +94,8 @@ interface ChartInfo {
 const VISIBLE_CHARTS = `[...document.querySelectorAll("canvas")]
   .filter((c) => c.offsetParent !== null)
   .map((c) => {
-    const ch = Chart.getChart(c);
+    // the chart library loads beside the first API calls: Chart may not exist yet
+    const ch = globalThis.Chart?.getChart(c);
     if (!ch) return null;
     const ds = ch.data.datasets;
     return {

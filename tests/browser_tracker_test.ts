@@ -61,7 +61,8 @@ async function chartReady(page: Page, title: string, timeoutMs = 20000): Promise
     const n = await page.evaluate(`(() => {
       const c = [...document.querySelectorAll("canvas")].find((c) =>
         c.closest(".chart-card")?.querySelector("h3")?.textContent === ${JSON.stringify(title)});
-      const ch = c && Chart.getChart(c);
+      // the chart library loads beside the first API calls: Chart may not exist yet
+      const ch = c && globalThis.Chart?.getChart(c);
       return ch ? ch.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0;
     })()`) as number;
     if (n > 0) return;
@@ -171,6 +172,19 @@ Deno.test({
       // The IB bound: hard labels, every layer point on or below it, flat to the axis end.
       await page.goto(`${server.url}runs/${planeRun}#infoplane`);
       await chartReady(page, "Information plane (binned)");
+      await chartReady(page, "I(T;Y) against epoch");
+      // the page shell preloads the first API answers at the URLs the page asks for: each
+      // is fetched once (a preload the page did not match would be fetched again)
+      const apiFetches = await page.evaluate(`performance.getEntriesByType("resource")
+        .map((e) => e.name.replace(location.origin, "")).filter((u) => u.startsWith("/api/"))`) as string[];
+      const charts = apiFetches.filter((u) => u.includes("/chart/"));
+      assert.deepEqual(charts.map((u) => u.split("/chart/")[1]).sort(), [
+        "ib-bound/ib-curve",
+        "mi-binned/infoplane",
+        "mi-binned/metric%3Aity",
+        "mi-binned/metric%3Aixt",
+      ]);
+      assert.deepEqual(apiFetches.filter((u, i) => apiFetches.indexOf(u) !== i), []);
       const ib = await page.evaluate(ABOVE_BOUND) as {
         label: string;
         points: number;

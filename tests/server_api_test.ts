@@ -657,11 +657,28 @@ Deno.test("static assets: the page shell, modules and chart.js from disk", async
       assert.equal(res.status, 200, path);
       assert.match(res.headers.get("content-type") ?? "", /text\/html/);
       const html = await res.text();
-      assert.ok(html.includes("/vendor/chart.js") && html.includes("/static/app.js"));
+      assert.ok(html.includes("/vendor/charts.js") && html.includes("/static/app.bundle.js"));
     }
+    // the run page's first API answers are preloaded, at the URLs the page asks for
+    const runHtml = await (await f.app.request("/runs/run%20a")).text();
+    assert.ok(runHtml.includes('<link rel="preload" href="/api/runs/run%20a" as="fetch"'));
+    assert.ok(runHtml.includes('<link rel="preload" href="/api/plugins" as="fetch"'));
+    const cmpHtml = await (await f.app.request('/compare?runs=a,b"><script>')).text();
+    assert.ok(cmpHtml.includes('href="/api/runs/b%22%3E%3Cscript%3E/training"'));
+    assert.ok(!cmpHtml.includes('"><script>'));
+    const bundle1 = await f.app.request("/static/app.bundle.js");
+    assert.match(bundle1.headers.get("content-type") ?? "", /javascript/);
+    assert.match(await bundle1.text(), /\/\/ ---- pages\/run\.js\nconst __m\d+ = \(\(\) => \{/);
     const chart = await f.app.request("/vendor/chart.js");
     assert.equal(chart.status, 200);
-    assert.match(await chart.text(), /Chart/);
+    const chartText = await chart.text();
+    assert.match(chartText, /Chart/);
+    // the three as one script, in the order they must run, without source-map comments
+    const bundle = await (await f.app.request("/vendor/charts.js")).text();
+    const at = ["Chart.js v4", "Hammer", "chartjs-plugin-zoom v2"].map((s) => bundle.indexOf(s));
+    assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])), JSON.stringify(at));
+    assert.ok(!bundle.includes("sourceMappingURL"));
+    assert.ok(bundle.length > chartText.length + 30000, String(bundle.length));
     // the zoom plugin and the hammerjs it pans with, pinned in deno.json, served the same way
     const zoom = await f.app.request("/vendor/chartjs-plugin-zoom.js");
     assert.equal(zoom.status, 200);

@@ -59,6 +59,12 @@ Deno.test("stored aggregates: the same chart as the per-seed records", async () 
       );
       const fromAgg = chartData(spec, agg.records, agg.spread);
       assert.ok(agg.records.length * 4 < store.queryResults(id, { plugin }).length);
+      // the means alone (tables): the same records, no sd read
+      const means = readAggregates(store, run, plugin, metrics, undefined, false)!;
+      assert.deepEqual(means.records, agg.records);
+      const r0 = agg.records[0];
+      assert.ok(agg.spread.sd(r0.layer, r0.metric, r0.epoch, r0.index)! > 0);
+      assert.equal(means.spread.sd(r0.layer, r0.metric, r0.epoch, r0.index), undefined);
       assert.deepEqual(fromAgg.series.map((s) => s.label), perSeed.series.map((s) => s.label));
       assert.deepEqual(fromAgg.epochs, perSeed.epochs);
       fromAgg.series.forEach((s, k) => {

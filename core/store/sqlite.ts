@@ -473,8 +473,13 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     queryResults(runId, filter: ResultFilter = {}) {
       const sel = resultWhere(runId, filter, () => "?");
       if (!sel) return [];
+      // With plugin and metric given, "+id" keeps SQLite from walking the
+      // (run_id, id) index for the ORDER BY through every record of the run:
+      // it seeks (run_id, plugin, metric) and sorts the few rows it finds
+      // (a chart's 3k seed means of a 180k-record run: 240 ms -> 18 ms cold).
+      const order = filter.plugin !== undefined && filter.metric !== undefined ? "+id" : "id";
       const rows = arrayRows(
-        `SELECT ${RESULT_COLUMNS} FROM results WHERE ${sel.where} ORDER BY id${
+        `SELECT ${RESULT_COLUMNS} FROM results WHERE ${sel.where} ORDER BY ${order}${
           limitClause(filter)
         }`,
         sel.params,
@@ -485,11 +490,23 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     },
 
     epochsSince(runId, afterId) {
-      const rows = stmt(
+      // rows as arrays: a 20-seed run's 9k rows read 3-4x faster than as objects
+      const rows = arrayRows(
         "SELECT id, seed, epoch, loss, accuracy, test_loss, test_accuracy FROM epochs " +
           "WHERE run_id = ? AND id > ? ORDER BY id",
-      ).all(runId, afterId) as Record<string, SQLInputValue>[];
-      return rows.map(epochFromRow);
+        [runId, afterId],
+      );
+      return rows.map((r) =>
+        epochFromRow({
+          id: r[0],
+          seed: r[1],
+          epoch: r[2],
+          loss: r[3],
+          accuracy: r[4],
+          test_loss: r[5],
+          test_accuracy: r[6],
+        })
+      );
     },
 
     clearSeeds(runId, seeds) {

@@ -82,7 +82,12 @@ function findChart(deps: AppDeps, pluginId: string, chartId: string): ChartSpec 
 /** Routes under /api/runs/:id that read records. */
 export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // answers for finished runs (charts, training curves), the oldest dropped past 200
   const cache = new Map<string, string>();
+  const remember = (key: string, body: string) => {
+    if (cache.size >= 200) cache.delete(cache.keys().next().value!);
+    cache.set(key, body);
+  };
 
   app.get("/:id/results", (c) => {
     const run = requireRun(deps, c.req.param("id"));
@@ -108,15 +113,22 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
   app.get("/:id/training", async (c) => {
     const run = requireRun(deps, c.req.param("id"));
     onlyKnown(new URL(c.req.url).searchParams, []);
-    const body = await lane.run(() =>
-      JSON.stringify({
+    // a run renamed since is answered anew (the headline row carries the name)
+    const key = `${run.id}\u0000${run.finishedAt}\u0000training\u0000${run.name}`;
+    const finished = run.status !== "running";
+    const hit = finished ? cache.get(key) : undefined;
+    if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
+    const body = await lane.run(() => {
+      const rows = deps.store.epochsSince(run.id, 0);
+      return JSON.stringify({
         runId: run.id,
-        ...trainingCurves(deps.store.epochsSince(run.id, 0)),
+        ...trainingCurves(rows),
         // lens sweep's table row: loss threshold epoch, the last hidden layer in the plane
-        headline: headlineRow(deps, run, run.name, DEFAULT_TABLE),
+        headline: headlineRow(deps, run, run.name, DEFAULT_TABLE, undefined, rows),
         headlineColumns: columnHeads(deps, runPlugins(run)),
-      })
-    );
+      });
+    });
+    if (finished) remember(key, body);
     return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
@@ -140,17 +152,15 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     const spec: ChartSpec = perSeed === "1" && base.type === "line" && !base.x.metric
       ? { ...base, groupBy: "seed" }
       : base;
+    // (a retried run ends again later: answered anew)
     const key =
-      `${run.id}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}\u0000${spec.groupBy}`;
+      `${run.id}\u0000${run.finishedAt}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}\u0000${spec.groupBy}`;
     const finished = run.status !== "running";
     const hit = finished ? cache.get(key) : undefined;
     if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
 
     const body = await lane.run(() => chartBody(deps, run, plugin, spec, seed, layer));
-    if (finished) {
-      if (cache.size >= 200) cache.delete(cache.keys().next().value!);
-      cache.set(key, body);
-    }
+    if (finished) remember(key, body);
     return c.body(body, 200, { "Content-Type": "application/json" });
   });
 

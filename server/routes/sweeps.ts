@@ -66,6 +66,7 @@ export function headlineRow(
   variant: string,
   settings: TableSettings,
   columnsOf: readonly string[] = configPlugins(r),
+  epochRows: ReturnType<AppDeps["store"]["epochsSince"]> = deps.store.epochsSince(r.id, 0),
 ): SweepRow {
   const plugins = deps.registry.list().filter((p) => columnsOf.includes(p.id));
   const columns = sweepColumnsOf(plugins);
@@ -75,7 +76,7 @@ export function headlineRow(
     runId: r.id,
     status: r.status,
     seeds: r.seeds,
-    epochRows: deps.store.epochsSince(r.id, 0),
+    epochRows,
     records: withColumns.flatMap((p) => tableRecords(deps, r, p.id, p.emits.map((m) => m.name))),
   }, {
     lossThreshold: settings.lossThreshold,
@@ -112,7 +113,7 @@ function tableRecords(
 ): ResultRecord[] {
   const spec = { groupBy: "layer" } as ChartSpec;
   const agg = metrics.length && aggregatesApply(r, plugin, spec, undefined)
-    ? readAggregates(deps.store, r, plugin, metrics, undefined)
+    ? readAggregates(deps.store, r, plugin, metrics, undefined, false)
     : undefined;
   if (agg) return agg.records.map((x) => ({ ...x, seed: 0 }));
   return deps.store.queryResults(r.id, { plugin }).filter((x) => x.seed >= 0);

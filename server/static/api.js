@@ -1,8 +1,12 @@
 // Fetch helpers for the layerlens API: JSON in, errors as Error(message).
 
-/** GETs JSON; throws Error with the server's {error} message on failure. */
+/**
+ * GETs JSON; throws Error with the server's {error} message on failure. A
+ * plain request (no extra headers): it then reuses the answer the page
+ * shell preloaded for the same URL (routes/static.ts).
+ */
 export async function getJSON(url) {
-  const res = await fetch(url, { headers: { Accept: "application/json" } });
+  const res = await fetch(url);
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     throw Object.assign(new Error(body.error ?? `${res.status} ${res.statusText}`), {

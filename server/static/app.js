@@ -3,6 +3,7 @@ import { showRunsPage } from "./pages/runs.js";
 import { showRunPage } from "./pages/run.js";
 import { showComparePage } from "./pages/compare.js";
 import { showSweepPage } from "./pages/sweep.js";
+import { loadCharts } from "./chart_lib.js";
 
 const main = document.getElementById("main");
 const path = location.pathname;
@@ -23,3 +24,9 @@ else if (path === "/compare") {
   const ids = (new URLSearchParams(location.search).get("runs") ?? "").split(",").filter(Boolean);
   showComparePage(main, ids).catch(fail);
 } else showRunsPage(main).catch(fail);
+
+// Pages with charts: the chart library starts while the page waits for its
+// data. A failure is shown on each chart card, which asks again (chart_lib.js).
+if (runMatch || sweepMatch || path === "/compare") {
+  loadCharts().catch((e) => console.error(`layerlens: ${e.message}`));
+}

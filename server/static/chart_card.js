@@ -8,6 +8,8 @@ import { buildChartConfig } from "./chart_config.js";
 import { epochScale, sequential, sequentialGradient } from "./colors.js";
 import { dashboardPlugins } from "./chart_plugins.js";
 import { el } from "./dom.js";
+import { loadCharts, loadedChart } from "./chart_lib.js";
+import { drawInTurn } from "./draw_order.js";
 import { chartCsv, fileSafe, saveAs, saveCsv } from "./downloads.js";
 
 /** The most seeds averaged at any point (1 when no point is a mean). */
@@ -15,30 +17,6 @@ function meanOver(data) {
   let m = 0;
   for (const s of data.series) for (const k of s.n ?? []) if (k > m) m = k;
   return m;
-}
-
-/**
- * Hover mode "epoch": in every visible series, the point nearest the
- * pointer in x (one line per series in the tooltip, at about one epoch).
- */
-if (globalThis.Chart && !Chart.Interaction.modes.epoch) {
-  Chart.Interaction.modes.epoch = (chart, e) => {
-    const pos = Chart.helpers.getRelativePosition(e, chart);
-    const out = [];
-    chart.data.datasets.forEach((ds, i) => {
-      if (!chart.isDatasetVisible(i) || ds.overlay) return;
-      let best = null, dist = Infinity;
-      for (const [index, element] of chart.getDatasetMeta(i).data.entries()) {
-        const d = Math.abs(element.x - pos.x);
-        if (Number.isFinite(element.y) && d < dist) {
-          dist = d;
-          best = { element, datasetIndex: i, index };
-        }
-      }
-      if (best && dist < 40) out.push(best);
-    });
-    return out;
-  };
 }
 
 /** The dashboard's chart plugins, and the zoom plugin when its script loaded. */
@@ -125,7 +103,7 @@ function countPoints(data) {
 
 /**
  * Creates a card in `parent`. `opts.fileBase` names downloads;
- * `opts.subtitle` is a line under the title. Returns {el, update(data), destroy()}.
+ * `opts.subtitle` is a line under the title. Returns {el, update(data), drawn(), destroy()}.
  */
 export function createChartCard(parent, opts) {
   const card = el("section", "card chart-card");
@@ -172,8 +150,36 @@ export function createChartCard(parent, opts) {
   let atEnd = true;
   let timer = null;
   let slider = null;
+  let waiting = false;
+  let turn = null; // the first draw: null, "waiting" or "drawn"
+  let dropTurn = null;
+  const firstDraw = Promise.withResolvers(); // settled by the first chart (or destroy)
 
   const render = () => {
+    if (!loadedChart()) {
+      // drawn once the chart library has run (chart_lib.js)
+      if (!waiting) {
+        waiting = true;
+        loadCharts().then(() => {
+          waiting = false;
+          if (data) render();
+        }, (e) => (note.textContent = e.message));
+      }
+      return;
+    }
+    if (!chart && turn !== "drawn") {
+      // the first draw: at once on screen, else after the charts on screen (draw_order.js)
+      if (turn === null) {
+        let now = true;
+        turn = "waiting";
+        dropTurn = drawInTurn(card, () => {
+          turn = "drawn";
+          if (!now && data) render();
+        });
+        now = false;
+      }
+      if (turn !== "drawn") return;
+    }
     const config = buildChartConfig(data, { epochLimit, range, spread });
     const zoomed = () => (resetBtn.hidden = false);
     config.options.plugins.zoom.zoom.onZoomComplete = zoomed;
@@ -181,6 +187,7 @@ export function createChartCard(parent, opts) {
     if (!chart) {
       config.plugins = chartPlugins();
       chart = new Chart(canvas, config);
+      firstDraw.resolve();
       return;
     }
     // keep the user's zoom across live redraws
@@ -329,8 +336,14 @@ export function createChartCard(parent, opts) {
       if ((data.epochs?.length ?? 0) !== epochsBefore || !slider) buildSlider();
       render();
     },
+    /** Resolves once the card has drawn its first chart (or was destroyed). */
+    drawn() {
+      return firstDraw.promise;
+    },
     destroy() {
+      firstDraw.resolve();
       if (timer) clearInterval(timer);
+      if (turn === "waiting") dropTurn();
       chart?.destroy();
       card.remove();
     },

@@ -3,6 +3,7 @@
 // share a colour; the second and later metrics of a group are dashed.
 
 import { epochScale, sequential, seriesColor, withAlpha } from "./colors.js";
+import { linearTick } from "./tick_labels.js";
 
 const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
 
@@ -76,7 +77,10 @@ function axis(def, isX, isBar, minPositive) {
       return logTicks(this)(v);
     };
     if (Number.isFinite(minPositive)) axisDef.min = niceFloor(minPositive);
-  } else if (isX && def.field === "index") {
+  } else if (type === "linear") {
+    axisDef.ticks.callback = linearTick;
+  }
+  if (type === "linear" && isX && def.field === "index") {
     // an index (order l, beta step) is a whole number: no 1.2, 1.4 ticks
     axisDef.ticks.precision = 0;
     axisDef.ticks.stepSize = 1;
@@ -240,10 +244,14 @@ export function buildChartConfig(data, view = {}) {
       ds.pointHoverRadius = 5;
       ds.pointBorderColor = color;
       if (colorByEpoch) {
-        // per-point arrays (much faster to draw than scriptable options)
-        ds.pointRadius = points.map((p) => (p.epoch === frame ? 6 : 3));
-        ds.pointBorderWidth = points.map((p) => (p.epoch === frame ? 2 : 0));
-        ds.pointBackgroundColor = points.map((p) => epochColor(p.epoch ?? 0));
+        // drawn by the epochPoints plugin (chart_plugins.js): Chart.js options stay shared
+        ds.pointRadius = 0;
+        ds.pointBorderWidth = 0;
+        ds.pointColors = points.map((p) => epochColor(p.epoch ?? 0));
+        if (frame !== null) ds.pointFrame = points.map((p) => p.epoch === frame);
+        // the hovered point as before: its epoch's colour, ringed
+        ds.pointHoverBackgroundColor = (c) => epochColor(c.raw?.epoch ?? 0);
+        ds.pointHoverBorderWidth = 2;
       } else {
         ds.pointRadius = few ? 2.5 : 0;
         ds.pointBorderWidth = 0;
@@ -362,6 +370,10 @@ export function buildChartConfig(data, view = {}) {
           },
           pan: { enabled: true, mode: isBar ? "y" : "xy" },
         },
+        // long lines on a linear x axis (training curves of thousands of epochs): about
+        // one point per pixel column drawn (Chart.js's LTTB; hover, bands and the points
+        // kept are the data's own, the CSV the whole series)
+        decimation: { enabled: !isBar && !isScatter, algorithm: "lttb" },
         epochMarkers: { items: markerItems },
         endLabels: { enabled: colorByEpoch },
       },

@@ -159,7 +159,7 @@ export const endLabels = {
     ctx.textBaseline = "middle";
     const taken = [];
     chart.data.datasets.forEach((ds, i) => {
-      if (!chart.isDatasetVisible(i) || ds.pointRadius === 0 || !ds.data.length) return;
+      if (!chart.isDatasetVisible(i) || !ds.pointColors || !ds.data.length) return;
       const meta = chart.getDatasetMeta(i);
       const el = meta.data[0];
       if (!el || !Number.isFinite(el.x) || !Number.isFinite(el.y)) return;
@@ -211,6 +211,56 @@ export const flatToAxisEnd = {
   },
 };
 
+/**
+ * Points coloured one by one (charts coloured by epoch): a dataset's
+ * `pointColors[j]` fills point j (radius 3); points where `pointFrame[j]`
+ * is true (the slider's epoch) are larger (radius 6) with a 2 px ring in
+ * `pointBorderColor`. Chart.js itself draws no points for these datasets
+ * (radius 0, so every option of the dataset is shared, not resolved point
+ * by point: a 1,600-point plane draws in a few ms instead of 150 on a first
+ * load); it still finds them under the pointer (hit radius) and draws the
+ * hovered one, again on top here.
+ */
+export const epochPoints = {
+  id: "epochPoints",
+  afterDatasetDraw(chart, args) {
+    const ds = chart.data.datasets[args.index];
+    const colors = ds?.pointColors;
+    if (!colors) return;
+    const { ctx, chartArea } = chart;
+    const pad = typeof ds.clip === "number" ? ds.clip : 0;
+    const elements = args.meta.data;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(
+      chartArea.left - pad,
+      chartArea.top - pad,
+      chartArea.right - chartArea.left + 2 * pad,
+      chartArea.bottom - chartArea.top + 2 * pad,
+    );
+    ctx.clip();
+    const frame = ds.pointFrame;
+    for (let j = 0; j < elements.length; j++) {
+      const el = elements[j];
+      if (!el || el.skip || !Number.isFinite(el.x) || !Number.isFinite(el.y)) continue;
+      const big = frame?.[j] === true;
+      ctx.beginPath();
+      ctx.arc(el.x, el.y, big ? 6 : 3, 0, 2 * Math.PI);
+      ctx.fillStyle = colors[j];
+      ctx.fill();
+      if (big) {
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = ds.pointBorderColor;
+        ctx.stroke();
+      }
+    }
+    ctx.restore();
+    for (const a of chart.getActiveElements()) {
+      if (a.datasetIndex === args.index) a.element.draw(ctx, chartArea);
+    }
+  },
+};
+
 /** Every plugin above, for a chart's `plugins` list. */
 export const dashboardPlugins = [
   whiteBackground,
@@ -218,4 +268,5 @@ export const dashboardPlugins = [
   epochMarkers,
   endLabels,
   flatToAxisEnd,
+  epochPoints,
 ];

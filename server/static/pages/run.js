@@ -235,7 +235,6 @@ export async function showRunPage(main, runId) {
   tabBar.setAttribute("role", "tablist");
   const panels = el("div", "panels");
   main.append(header, tabBar, panels);
-  renderHeader(header, run, info.summary, info.configYaml);
 
   const summary = { count: 0, plugins: {} };
   const training = createTrainingData();
@@ -246,8 +245,9 @@ export async function showRunPage(main, runId) {
 
   const firstLoads = []; // the charts of the first tab shown
   const fileBase = (suffix) => `${run.name || run.id}-${suffix}`;
+  /** Loads a card's data and draws it; false when there is nothing to draw (dropped, failed). */
   const loadCard = async (entry) => {
-    if (entry.dropped) return;
+    if (entry.dropped) return false;
     try {
       const q = entry.perSeed ? "?per_seed=1" : "";
       let data = await getJSON(chartUrl(runId, entry.plugin, entry.chartId) + q);
@@ -263,11 +263,13 @@ export async function showRunPage(main, runId) {
         );
         entry.card.el.replaceWith(line);
         entry.card.destroy();
-        return;
+        return false;
       }
       entry.card.update(data);
+      return true;
     } catch (e) {
       entry.card.el.querySelector(".chart-note").textContent = `Could not load: ${e.message}`;
+      return false;
     }
   };
 
@@ -338,7 +340,7 @@ export async function showRunPage(main, runId) {
           if (p.description) card.el.title = `${pluginId}: ${p.description}`;
           const entry = { plugin: pluginId, chartId: spec.id, card };
           t.cards.push(entry);
-          firstLoads.push(loadCard(entry));
+          firstLoads.push(loadCard(entry).then((ok) => ok && entry.card.drawn()));
           // an information plane: also each coordinate against epoch, per layer (log epochs)
           if (spec.type === "scatter" && spec.colorBy === "epoch" && spec.x.metric) {
             for (
@@ -371,7 +373,7 @@ export async function showRunPage(main, runId) {
                 }),
               };
               t.cards.push(e);
-              firstLoads.push(loadCard(e));
+              firstLoads.push(loadCard(e).then((ok) => ok && e.card.drawn()));
             }
           }
         }
@@ -475,7 +477,9 @@ export async function showRunPage(main, runId) {
       if (active?.tab.id !== target) show(target);
     }
   };
+  // the first tab's charts are asked for first, the header drawn while they come
   syncTabs();
+  renderHeader(header, run, info.summary, info.configYaml);
 
   // Live following: redraw the visible tab at most every REFRESH_MS.
   let timer = null;
@@ -499,7 +503,7 @@ export async function showRunPage(main, runId) {
     timer = setTimeout(flush, Math.max(0, REFRESH_MS - (performance.now() - last)));
   };
 
-  // The live stream (all epoch rows first) waits for the first charts: they draw sooner.
+  // The live stream (all epoch rows first) waits until the first charts are drawn: they draw sooner.
   if (active?.tab.id !== "training") {
     await Promise.race([
       Promise.allSettled(firstLoads),
