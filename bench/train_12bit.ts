@@ -14,8 +14,8 @@
  */
 import { parseArgs } from "node:util";
 import { logSpacedEpochs } from "../core/schedule.ts";
-import { createFusedMlpTrainer, type FusedMlpTuning } from "../core/train/fused_mlp.ts";
-import type { KernelBackend } from "../core/train/fused_mlp_kernel.ts";
+import { createFusedMlpTrainer, type FusedMlpTuning } from "../core/train/fused/fused_mlp.ts";
+import type { KernelBackend } from "../core/train/fused/fused_mlp_kernel.ts";
 import type { TrainerOptions } from "../core/types.ts";
 import { task12 } from "../tests/fused_mlp_task12.ts";
 

@@ -21,7 +21,7 @@ import {
   growConvNet,
   imageShapeOf,
 } from "../plugins/complexity/conv_disentangler_net.ts";
-import { convReluSame } from "../plugins/complexity/conv_op.ts";
+import { convReluSame } from "../core/model/conv_same_op.ts";
 import { disentangle } from "../plugins/complexity/disentangle_kernel.ts";
 import { disentanglePlugin } from "../plugins/complexity/disentangle_plugin.ts";
 import { chooseNet } from "../plugins/complexity/options.ts";

@@ -7,16 +7,16 @@
 import assert from "node:assert/strict";
 import { createRng, permutation } from "../core/rng.ts";
 import { initDense } from "../core/model/init.ts";
-import { createBank } from "../core/train/fused_mlp_bank.ts";
-import { createJsKernel, type KernelBackend } from "../core/train/fused_mlp_kernel.ts";
+import { createBank } from "../core/train/fused/fused_mlp_bank.ts";
+import { createJsKernel, type KernelBackend } from "../core/train/fused/fused_mlp_kernel.ts";
 import { FUSED_ACTIVATION_NAMES } from "../core/model/activations.ts";
-import { netShape, packParams, unpackParams } from "../core/train/fused_mlp_net.ts";
+import { netShape, packParams, unpackParams } from "../core/train/fused/fused_mlp_net.ts";
 import {
   createWasmKernel,
   instantiateSimd,
   simdAvailable,
   simdWasmBytes,
-} from "../core/train/fused_mlp_wasm.ts";
+} from "../core/train/fused/fused_mlp_wasm.ts";
 
 /** Seeded inputs in [-1, 1] and labels in [0, classes). */
 function toyData(seed: number, n: number, cols: number, classes: number) {
@@ -348,6 +348,8 @@ Deno.test({
 });
 
 Deno.test("fused_mlp_simd_wasm.ts holds exactly fused_mlp_simd.wasm", async () => {
-  const file = await Deno.readFile(new URL("../core/train/fused_mlp_simd.wasm", import.meta.url));
+  const file = await Deno.readFile(
+    new URL("../core/train/fused/fused_mlp_simd.wasm", import.meta.url),
+  );
   assert.deepEqual(simdWasmBytes(), file);
 });

@@ -10,11 +10,11 @@
  * 140 Adam steps let weights drift apart by ~1e-6 (measured: <= 6e-7).
  */
 import assert from "node:assert/strict";
-import { createBank } from "../core/train/fused_mlp_bank.ts";
-import { createFusedMlpTrainer } from "../core/train/fused_mlp.ts";
-import type { KernelBackend } from "../core/train/fused_mlp_kernel.ts";
-import { netShape, packParams, unpackParams } from "../core/train/fused_mlp_net.ts";
-import { simdAvailable } from "../core/train/fused_mlp_wasm.ts";
+import { createBank } from "../core/train/fused/fused_mlp_bank.ts";
+import { createFusedMlpTrainer } from "../core/train/fused/fused_mlp.ts";
+import type { KernelBackend } from "../core/train/fused/fused_mlp_kernel.ts";
+import { netShape, packParams, unpackParams } from "../core/train/fused/fused_mlp_net.ts";
+import { simdAvailable } from "../core/train/fused/fused_mlp_wasm.ts";
 import { initFixture, TORCH_SIZES } from "./fixtures/torch_12bit_init.ts";
 import { task12 } from "./fused_mlp_task12.ts";
 

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { LensError } from "../core/errors.ts";
 import { initDense } from "../core/model/init.ts";
-import { createFusedMlpTrainer, type FusedMlpTuning } from "../core/train/fused_mlp.ts";
-import { liveWorkers } from "../core/train/fused_mlp_pool.ts";
-import { simdAvailable } from "../core/train/fused_mlp_wasm.ts";
+import { createFusedMlpTrainer, type FusedMlpTuning } from "../core/train/fused/fused_mlp.ts";
+import { liveWorkers } from "../core/train/fused/fused_mlp_pool.ts";
+import { simdAvailable } from "../core/train/fused/fused_mlp_wasm.ts";
 import type {
   ActivationCache,
   Dataset,
@@ -322,7 +322,7 @@ Deno.test("dispose terminates the workers; the trainer refuses further use", asy
 
 Deno.test("a script that trains in workers and disposes exits by itself", async () => {
   // live workers keep a Deno process running, so a leak shows as a hang here
-  const trainer = new URL("../core/train/fused_mlp.ts", import.meta.url).href;
+  const trainer = new URL("../core/train/fused/fused_mlp.ts", import.meta.url).href;
   const task = new URL("./fused_mlp_task12.ts", import.meta.url).href;
   const code = `
     import { createFusedMlpTrainer } from "${trainer}";

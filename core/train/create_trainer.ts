@@ -40,7 +40,7 @@ export async function createTrainer(
   opts: TrainerOptions,
 ): Promise<Trainer> {
   if (kind === "fused") {
-    const { createFusedMlpTrainer } = await import("./fused_mlp.ts");
+    const { createFusedMlpTrainer } = await import("./fused/fused_mlp.ts");
     return await createFusedMlpTrainer(opts);
   }
   const { createTfjsTrainer } = await import("./tfjs_trainer.ts");

@@ -17,7 +17,7 @@
  * as Phi^(l) (the conv counterpart of disentangler_net.ts's identity
  * layer).
  *
- * The conv layers are conv_op.ts's `convReluSame`, a tfjs op with its own
+ * The conv layers are core/model/conv_same_op.ts's `convReluSame`, a tfjs op with its own
  * gradient (wasm has no Conv2DBackpropFilter and runs Conv2DBackpropInput
  * ~7x slower than a forward convolution; the gradient is written with
  * forward convolutions only). Training goes through tfjs's gradient tape
@@ -30,8 +30,8 @@ import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { LensError } from "../../core/errors.ts";
 import { initWeights } from "../../core/model/init.ts";
 import type { Rng } from "../../core/rng.ts";
-import { convReluSame } from "./conv_op.ts";
-import { dense } from "./dense_op.ts";
+import { convReluSame } from "../../core/model/conv_same_op.ts";
+import { dense } from "../../core/model/dense_op.ts";
 import { type DenseVars, ownVariable } from "./disentangler_net.ts";
 
 /** Kernel size of every conv layer of the disentangler. */

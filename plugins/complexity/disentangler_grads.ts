@@ -8,7 +8,7 @@
  * backend, four times the kernels themselves; small disentanglers are
  * bound by it (measured: 2.07 ms a step through the tape, 0.54 ms here).
  * This runs the same kernels in the same order as the tape would
- * (dense_op.ts's gradient; tfjs's gradient of the mean squared error,
+ * (core/model/dense_op.ts's gradient; tfjs's gradient of the mean squared error,
  * 2 (Phi - z) / N elementwise with N = rows x outDim, is bit for bit
  * (Phi - z) * (2 / N)). The results agree with the tape's to float32
  * rounding, not bit for bit: the wasm backend's matMul rounds the last bit

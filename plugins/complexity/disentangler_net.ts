@@ -17,7 +17,7 @@
 import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { initWeights } from "../../core/model/init.ts";
 import type { Rng } from "../../core/rng.ts";
-import { dense } from "./dense_op.ts";
+import { dense } from "../../core/model/dense_op.ts";
 
 /** One dense layer's variables: `w` is `[in, out]`, `b` is `[out]`. */
 export interface DenseVars {

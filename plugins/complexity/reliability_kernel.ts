@@ -63,7 +63,7 @@ import {
   ownVariable,
 } from "./disentangler_net.ts";
 import { fitScale, standardize } from "./feature_scale.ts";
-import { linearMap } from "./dense_op.ts";
+import { linearMap } from "../../core/model/dense_op.ts";
 import { fitBatches } from "./fit.ts";
 import { orderBudget } from "./options.ts";
 import { ensureGradients } from "../../core/gradients.ts";

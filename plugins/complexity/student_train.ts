@@ -13,7 +13,7 @@ import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { type DenseParams, initDense } from "../../core/model/init.ts";
 import { createRng } from "../../core/rng.ts";
 import { ownVariable } from "./disentangler_net.ts";
-import { linearMap } from "./dense_op.ts";
+import { linearMap } from "../../core/model/dense_op.ts";
 import { fitBatches } from "./fit.ts";
 import { ensureGradients } from "../../core/gradients.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Builds the KDE pair kernel from kde_simd.as with the AssemblyScript
- * compiler (core/train/fused_mlp_build.ts does the compiling) and writes
+ * compiler (core/train/fused/fused_mlp_build.ts does the compiling) and writes
  * kde_simd_wasm.ts (the bytes as base64, so the kernel loads without file
  * permissions).
  *
@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { buildKernel, wasmModuleText } from "../../core/train/fused_mlp_build.ts";
+import { buildKernel, wasmModuleText } from "../../core/train/fused/fused_mlp_build.ts";
 
 const here = new URL(".", import.meta.url);
 const tsOut = new URL("kde_simd_wasm.ts", here);

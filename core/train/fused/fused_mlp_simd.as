@@ -1,6 +1,6 @@
 // AssemblyScript source of the fused MLP kernel (WebAssembly, 128-bit SIMD, float32).
 //
-// Build: deno run -A core/train/fused_mlp_build.ts  (writes fused_mlp_simd.wasm and
+// Build: deno run -A core/train/fused/fused_mlp_build.ts  (writes fused_mlp_simd.wasm and
 // fused_mlp_simd_wasm.ts). The extension is .as so that Deno's fmt/lint/check leave
 // this file alone; the build script copies it to a .ts name for the compiler.
 //
@@ -55,7 +55,7 @@
 // every use, while a load from L1 is one (this made tanh ~25% faster).
 
 // exp(r) = 1 + r + r^2 Q(r) on |r| <= ln2/2; Q fitted minimax for relative error
-// (core/train/fused_mlp_fit_coeffs.py); max relative error of exp4 ~1.2e-7.
+// (core/train/fused/fused_mlp_fit_coeffs.py); max relative error of exp4 ~1.2e-7.
 // tanh(t) = t + t s P(s), s = t^2, for t < 0.9, P fitted the same way;
 // e^(2t) route above. Max relative error of tanhRow against float64 ~1e-7.
 const K_T5 = 0, K_T4 = 1, K_T3 = 2, K_T2 = 3, K_T1 = 4, K_T0 = 5;

@@ -4,7 +4,7 @@
  * writes fused_mlp_simd.wasm plus fused_mlp_simd_wasm.ts (the same bytes as
  * base64, so the kernel loads without file permissions, also in workers).
  *
- *   deno run -A core/train/fused_mlp_build.ts [--check]
+ *   deno run -A core/train/fused/fused_mlp_build.ts [--check]
  *
  * `--check` rebuilds into a temporary folder and fails when the committed
  * files differ from a fresh build.
@@ -77,7 +77,7 @@ export interface WasmModuleNames {
 export function wasmModuleText(
   bytes: Uint8Array,
   names: WasmModuleNames = {
-    generator: "core/train/fused_mlp_build.ts",
+    generator: "core/train/fused/fused_mlp_build.ts",
     source: "fused_mlp_simd.as",
     constant: "FUSED_MLP_WASM_BASE64",
     doc: "The compiled fused MLP SIMD kernel (fused_mlp_simd.wasm), base64.",
@@ -105,7 +105,9 @@ if (import.meta.main) {
     const same = old.length === bytes.length && old.every((b, i) => b === bytes[i]) &&
       (await Deno.readTextFile(tsOut)) === text;
     if (!same) {
-      console.error("fused_mlp_simd.wasm is stale: run deno run -A core/train/fused_mlp_build.ts");
+      console.error(
+        "fused_mlp_simd.wasm is stale: run deno run -A core/train/fused/fused_mlp_build.ts",
+      );
       Deno.exit(1);
     }
     console.log("fused_mlp_simd.wasm is up to date");

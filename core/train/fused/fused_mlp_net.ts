@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { LensError } from "../errors.ts";
-import { FUSED_ACTIVATION_NAMES } from "../model/activations.ts";
-import type { DenseParams } from "../model/init.ts";
+import { LensError } from "../../errors.ts";
+import { FUSED_ACTIVATION_NAMES } from "../../model/activations.ts";
+import type { DenseParams } from "../../model/init.ts";
 
 /** Layout of one MLP's parameters. */
 export interface NetShape {

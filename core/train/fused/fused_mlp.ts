@@ -14,10 +14,10 @@
  *
  * @module
  */
-import { hookName, OUTPUT_HOOK } from "../model/hook_names.ts";
-import { checkTrainerOptions, failOption } from "./check_options.ts";
-import { LensError } from "../errors.ts";
-import { initDense } from "../model/init.ts";
+import { hookName, OUTPUT_HOOK } from "../../model/hook_names.ts";
+import { checkTrainerOptions, failOption } from "../check_options.ts";
+import { LensError } from "../../errors.ts";
+import { initDense } from "../../model/init.ts";
 import type {
   Activation,
   ActivationCache,
@@ -29,7 +29,7 @@ import type {
   ModelHandle,
   Trainer,
   TrainerOptions,
-} from "../types.ts";
+} from "../../types.ts";
 import { type BankInit, type BankStats, type BatchReport, createBank } from "./fused_mlp_bank.ts";
 import type { KernelBackend } from "./fused_mlp_kernel.ts";
 import {

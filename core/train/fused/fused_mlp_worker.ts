@@ -7,7 +7,7 @@
  */
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../../errors.ts";
 import { type Bank, createBank } from "./fused_mlp_bank.ts";
 import type { BankRequest } from "./fused_mlp_pool.ts";
 

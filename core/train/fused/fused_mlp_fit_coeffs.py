@@ -13,7 +13,7 @@ iteratively reweighted least squares on a dense grid:
 The float32 simulation repeats the kernel's operations in the same order
 (numpy float32 rounds each one, as WebAssembly does without FMA).
 
-    /usr/bin/python3 core/train/fused_mlp_fit_coeffs.py
+    /usr/bin/python3 core/train/fused/fused_mlp_fit_coeffs.py
 """
 import numpy as np
 

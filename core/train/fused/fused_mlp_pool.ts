@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { startWorkers } from "../worker_rpc.ts";
+import { startWorkers } from "../../worker_rpc.ts";
 import type { BankInit, BankStats, BatchReport } from "./fused_mlp_bank.ts";
 
 /** What the trainer asks a worker's bank to do. */

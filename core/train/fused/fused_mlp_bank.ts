@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { createRng, permutation } from "../rng.ts";
+import { createRng, permutation } from "../../rng.ts";
 import { createJsKernel, type KernelBackend, type MlpKernel } from "./fused_mlp_kernel.ts";
 import { type NetShape, netShape, unitOffsets } from "./fused_mlp_net.ts";
 import { createWasmKernel } from "./fused_mlp_wasm.ts";
-import { ADAM_DEFAULTS } from "./adam.ts";
+import { ADAM_DEFAULTS } from "../adam.ts";
 
 const ADAM = ADAM_DEFAULTS;
 
