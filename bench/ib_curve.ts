@@ -39,9 +39,9 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { tishby12Arrays } from "../core/data/tishby12.ts";
-import { createRng } from "../core/rng.ts";
 import { type IbCurve, ibCurve } from "../plugins/ib/curve.ts";
 import { type IbJoint, jointFromLabels } from "../plugins/ib/joint.ts";
+import { stressJoint } from "../tests/ib_stress_joint.ts";
 
 const { values } = parseArgs({
   options: {
@@ -137,26 +137,5 @@ run("labels", jointFromLabels(y, 2, 0));
 run("labels+soften", jointFromLabels(y, 2, Number(values.soften)));
 
 if (values.stress) {
-  const n = 2 ** bits;
-  const rng = createRng(1, "ib-bench");
-  const w = Array.from({ length: bits }, () => rng.normal());
-  const f = new Float64Array(n);
-  for (let x = 0; x < n; x++) {
-    for (let i = 0; i < bits; i++) if ((x >> (bits - 1 - i)) & 1) f[x] += w[i];
-  }
-  const theta = [...f].sort((a, b) => a - b)[n / 2];
-  const mean = f.reduce((s, v) => s + v, 0) / n;
-  const sd = Math.sqrt(f.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
-  const pyx = new Float64Array(2 * n);
-  for (let x = 0; x < n; x++) {
-    const p = 1 / (1 + Math.exp((-5 * (f[x] - theta)) / sd));
-    pyx[2 * x] = 1 - p;
-    pyx[2 * x + 1] = p;
-  }
-  run(bits === 12 ? "stress" : `stress${n}`, {
-    px: new Float64Array(n).fill(1 / n),
-    pyx,
-    nx: n,
-    ny: 2,
-  });
+  run(bits === 12 ? "stress" : `stress${2 ** bits}`, stressJoint(bits, 1, 5));
 }

@@ -4,36 +4,13 @@ import { betaSolver, ibProblem } from "../plugins/ib/beta_solver.ts";
 import type { Clusters } from "../plugins/ib/clusters.ts";
 import { extrapolateClusters } from "../plugins/ib/continuation.ts";
 import { ibCurve } from "../plugins/ib/curve.ts";
-import { groupJoint, type IbJoint, jointFromTable } from "../plugins/ib/joint.ts";
+import { groupJoint, jointFromTable } from "../plugins/ib/joint.ts";
 import { newtonSolver } from "../plugins/ib/newton_solver.ts";
+import { stressJoint } from "./ib_stress_joint.ts";
 
 const log2 = (v: number) => Math.log(v) / Math.LN2;
 const h2 = (p: number) => -(p * log2(p) + (1 - p) * log2(1 - p));
 const kl2 = (a: number, b: number) => a * Math.log(a / b) + (1 - a) * Math.log((1 - a) / (1 - b));
-
-/**
- * Soft labels of the bench's stress case: p(y=1|x) = sigmoid(gamma (f(x) - median) / sd(f))
- * for a random linear f of the `bits` bits of x; all 2^bits rows differ.
- */
-function stressJoint(bits: number, seed: number, gamma: number): IbJoint {
-  const n = 2 ** bits;
-  const rng = createRng(seed, "ib-bench");
-  const w = Array.from({ length: bits }, () => rng.normal());
-  const f = new Float64Array(n);
-  for (let x = 0; x < n; x++) {
-    for (let i = 0; i < bits; i++) if ((x >> (bits - 1 - i)) & 1) f[x] += w[i];
-  }
-  const theta = [...f].sort((a, b) => a - b)[n / 2];
-  const mean = f.reduce((s, v) => s + v, 0) / n;
-  const sd = Math.sqrt(f.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
-  const pyx = new Float64Array(2 * n);
-  for (let x = 0; x < n; x++) {
-    const p = 1 / (1 + Math.exp((-gamma * (f[x] - theta)) / sd));
-    pyx[2 * x] = 1 - p;
-    pyx[2 * x + 1] = p;
-  }
-  return { px: new Float64Array(n).fill(1 / n), pyx, nx: n, ny: 2 };
-}
 
 Deno.test("two mirrored inputs: the closed-form fixed point at every beta, (0, 0) below 1/(2a-1)^2", () => {
   // p(x) = 1/2 each, p(y=1|x) = a and 1 - a. By symmetry p(t) = 1/2 and

@@ -40,7 +40,7 @@
  */
 import { type Clusters, mergeAndDrop, safeLog } from "./clusters.ts";
 import type { GroupedJoint } from "./joint.ts";
-import { ensureCapacity, newSparseRows, type SparseRows } from "./sparse_rows.ts";
+import { ensureCapacity, maxRowDiff, newSparseRows, type SparseRows } from "./sparse_rows.ts";
 import { squaremStep } from "./squarem.ts";
 import { relaxStep } from "./relax_step.ts";
 import { newtonDirection, newtonPoint, newtonScratch } from "./newton_binary.ts";
@@ -211,24 +211,7 @@ export function betaSolver(p: IbProblem): BetaSolver {
   };
 
   /** Max |a - b| over two encoders on the same clusters. */
-  const maxDiff = (a: SparseRows, b: SparseRows): number => {
-    let delta = 0;
-    for (let g = 0; g < G; g++) {
-      for (let e = a.rowPtr[g]; e < a.rowPtr[g + 1]; e++) diff[a.cols[e]] += a.vals[e];
-      for (let e = b.rowPtr[g]; e < b.rowPtr[g + 1]; e++) diff[b.cols[e]] -= b.vals[e];
-      for (let e = a.rowPtr[g]; e < a.rowPtr[g + 1]; e++) {
-        const d = Math.abs(diff[a.cols[e]]);
-        if (d > delta) delta = d;
-        diff[a.cols[e]] = 0;
-      }
-      for (let e = b.rowPtr[g]; e < b.rowPtr[g + 1]; e++) {
-        const d = Math.abs(diff[b.cols[e]]);
-        if (d > delta) delta = d;
-        diff[b.cols[e]] = 0;
-      }
-    }
-    return delta;
-  };
+  const maxDiff = (a: SparseRows, b: SparseRows): number => maxRowDiff(a, b, G, diff);
 
   const solve = (beta: number, start: Clusters, o: SolveOptions): BetaSolution => {
     let cur = start;

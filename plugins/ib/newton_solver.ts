@@ -57,7 +57,7 @@
  */
 import type { BetaSolution, BetaSolver, IbProblem, SolveOptions } from "./beta_solver.ts";
 import { type Clusters, mergeAndDrop, safeLog } from "./clusters.ts";
-import { ensureCapacity, newSparseRows, type SparseRows } from "./sparse_rows.ts";
+import { ensureCapacity, maxRowDiff, newSparseRows, type SparseRows } from "./sparse_rows.ts";
 import { squaremStep } from "./squarem.ts";
 
 /** Entries further than this (in nats) below their row's largest logit are not stored. */
@@ -248,37 +248,7 @@ export function newtonSolver(p: IbProblem, fallback: BetaSolver): BetaSolver {
   };
 
   /** Max |a - b| over two encoders on the same clusters. */
-  const maxDiff = (a: SparseRows, b: SparseRows): number => {
-    let delta = 0;
-    for (let g = 0; g < G; g++) {
-      const a0 = a.rowPtr[g], n = a.rowPtr[g + 1] - a0, b0 = b.rowPtr[g];
-      if (b.rowPtr[g + 1] - b0 === n) {
-        // usually the same clusters in both rows, in the same (ascending) order
-        let same = true;
-        for (let i = 0; i < n && same; i++) same = a.cols[a0 + i] === b.cols[b0 + i];
-        if (same) {
-          for (let i = 0; i < n; i++) {
-            const d = Math.abs(a.vals[a0 + i] - b.vals[b0 + i]);
-            if (d > delta) delta = d;
-          }
-          continue;
-        }
-      }
-      for (let e = a.rowPtr[g]; e < a.rowPtr[g + 1]; e++) diff[a.cols[e]] += a.vals[e];
-      for (let e = b.rowPtr[g]; e < b.rowPtr[g + 1]; e++) diff[b.cols[e]] -= b.vals[e];
-      for (let e = a.rowPtr[g]; e < a.rowPtr[g + 1]; e++) {
-        const d = Math.abs(diff[a.cols[e]]);
-        if (d > delta) delta = d;
-        diff[a.cols[e]] = 0;
-      }
-      for (let e = b.rowPtr[g]; e < b.rowPtr[g + 1]; e++) {
-        const d = Math.abs(diff[b.cols[e]]);
-        if (d > delta) delta = d;
-        diff[b.cols[e]] = 0;
-      }
-    }
-    return delta;
-  };
+  const maxDiff = (a: SparseRows, b: SparseRows): number => maxRowDiff(a, b, G, diff);
 
   const solve = (beta: number, start: Clusters, o: SolveOptions): BetaSolution => {
     if (Y !== 2 || start.k > NEWTON_MAX_K) return fallback.solve(beta, start, o);
