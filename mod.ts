@@ -33,6 +33,15 @@ export {
   type RunOutcome,
 } from "./core/engine.ts";
 export {
+  completeRun,
+  hostRun,
+  type HostRunOptions,
+  type RunFeed,
+  type RunOpening,
+} from "./core/run_session.ts";
+export { analyzeFeature, type AnalyzeFeatureOptions } from "./core/analyze_features.ts";
+export { createPluginHost, type PluginHost, type RecordSink } from "./core/plugin_host.ts";
+export {
   createRegistry,
   optionKey,
   type Registry,
@@ -73,14 +82,20 @@ export { builtinPlugins } from "./plugins/builtin.ts";
 export {
   analyzeFeatures,
   type AnalyzeFeaturesInput,
+  type FeatureOptions,
+  featurePlugins,
+  featureRecords,
   type UpperSpec,
+  userFeatureEvent,
   type UserSplit,
 } from "./plugins/complexity/user_features.ts";
 export type { WeightLayout } from "./plugins/complexity/upper_npz.ts";
 export {
   analyzeStoredLayer,
+  storedLayerEvent,
   type StoredLayerInput,
   type StoredLayerResult,
+  type StoredLayerSource,
 } from "./plugins/complexity/stored_layer.ts";
 export {
   MI_ESTIMATORS,

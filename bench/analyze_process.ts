@@ -10,10 +10,10 @@
  *   deno run -A bench/analyze_process.ts [--rounds 5] [--snapshots 100] [--deno-flag F]...
  *
  * `--deno-flag` (repeatable) goes to `deno run` before the script, e.g.
- * `--deno-flag=--node-modules-dir=manual`: with deno.json's
- * `"nodeModulesDir": "auto"` every start checks the npm packages'
- * node_modules set-up (about 0.13 s here), which `manual` skips once
- * `deno install` has run.
+ * `--deno-flag=--node-modules-dir=auto` to measure what deno.json's former
+ * `"nodeModulesDir": "auto"` cost: a check of the node_modules set-up on
+ * every start (about 0.13 s here), which `"none"` (Deno's npm cache, now
+ * deno.json's setting) does not make.
  *
  * Prints JSON lines: ours, the peer, the ratio, and the largest difference
  * of the last snapshot's values.

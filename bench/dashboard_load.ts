@@ -19,7 +19,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page } from "../deps/playwright_core.ts";
 import { aggregateSeeds } from "../core/aggregate.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";

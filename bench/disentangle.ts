@@ -17,9 +17,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
+import "../deps/tensorflow_tfjs_backend_cpu.ts";
 import { loadMnist } from "../core/data/mnist.ts";
 import { initDense } from "../core/model/init.ts";
 import { createRng } from "../core/rng.ts";
@@ -44,7 +44,13 @@ const { values } = parseArgs({
 const n = Number(values.samples), L = Number(values.orders), width = Number(values.width);
 const epochs = Number(values.epochs), batch = Number(values.batch);
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend(values.backend!);
 
 const data = loadMnist({ name: "mnist", subset: n, testSubset: 1000, probeSize: 0 }, 0);

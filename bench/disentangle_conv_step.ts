@@ -14,9 +14,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
+import "../deps/tensorflow_tfjs_backend_cpu.ts";
 import { loadMnist } from "../core/data/mnist.ts";
 import { createRng } from "../core/rng.ts";
 import {
@@ -42,7 +42,13 @@ const n = Number(values.samples), channels = Number(values.channels);
 const batch = Number(values.batch);
 const orders = values.orders!.split(",").map(Number);
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend(values.backend!);
 await ensureGradients();
 

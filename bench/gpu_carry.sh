@@ -32,7 +32,7 @@ deno_bin=$(readlink -f "$(command -v deno)")
   echo "gpu_carry: deno on PATH is not 2.9.5" >&2
   exit 2
 }
-[ -d node_modules/.deno ] || deno install >/dev/null
+[ -d node_modules/.deno ] || deno install --node-modules-dir=auto >/dev/null
 sum=$(sha256sum "$deno_bin" | cut -d' ' -f1)
 if [ "$sum" != "$deno_sum" ]; then
   xz -T0 -9 -c "$deno_bin" >"$out/deno.xz"

@@ -55,6 +55,10 @@ else
   widths=64,256,512,1024
 fi
 
+# deno.json says nodeModulesDir "none" (Deno's npm cache); here the packages are the carried
+# (or installed) node_modules/, which `manual` uses as they are, offline
+nm=--node-modules-dir=manual
+
 failed=()
 step() {
   local name=$1
@@ -67,15 +71,15 @@ step() {
   [ "$rc" = 0 ] || failed+=("$name")
 }
 
-step adapter deno eval 'const a = await navigator.gpu.requestAdapter();
+step adapter deno eval $nm 'const a = await navigator.gpu.requestAdapter();
   console.log(JSON.stringify(a ? { ...a.info, features: [...a.features] } : "no adapter"));
   if (!a) Deno.exit(1);'
-step tests deno test -A tests/backend_webgpu_test.ts tests/backend_webgpu_shim_test.ts \
+step tests deno test $nm -A tests/backend_webgpu_test.ts tests/backend_webgpu_shim_test.ts \
   tests/backend_auto_test.ts tests/infoplane_kde_webgpu_test.ts \
   tests/complexity_shapley_webgpu_test.ts
-step kde deno run -A bench/webgpu_kde.ts --rows 4096 --cols 10 --repeat 3
-step compare deno run -A bench/webgpu_compare.ts "${compare[@]}"
-step crossover deno run -A bench/webgpu_crossover.ts --widths "$widths"
+step kde deno run $nm -A bench/webgpu_kde.ts --rows 4096 --cols 10 --repeat 3
+step compare deno run $nm -A bench/webgpu_compare.ts "${compare[@]}"
+step crossover deno run $nm -A bench/webgpu_crossover.ts --widths "$widths"
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "gpu_check: FAILED: ${failed[*]}"

@@ -19,7 +19,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { FlowProducer, Queue } from "bullmq";
+import { FlowProducer, Queue } from "../deps/bullmq.ts";
 import { configToYaml, parseConfig } from "../core/config.ts";
 import { hashDataFiles } from "../core/queue/data_files.ts";
 import { planSweepJobs, QUEUE_NAME } from "../core/queue/jobs.ts";

@@ -20,7 +20,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { initBackend, tfVersions } from "../core/backend.ts";
 import { loadMnist } from "../core/data/mnist.ts";
 import { loadTishby12 } from "../core/data/tishby12.ts";

@@ -1,10 +1,12 @@
 /**
  * `lens features`: feature complexity (Ren et al. 2021) of a feature
- * exported from any framework, through `analyzeFeatures`
- * (plugins/complexity/user_features.ts), or of a layer of a run stored
- * with `keep_models: true` (`--run`, plugins/complexity/stored_layer.ts),
- * stored as a run so that `lens show`, `lens export` and the dashboard
- * read it.
+ * exported from any framework (`userFeatureEvent`,
+ * plugins/complexity/user_features.ts), or of a layer of a run stored
+ * with `keep_models: true` (`--run`, `storedLayerEvent`,
+ * plugins/complexity/stored_layer.ts): either source becomes one `feature`
+ * event for the complexity plugins, stored as a run through the one run
+ * session (core/analyze_features.ts) so that `lens show`, `lens export`
+ * and the dashboard read it.
  *
  * @module
  */
@@ -13,7 +15,10 @@ import { ACTIVATION_NAMES, isActivation } from "../core/model/activations.ts";
 import { redactUrl } from "../core/store/pg_url.ts";
 import { basename } from "node:path";
 import { LensError } from "../core/errors.ts";
-import type { ResultRecord, RunConfig, Store } from "../core/types.ts";
+import type { Registry } from "../core/registry.ts";
+import type { RunOutcome } from "../core/run_session.ts";
+import type { FeatureEvent, RunConfig, Store } from "../core/types.ts";
+import type { FeatureOptions } from "../plugins/complexity/user_features.ts";
 import {
   choiceFlag,
   dbPath,
@@ -35,6 +40,7 @@ import {
 } from "./feature_inputs.ts";
 import { lazyStore } from "./lazy_store.ts";
 import { recordsToJson, writeStdout } from "./records_output.ts";
+import { watchStopSignals } from "./stop_signal.ts";
 
 /** Help text of `lens features`. */
 export const HELP = `lens features --train FILE.npz [options]
@@ -152,41 +158,92 @@ const FILE_FLAGS = [
   "peer",
 ];
 
-/** Options of the analyses, as {@link analyzeFeatures} takes them. */
-type AnalysisOptions = {
-  disentangle: Record<string, unknown>;
-  reliability: Record<string, unknown>;
-  shapley: Record<string, unknown>;
-};
-
-/** The plugins a feature analysis runs, as stored with its run. */
-function pluginsRun(options: AnalysisOptions, peers: boolean, upper: boolean, test: boolean) {
-  return [
-    { id: "disentangle", options: options.disentangle },
-    ...(peers
-      ? [{ id: "reliability", options: { ...options.disentangle, ...options.reliability } }]
-      : []),
-    ...(upper ? [{ id: "shapley-effectiveness", options: options.shapley }] : []),
-    ...(upper && test ? [{ id: "shapley-overfitting", options: options.shapley }] : []),
-    ...(upper && test ? [{ id: "boost", options: {} }] : []),
-  ];
+/** A feature to store as a run: the event and what the run records and prints of it. */
+interface FeatureSource {
+  /** Run name. */
+  name: string;
+  event: FeatureEvent;
+  /** Where the feature came from (the run's config `analyze`). */
+  source: Record<string, unknown>;
+  /** The tfjs backend the analyses run on. */
+  backend: string;
+  /** What was analysed, for the closing line (e.g. "2000 training samples"). */
+  what: string;
 }
 
-/** Prints the records of a stored feature run: the complexity table, or JSON. */
+/** Prints the records of a stored feature run: the plugins' tables, or JSON. */
 async function report(
   store: Store,
   runId: string,
-  records: ResultRecord[],
+  registry: Registry,
   format: "table" | "json",
   summary: string,
 ): Promise<void> {
+  const records = store.queryResults(runId);
   if (format === "json") {
-    await writeStdout(recordsToJson(runId, store.queryResults(runId)));
+    await writeStdout(recordsToJson(runId, records));
     console.error(summary);
   } else {
-    const plugins = (await loadRegistry([])).list();
-    for (const table of pluginTables(plugins, records)) console.log(table + "\n");
+    for (const table of pluginTables(registry.list(), records)) console.log(table + "\n");
     console.log(summary);
+  }
+}
+
+/**
+ * Stores the run of the complexity plugins over `src` (core/analyze_features.ts)
+ * and prints it. Ctrl-C / SIGTERM stop it at the next progress line (an order
+ * of the disentanglers): the run is marked interrupted with what the plugins
+ * emitted so far, its closing line is printed, and the exit code is 130 / 143.
+ */
+async function storeFeatureRun(
+  store: Store,
+  db: string,
+  src: FeatureSource,
+  options: FeatureOptions,
+  format: "table" | "json",
+): Promise<number> {
+  const [{ analyzeFeature }, { featurePlugins }, { tfVersions }] = await Promise.all([
+    import("../core/analyze_features.ts"),
+    import("../plugins/complexity/user_features.ts"),
+    import("../core/backend.ts"),
+  ]);
+  const registry = await loadRegistry([]);
+  const stop = await watchStopSignals((note) =>
+    console.error(
+      `${note ? `${note}; ` : ""}stopping at the next progress line; the run will be marked ` +
+        "interrupted (again to quit now)",
+    )
+  );
+  const closing = (o: RunOutcome) =>
+    `run ${o.runId} ${o.status}: ${src.what}, feature of ${src.event.dim} values, ` +
+    `${store.queryResults(o.runId).length} records in ${o.timings.total_s.toFixed(1)} s\n` +
+    `stored in ${redactUrl(db)}`;
+  try {
+    const outcome = await analyzeFeature({
+      name: src.name,
+      event: src.event,
+      plugins: featurePlugins(options, src.event),
+      store,
+      registry,
+      source: src.source,
+      backend: src.backend,
+      versions: tfVersions(),
+      log: (m) => {
+        stop.poll(); // the analyses may not yield to the event loop: each progress line checks
+        console.error(m);
+      },
+      signal: stop.signal,
+      // the stopped analysis may hold the thread for long: the run is closed, and so is the process
+      onStop: (o) => {
+        console.error(`${closing(o)}\n  show: deno task lens show ${o.runId}`);
+        store.close();
+        Deno.exit(stop.exitCode());
+      },
+    });
+    await report(store, outcome.runId, registry, format, closing(outcome));
+    return 0;
+  } finally {
+    stop.dispose();
   }
 }
 
@@ -196,7 +253,7 @@ async function report(
  */
 async function storedLayer(
   values: Record<string, unknown>,
-  options: AnalysisOptions,
+  options: FeatureOptions,
   format: "table" | "json",
 ): Promise<number> {
   const clash = FILE_FLAGS.find((f) => values[f] !== undefined);
@@ -221,60 +278,158 @@ async function storedLayer(
     const run = findRun(store, ref);
     storedSeeds(store, run); // no models: a clear error before loading anything
     const config = run.config as Partial<RunConfig>;
-    const [{ initBackend, tfVersions }, { analyzeStoredLayer }, { LAYERLENS_VERSION }] =
-      await Promise.all([
-        import("../core/backend.ts"),
-        import("../plugins/complexity/stored_layer.ts"),
-        import("../core/version.ts"),
-      ]);
+    const [{ initBackend }, { storedLayerEvent }] = await Promise.all([
+      import("../core/backend.ts"),
+      import("../plugins/complexity/stored_layer.ts"),
+    ]);
     const backend = await initBackend(config.backend ?? "wasm");
-    const t0 = performance.now();
-    const r = await analyzeStoredLayer({
+    const layer = await storedLayerEvent({
       store,
       run,
       seed: runSeed,
       layer: typeof values.layer === "string" ? values.layer : undefined,
       peers: values["no-peers"] !== true,
-      options,
-      log: (m) => console.error(m),
     });
-    const name = typeof values.name === "string" ? values.name : `${run.name}-${r.layer}`;
-    const source = {
-      kind: "features",
-      run: run.id,
-      runName: run.name,
-      seed: r.seed,
-      layer: r.layer,
-      peers: r.peers,
-      inDim: r.inDim,
-      dim: r.dim,
-      nTrain: r.nTrain,
-      nTest: r.nTest,
-    };
-    const plugins = pluginsRun(options, r.peers.length > 0, true, r.nTest > 0);
-    const runId = store.createRun({
-      name,
-      config: { name, analyze: source, plugins },
-      seeds: [r.seed],
-      backend,
-      engine: "features",
-      versions: { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno, ...tfVersions() },
-    });
-    store.appendResults(runId, r.records);
-    const totalS = (performance.now() - t0) / 1000;
-    store.finishRun(runId, "completed", { total_s: totalS });
-    const summary = `run ${runId} completed: ${r.layer} of seed ${r.seed} of run ${run.id}` +
-      `${r.peers.length ? ` (peers: seeds ${r.peers.join(", ")})` : ""}, ${r.nTrain} training` +
-      `${r.nTest ? `, ${r.nTest} test` : ""} samples, feature of ${r.dim} values, ` +
-      `${r.records.length} records in ${totalS.toFixed(1)} s\nstored in ${redactUrl(db)}`;
-    await report(store, runId, r.records, format, summary);
+    try {
+      const { event, peers } = layer;
+      const nTrain = event.train.n, nTest = event.test?.n ?? 0;
+      const name = typeof values.name === "string" ? values.name : `${run.name}-${event.layer}`;
+      const source = {
+        kind: "features",
+        run: run.id,
+        runName: run.name,
+        seed: event.seed,
+        layer: event.layer,
+        peers,
+        inDim: event.inDim,
+        dim: event.dim,
+        nTrain,
+        nTest,
+      };
+      const what = `${event.layer} of seed ${event.seed} of run ${run.id}` +
+        `${peers.length ? ` (peers: seeds ${peers.join(", ")})` : ""}, ${nTrain} training` +
+        `${nTest ? `, ${nTest} test` : ""} samples`;
+      const src: FeatureSource = { name, event, source, backend, what };
+      return await storeFeatureRun(store, db, src, options, format);
+    } finally {
+      layer.dispose();
+    }
   } finally {
     store.close();
   }
-  return 0;
 }
 
-/** Runs `lens features`. */
+/** The analysis options of the flags (`--orders` ... `--residual`). */
+function analysisOptions(values: Record<string, unknown>): FeatureOptions {
+  const baseline = choiceFlag("features", "baseline", values.baseline, ["zero", "mean"], "zero");
+  const disentangle: Record<string, unknown> = {};
+  const ints: [string, string, number, number?][] = [
+    ["orders", "orders", 1, 30],
+    ["width", "width", 1],
+    ["epochs", "epochs", 1],
+    ["batch-size", "batchSize", 1],
+    ["seed", "seed", 0],
+  ];
+  for (const [flag, key, min, max] of ints) {
+    const v = intFlag("features", flag, values[flag], min, max);
+    if (v !== undefined) disentangle[key] = v;
+  }
+  const threshold = numberFlag("threshold", values.threshold);
+  return {
+    disentangle,
+    reliability: threshold === undefined ? {} : { threshold },
+    shapley: { baseline, residual: values.residual === true },
+  };
+}
+
+/** `lens features` of arrays brought from elsewhere (.npy / .npz). */
+async function userArrays(
+  values: Record<string, unknown>,
+  options: FeatureOptions,
+  format: "table" | "json",
+): Promise<number> {
+  const layout = choiceFlag("features", "layout", values.layout, ["in_out", "out_in"], "in_out");
+  const activation = typeof values.activation === "string" ? values.activation : "relu";
+  if (!isActivation(activation)) {
+    throw usageError(
+      "features",
+      `--activation must be one of ${ACTIVATION_NAMES.join(", ")}, got ${
+        JSON.stringify(activation)
+      }`,
+    );
+  }
+  for (const flag of ["run-seed", "no-peers"]) {
+    if (values[flag] !== undefined) {
+      throw usageError("features", `--${flag} goes with --run`, "--run RUN");
+    }
+  }
+  const trainSources = splitSources(values, "train");
+  if (!trainSources) {
+    throw new LensError("missing the training split (see 'lens features --help')", {
+      code: "usage",
+      field: "--train",
+      expected: "--train FILE.npz (arrays x, f, y) or --x, --f and --y",
+    });
+  }
+  const train = loadSplit(trainSources);
+  const testSources = splitSources(values, "test");
+  const test = testSources ? loadSplit(testSources, train) : undefined;
+  const peerSources = listFlag(values.peer).map((p) => parseSource(p, "f"));
+  const peers = peerSources.map((s) => loadPeer(s, train.split.n, train.sources.x));
+  const upperFile = typeof values.upper === "string" ? values.upper : undefined;
+
+  const name = typeof values.name === "string"
+    ? values.name
+    : basename(trainSources.x.file).replace(/\.np[yz]$/i, "");
+  const source = {
+    kind: "features",
+    train: train.sources,
+    test: test?.sources,
+    upper: upperFile ? { file: upperFile, layout, activation } : undefined,
+    peers: peerSources.map(describeSource),
+    inDim: train.inDim,
+    dim: train.dim,
+    nTrain: train.split.n,
+    nTest: test?.split.n ?? 0,
+    sha256: await fileHashes([
+      ...Object.values(trainSources).map((s) => s.file),
+      ...(testSources ? Object.values(testSources).map((s) => s.file) : []),
+      ...(upperFile ? [upperFile] : []),
+      ...peerSources.map((s) => s.file),
+    ]),
+  };
+  const [{ initBackend }, { userFeatureEvent }] = await Promise.all([
+    import("../core/backend.ts"),
+    import("../plugins/complexity/user_features.ts"),
+  ]);
+  const backend = await initBackend("wasm");
+  const event = userFeatureEvent({
+    inDim: train.inDim,
+    dim: train.dim,
+    train: train.split,
+    test: test?.split,
+    upper: upperFile ? { path: upperFile, activation, layout } : undefined,
+    peers,
+    layer: typeof values.layer === "string" ? values.layer : "feature",
+  });
+  if (event.upper) {
+    const classes = event.upper.layers[event.upper.layers.length - 1].units;
+    checkLabels(train.split.y, classes, trainSources.y);
+    if (test && testSources) checkLabels(test.split.y, classes, testSources.y);
+  }
+  const what = `${train.split.n} training samples` +
+    `${test ? `, ${test.split.n} test samples` : ""}`;
+  const src: FeatureSource = { name, event, source, backend, what };
+  const db = dbPath(values.db);
+  const store = lazyStore(db);
+  try {
+    return await storeFeatureRun(store, db, src, options, format);
+  } finally {
+    store.close();
+  }
+}
+
+/** Runs `lens features`: parses the flags and picks the source (a stored run, or arrays). */
 export async function main(args: string[]): Promise<number> {
   const str = { type: "string" as const };
   const { values } = parseFlags("features", args, {
@@ -307,134 +462,7 @@ export async function main(args: string[]): Promise<number> {
     "no-peers": { type: "boolean" },
   }, { min: 0, max: 0, names: "" });
   const format = choiceFlag("features", "format", values.format, ["table", "json"], "table");
-  const layout = choiceFlag("features", "layout", values.layout, ["in_out", "out_in"], "in_out");
-  const baseline = choiceFlag("features", "baseline", values.baseline, ["zero", "mean"], "zero");
-  const disentangle: Record<string, unknown> = {};
-  const ints: [string, string, number, number?][] = [
-    ["orders", "orders", 1, 30],
-    ["width", "width", 1],
-    ["epochs", "epochs", 1],
-    ["batch-size", "batchSize", 1],
-    ["seed", "seed", 0],
-  ];
-  for (const [flag, key, min, max] of ints) {
-    const v = intFlag("features", flag, values[flag], min, max);
-    if (v !== undefined) disentangle[key] = v;
-  }
-  const threshold = numberFlag("threshold", values.threshold);
-  const activation = typeof values.activation === "string" ? values.activation : "relu";
-  if (!isActivation(activation)) {
-    throw usageError(
-      "features",
-      `--activation must be one of ${ACTIVATION_NAMES.join(", ")}, got ${
-        JSON.stringify(activation)
-      }`,
-    );
-  }
-
-  const options = {
-    disentangle,
-    reliability: threshold === undefined ? {} : { threshold },
-    shapley: { baseline, residual: values.residual === true },
-  };
+  const options = analysisOptions(values);
   if (values.run !== undefined) return await storedLayer(values, options, format);
-  for (const flag of ["run-seed", "no-peers"]) {
-    if (values[flag] !== undefined) {
-      throw usageError("features", `--${flag} goes with --run`, "--run RUN");
-    }
-  }
-
-  const trainSources = splitSources(values, "train");
-  if (!trainSources) {
-    throw new LensError("missing the training split (see 'lens features --help')", {
-      code: "usage",
-      field: "--train",
-      expected: "--train FILE.npz (arrays x, f, y) or --x, --f and --y",
-    });
-  }
-  const train = loadSplit(trainSources);
-  const testSources = splitSources(values, "test");
-  const test = testSources ? loadSplit(testSources, train) : undefined;
-  const peerSources = listFlag(values.peer).map((p) => parseSource(p, "f"));
-  const peers = peerSources.map((s) => loadPeer(s, train.split.n, train.sources.x));
-  const upperFile = typeof values.upper === "string" ? values.upper : undefined;
-  let upperClasses = 0;
-  if (upperFile) {
-    const { readUpperNpz } = await import("../plugins/complexity/upper_npz.ts");
-    const params = readUpperNpz(upperFile, train.dim, layout);
-    upperClasses = params.sizes[params.sizes.length - 1];
-    checkLabels(train.split.y, upperClasses, trainSources.y);
-    if (test && testSources) checkLabels(test.split.y, upperClasses, testSources.y);
-  }
-
-  const layer = typeof values.layer === "string" ? values.layer : "feature";
-  const name = typeof values.name === "string"
-    ? values.name
-    : basename(trainSources.x.file).replace(/\.np[yz]$/i, "");
-  const source = {
-    kind: "features",
-    train: train.sources,
-    test: test?.sources,
-    upper: upperFile ? { file: upperFile, layout, activation } : undefined,
-    peers: peerSources.map(describeSource),
-    inDim: train.inDim,
-    dim: train.dim,
-    nTrain: train.split.n,
-    nTest: test?.split.n ?? 0,
-    sha256: await fileHashes([
-      ...Object.values(trainSources).map((s) => s.file),
-      ...(testSources ? Object.values(testSources).map((s) => s.file) : []),
-      ...(upperFile ? [upperFile] : []),
-      ...peerSources.map((s) => s.file),
-    ]),
-  };
-  const plugins = pluginsRun(options, peers.length > 0, !!upperFile, !!test);
-
-  const [{ initBackend, tfVersions }, { analyzeFeatures }, { LAYERLENS_VERSION }] = await Promise
-    .all([
-      import("../core/backend.ts"),
-      import("../plugins/complexity/user_features.ts"),
-      import("../core/version.ts"),
-    ]);
-  const backend = await initBackend("wasm");
-  const db = dbPath(values.db);
-  const store = lazyStore(db);
-  try {
-    const t0 = performance.now();
-    const runId = store.createRun({
-      name,
-      config: { name, analyze: source, plugins },
-      seeds: [0],
-      backend,
-      engine: "features",
-      versions: { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno, ...tfVersions() },
-    });
-    let records: ResultRecord[];
-    try {
-      records = await analyzeFeatures({
-        inDim: train.inDim,
-        dim: train.dim,
-        train: train.split,
-        test: test?.split,
-        upper: upperFile ? { path: upperFile, activation, layout } : undefined,
-        peers,
-        layer,
-        options,
-        log: (m) => console.error(m),
-      });
-      store.appendResults(runId, records);
-    } catch (e) {
-      store.finishRun(runId, "failed", {}, e instanceof Error ? e.message : String(e));
-      throw e;
-    }
-    const totalS = (performance.now() - t0) / 1000;
-    store.finishRun(runId, "completed", { total_s: totalS });
-    const summary = `run ${runId} completed: ${train.split.n} training samples` +
-      `${test ? `, ${test.split.n} test samples` : ""}, feature of ${train.dim} values, ` +
-      `${records.length} records in ${totalS.toFixed(1)} s\nstored in ${redactUrl(db)}`;
-    await report(store, runId, records, format, summary);
-  } finally {
-    store.close();
-  }
-  return 0;
+  return await userArrays(values, options, format);
 }

@@ -13,7 +13,9 @@ import { wantsHelp } from "./args.ts";
 
 /** What a command module exports. */
 export interface CommandModule {
+  /** The command's `--help` text: usage, flags and an example. */
   HELP: string;
+  /** Runs the command on its arguments (the command name excluded); resolves to the exit code. */
   main(args: string[]): Promise<number>;
 }
 

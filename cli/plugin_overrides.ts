@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parse } from "yaml";
+import { parse } from "../deps/yaml.ts";
 import { optionKey, type Registry } from "../core/registry.ts";
 import type { PluginUse } from "../core/types.ts";
 import { usageError } from "./args.ts";

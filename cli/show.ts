@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { stringify } from "yaml";
+import { stringify } from "../deps/yaml.ts";
 import { configToYaml } from "../core/config.ts";
 import { openStoreAt } from "../core/store_open.ts";
 import type { Plugin, ResultRecord, RunConfig, RunRow } from "../core/types.ts";

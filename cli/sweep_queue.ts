@@ -15,7 +15,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { FlowProducer, type Job, Queue } from "bullmq";
+import { FlowProducer, type Job, Queue } from "../deps/bullmq.ts";
 import { configToYaml } from "../core/config.ts";
 import { errorMessage } from "../core/errors.ts";
 import { hashDataFiles, sha256Hex } from "../core/queue/data_files.ts";

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { meanSd } from "../core/aggregate.ts";
 import type { EpochRow, Plugin, ResultRecord, SweepColumnSpec } from "../core/types.ts";
 
 /** An epoch statistics row (the store's). */
@@ -65,8 +66,7 @@ export interface SweepCells {
 
 /** Mean of finite values; NaN when there are none. */
 function mean(values: number[]): number {
-  const ok = values.filter(Number.isFinite);
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+  return meanSd(values).mean;
 }
 
 /** Rows grouped per seed, each sorted by epoch. */

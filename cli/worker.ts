@@ -7,7 +7,7 @@
  * @module
  */
 import { hostname } from "node:os";
-import { UnrecoverableError, WaitingError, Worker } from "bullmq";
+import { UnrecoverableError, WaitingError, Worker } from "../deps/bullmq.ts";
 import { errorMessage, LensError } from "../core/errors.ts";
 import {
   type FinalJobData,

@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aggregateSeeds } from "../core/aggregate.ts";
+import { completeRun } from "../core/run_session.ts";
 import { parseConfig } from "../core/config.ts";
 import { LensError } from "../core/errors.ts";
 import { dataFileMismatches } from "../core/queue/data_files.ts";
@@ -152,16 +152,13 @@ export function runFinalJob(
       );
     }
     clearSeeds(store, d.runId, [-1]);
-    const aggregates = aggregateSeeds(store.queryResults(d.runId));
-    if (aggregates.length) store.appendResults(d.runId, aggregates);
     const timings: Record<string, number> = {};
     for (const c of children) {
       for (const [k, v] of Object.entries(c.timings)) {
         if (Number.isFinite(v)) timings[k] = (timings[k] ?? 0) + v;
       }
     }
-    store.finishRun(d.runId, "completed", timings);
-    return aggregates.length;
+    return completeRun(store, d.runId, timings);
   } finally {
     store.close();
   }

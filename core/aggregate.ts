@@ -27,6 +27,32 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
 }
 
 /**
+ * Mean and sample standard deviation (n - 1) of the finite values of `vs`,
+ * and how many there are: what a seed mean is everywhere (the stored
+ * aggregates, charts, tables, sweep summaries). Mean NaN when there are
+ * none (sd NaN); sd 0 for one value.
+ *
+ * @example
+ * ```ts
+ * meanSd([1, 2, NaN, 4]); // { mean: 2.3333333333333335, sd: 1.5275252316519468, n: 3 }
+ * ```
+ */
+export function meanSd(vs: readonly number[]): { mean: number; sd: number; n: number } {
+  let n = 0, s = 0;
+  for (const v of vs) {
+    if (Number.isFinite(v)) {
+      n++;
+      s += v;
+    }
+  }
+  if (n === 0) return { mean: NaN, sd: NaN, n: 0 };
+  const mean = s / n;
+  let ss = 0;
+  for (const v of vs) if (Number.isFinite(v)) ss += (v - mean) ** 2;
+  return { mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n };
+}
+
+/**
  * Seed aggregates of `records`: for every series point (plugin, layer,
  * metric, epoch, index) with finite values from 2 or more seeds (seed >= 0;
  * records of seed < 0 are aggregates already and are ignored), four
@@ -64,11 +90,7 @@ export function aggregateSeeds(records: readonly ResultRecord[]): ResultRecord[]
     const n = bySeed.size;
     if (n < 2) continue;
     const values = [...bySeed.values()].sort((a, b) => a - b);
-    let mean = 0;
-    for (const v of values) mean += v;
-    mean /= n;
-    let ss = 0;
-    for (const v of values) ss += (v - mean) * (v - mean);
+    const { mean, sd } = meanSd(values);
     const base = {
       plugin: head.plugin,
       layer: head.layer,
@@ -78,7 +100,7 @@ export function aggregateSeeds(records: readonly ResultRecord[]): ResultRecord[]
     };
     out.push(
       { ...base, metric: `${head.metric}_mean`, value: mean },
-      { ...base, metric: `${head.metric}_sd`, value: Math.sqrt(ss / (n - 1)) },
+      { ...base, metric: `${head.metric}_sd`, value: sd },
       { ...base, metric: `${head.metric}_q25`, value: quantileSorted(values, 0.25) },
       { ...base, metric: `${head.metric}_q75`, value: quantileSorted(values, 0.75) },
     );

@@ -7,12 +7,10 @@
  *
  * @module
  */
-import type { RunOutcome } from "./engine.ts";
-import { errorMessage, LensError } from "./errors.ts";
-import { createPluginHost } from "./plugin_host.ts";
+import { LensError } from "./errors.ts";
+import { hostRun, type RunOutcome } from "./run_session.ts";
 import type { Registry } from "./registry.ts";
 import type { ActivationCache, LayerInfo, PluginUse, RunConfig, Store } from "./types.ts";
-import { LAYERLENS_VERSION } from "./version.ts";
 
 /** Options of {@link analyzeActivations}. */
 export interface AnalyzeOptions {
@@ -74,23 +72,19 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
       }
     }
   }
-  const t0 = performance.now();
-  const runId = opts.store.createRun({
-    name: opts.name,
-    config: { name: opts.name, analyze: opts.source, plugins: opts.plugins },
-    seeds: [0],
-    backend: "none",
-    engine: "analyze",
-    versions: { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno },
-  });
-  const host = await createPluginHost({
-    runId,
+  return await hostRun({
     store: opts.store,
+    open: {
+      name: opts.name,
+      config: { name: opts.name, analyze: opts.source, plugins: opts.plugins },
+      seeds: [0],
+      backend: "none",
+      engine: "analyze",
+    },
     resolved,
     log,
-    timeoutS: opts.pluginTimeoutS,
-  });
-  try {
+    pluginTimeoutS: opts.pluginTimeoutS,
+  }, async ({ runId, host }) => {
     const layers: LayerInfo[] = [...first].map(([name, a], i, all) => ({
       name,
       kind: i === all.length - 1 ? "output" : "dense",
@@ -123,13 +117,6 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
       host.flush();
     }
     await host.dispatch("run_end", { runId });
-    host.flush();
-    const timings = { ...host.timings(), total_s: (performance.now() - t0) / 1000 };
-    opts.store.finishRun(runId, "completed", timings);
-    return { runId, status: "completed", timings, pluginErrors: host.errors() };
-  } catch (e) {
-    host.flush();
-    opts.store.finishRun(runId, "failed", {}, errorMessage(e));
-    throw e;
-  }
+    return "completed";
+  });
 }

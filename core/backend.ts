@@ -10,17 +10,24 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
-import { setWasmPaths, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { version_cpu } from "../deps/tensorflow_tfjs_backend_cpu.ts";
+import { setWasmPaths, version_wasm } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { LensError } from "./errors.ts";
 import type { BackendName, BackendSetting } from "./types.ts";
 import { type AdapterSummary, describeAdapter, summarizeAdapter } from "./webgpu/adapter_info.ts";
 import { type BackendDecision, decideBackend } from "./webgpu/choose.ts";
 import { installGpuShim, lastCleanedRequest } from "./webgpu/shim.ts";
 
-/** Where the wasm binaries of @tensorflow/tfjs-backend-wasm live, relative to this module. */
-const WASM_DIR = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+/**
+ * Where the wasm binaries of @tensorflow/tfjs-backend-wasm live: the package's
+ * own folder (node_modules, or Deno's npm cache when this module is imported
+ * from outside the repository).
+ */
+const WASM_DIR = new URL(
+  "./",
+  import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+);
 
 /** How to get a WebGPU adapter on a machine without a GPU. */
 const WEBGPU_HOWTO = "a WebGPU adapter: on Debian/Ubuntu without a GPU install Mesa's lavapipe " +
@@ -34,10 +41,6 @@ let adapterProbe: Promise<AdapterSummary | null> | undefined;
 let adapterSeen: AdapterSummary | null = null;
 let lastDecision: BackendDecision | null = null;
 let webgpuVersion: string | undefined;
-const WEBGPU_PACKAGE = new URL(
-  "../node_modules/@tensorflow/tfjs-backend-webgpu/package.json",
-  import.meta.url,
-);
 let pending: Promise<string> = Promise.resolve("");
 
 interface GpuLike {
@@ -118,8 +121,8 @@ async function activate(name: BackendName): Promise<string> {
           code: "backend",
           file: WASM_DIR.pathname,
           field: "backend",
-          expected: "node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm (deno.json " +
-            "nodeModulesDir: auto installs them on first run); or backend cpu",
+          expected: "the *.wasm files of @tensorflow/tfjs-backend-wasm (installed with the " +
+            "package on first run); or backend cpu",
         });
       }
       setWasmPaths(WASM_DIR.href);
@@ -136,9 +139,10 @@ async function activate(name: BackendName): Promise<string> {
     // tfjs asks the adapter for features and limits it may not grant; see webgpu/shim.ts
     installGpuShim();
     if (!tf.engine().registryFactory["webgpu"]) {
-      await import("@tensorflow/tfjs-backend-webgpu");
+      await import("../deps/tensorflow_tfjs_backend_webgpu.ts");
       try {
-        webgpuVersion = String(JSON.parse(Deno.readTextFileSync(WEBGPU_PACKAGE)).version);
+        const pkg = import.meta.resolve("npm:@tensorflow/tfjs-backend-webgpu@4.22.0/package.json");
+        webgpuVersion = String(JSON.parse(Deno.readTextFileSync(new URL(pkg))).version);
       } catch {
         webgpuVersion = "unknown";
       }

@@ -44,7 +44,7 @@
  */
 import { ACTIVATION_NAMES } from "./model/activations.ts";
 import { basename } from "node:path";
-import { Document, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import { Document, isScalar, isSeq, LineCounter, parseDocument, visit } from "../deps/yaml.ts";
 import { errorMessage, LensError } from "./errors.ts";
 import { nearest, optionKey } from "./registry.ts";
 import type {

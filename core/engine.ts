@@ -10,12 +10,13 @@
  *
  * @module
  */
-import { aggregateSeeds } from "./aggregate.ts";
 import { initBackend, tfVersions } from "./backend.ts";
 import { singleClassNote } from "./data/class_labels.ts";
 import { loadDataset } from "./data/load.ts";
-import { errorMessage, LensError } from "./errors.ts";
-import { createPluginHost, type PluginHost } from "./plugin_host.ts";
+import { LensError } from "./errors.ts";
+import type { PluginHost } from "./plugin_host.ts";
+import type { EpochProgress } from "./progress.ts";
+import { hostRun, type RunOutcome } from "./run_session.ts";
 import type { Registry } from "./registry.ts";
 import { sampledEpochs } from "./schedule.ts";
 import { chooseEngine, createTrainer } from "./train/create_trainer.ts";
@@ -26,38 +27,15 @@ import type {
   LayerInfo,
   ModelHandle,
   RunConfig,
-  RunStatus,
   Store,
   Trainer,
 } from "./types.ts";
-import { LAYERLENS_VERSION } from "./version.ts";
 
 // analysis of stored activations lives apart so that it loads without tfjs
 export { analyzeActivations, type AnalyzeOptions } from "./analyze_activations.ts";
+export type { RunOutcome } from "./run_session.ts";
 
-/** Progress of one seed at the end of an epoch. */
-export interface EpochProgress {
-  /** The seed. */
-  seed: number;
-  /** Position of the seed in the config's `seeds` (0-based). */
-  seedIndex: number;
-  /** Number of seeds in the run. */
-  seeds: number;
-  /** Epoch (0-based) that ended. */
-  epoch: number;
-  /** Number of epochs each seed trains. */
-  epochs: number;
-  /** Mean training cross-entropy loss (nats) of the epoch. */
-  loss: number;
-  /** Training accuracy (0..1) of the epoch. */
-  accuracy: number;
-  /** Seconds since the run started (data loading included). */
-  elapsedS: number;
-  /** The epoch was sampled (activations captured, plugins fed). */
-  sampled: boolean;
-  /** Sampled epochs after this one (what the progress ETA weighs). */
-  sampledLeft: number;
-}
+export type { EpochProgress } from "./progress.ts";
 
 /** Options of {@link runExperiment}. */
 export interface RunExperimentOptions {
@@ -81,29 +59,12 @@ export interface RunExperimentOptions {
   signal?: AbortSignal;
 }
 
-/** How a run ended. */
-export interface RunOutcome {
-  /** Id of the stored run. */
-  runId: string;
-  /** How the run ended: `completed` or `interrupted` (a failure throws instead). */
-  status: RunStatus;
-  /** Durations in seconds (`load_s`, `train_s`, `capture_s`, `total_s`, `plugin:<id>_s`). */
-  timings: Record<string, number>;
-  /** Errors raised by plugins, which did not stop the run. */
-  pluginErrors: { plugin: string; message: string }[];
-}
-
 /** Data sets whose content depends on the seed (random splits, seeded subsets). */
 function datasetDependsOnSeed(config: RunConfig): boolean {
   const d = config.data;
   if (d.name === "tishby12") return d.split === "random";
   if (d.name === "mnist") return d.subset > 0 || d.testSubset > 0;
   return false;
-}
-
-/** Versions worth recording with a run. */
-function versions(): Record<string, string> {
-  return { layerlens: LAYERLENS_VERSION, deno: Deno.version.deno, ...tfVersions() };
 }
 
 /** For each epoch 0..epochs-1, how many of `sampled` are later. */
@@ -172,105 +133,91 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunOutc
       : undefined,
   );
 
-  const runId = store.createRun({
-    id: opts.runId,
-    name: config.name,
-    config,
-    seeds: config.seeds,
-    backend: engine === "fused" ? `js (fused-mlp); tfjs ${backend}` : backend,
-    engine,
-    versions: versions(),
-  });
-  const host = await createPluginHost({
-    runId,
-    store,
-    resolved,
-    log,
-    timeoutS: config.pluginTimeoutS,
-    signal: opts.signal,
-  });
-  const timings: Record<string, number> = { load_s: (tLoad - t0) / 1000 };
-  const trainers: Trainer[] = [];
-  let status: RunStatus = "completed";
   const onAbort = () => log("stopping after this epoch (interrupted)");
   opts.signal?.addEventListener("abort", onAbort);
+  const trainers: Trainer[] = [];
   try {
-    const epochs = config.training.epochs;
-    const sampled = sampledEpochs(config.schedule, epochs);
-    const first = datasets.get(config.seeds[0])!;
-    // Seeds train together in the fused kernel when they share one data set.
-    const groups = engine === "fused" && !perSeed ? [config.seeds] : config.seeds.map((s) => [s]);
-    let layers: LayerInfo[] | undefined;
-    let trainS = 0, captureS = 0;
-    for (const group of groups) {
-      const groupData = group.map((s) => datasets.get(s)!);
-      const trainer = await createTrainer(engine, {
-        model: config.model,
-        training: config.training,
-        datasets: groupData,
-        seeds: group,
-        backend: config.backend,
-      });
-      trainers.push(trainer);
-      if (!layers) {
-        layers = trainer.layers;
-        await host.dispatch("run_start", {
-          runId,
-          config,
-          layers,
-          sampledEpochs: sampled,
-          dataset: {
-            name: first.name,
-            numClasses: first.numClasses,
-            nTrain: first.nTrain,
-            nTest: first.nTest,
-            nProbe: first.probe.n,
-          },
+    return await hostRun({
+      store,
+      open: {
+        id: opts.runId,
+        name: config.name,
+        config,
+        seeds: config.seeds,
+        backend: engine === "fused" ? `js (fused-mlp); tfjs ${backend}` : backend,
+        engine,
+        versions: tfVersions(),
+      },
+      resolved,
+      log,
+      pluginTimeoutS: config.pluginTimeoutS,
+      signal: opts.signal,
+      t0,
+    }, async ({ runId, host, timings }) => {
+      timings.load_s = (tLoad - t0) / 1000;
+      const epochs = config.training.epochs;
+      const sampled = sampledEpochs(config.schedule, epochs);
+      const first = datasets.get(config.seeds[0])!;
+      // Seeds train together in the fused kernel when they share one data set.
+      const groups = engine === "fused" && !perSeed ? [config.seeds] : config.seeds.map((s) => [s]);
+      let layers: LayerInfo[] | undefined;
+      let trainS = 0, captureS = 0;
+      let status: "completed" | "interrupted" = "completed";
+      for (const group of groups) {
+        const groupData = group.map((s) => datasets.get(s)!);
+        const trainer = await createTrainer(engine, {
+          model: config.model,
+          training: config.training,
+          datasets: groupData,
+          seeds: group,
+          backend: config.backend,
         });
+        trainers.push(trainer);
+        if (!layers) {
+          layers = trainer.layers;
+          await host.dispatch("run_start", {
+            runId,
+            config,
+            layers,
+            sampledEpochs: sampled,
+            dataset: {
+              name: first.name,
+              numClasses: first.numClasses,
+              nTrain: first.nTrain,
+              nTest: first.nTest,
+              nProbe: first.probe.n,
+            },
+          });
+        }
+        const done = await trainGroup({
+          trainer,
+          group,
+          groupData,
+          epochs,
+          sampled: new Set(sampled),
+          sampledAfter: countAfter(sampled, epochs),
+          host,
+          store,
+          runId,
+          seedOffset: config.seeds.indexOf(group[0]),
+          seedCount: config.seeds.length,
+          t0,
+          keepModels: config.keepModels === true,
+          onEpoch: opts.onEpoch,
+          signal: opts.signal,
+        });
+        trainS += done.trainS;
+        captureS += done.captureS;
+        if (done.aborted) {
+          status = "interrupted";
+          break;
+        }
       }
-      const done = await trainGroup({
-        trainer,
-        group,
-        groupData,
-        epochs,
-        sampled: new Set(sampled),
-        sampledAfter: countAfter(sampled, epochs),
-        host,
-        store,
-        runId,
-        seedOffset: config.seeds.indexOf(group[0]),
-        seedCount: config.seeds.length,
-        t0,
-        keepModels: config.keepModels === true,
-        onEpoch: opts.onEpoch,
-        signal: opts.signal,
-      });
-      trainS += done.trainS;
-      captureS += done.captureS;
-      if (done.aborted) {
-        status = "interrupted";
-        break;
-      }
-    }
-    timings.train_s = trainS;
-    timings.capture_s = captureS;
-    if (status === "completed") {
-      await host.dispatch("run_end", { runId });
-      host.flush();
-      const aggregates = aggregateSeeds(store.queryResults(runId));
-      if (aggregates.length) store.appendResults(runId, aggregates);
-    } else {
-      host.flush();
-    }
-    Object.assign(timings, host.timings());
-    timings.total_s = (performance.now() - t0) / 1000;
-    store.finishRun(runId, status, timings);
-    return { runId, status, timings, pluginErrors: host.errors() };
-  } catch (e) {
-    host.flush();
-    timings.total_s = (performance.now() - t0) / 1000;
-    store.finishRun(runId, "failed", timings, errorMessage(e));
-    throw e;
+      timings.train_s = trainS;
+      timings.capture_s = captureS;
+      if (status === "completed") await host.dispatch("run_end", { runId });
+      return status;
+    });
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
     for (const t of trainers) t.dispose();

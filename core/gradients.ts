@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { LensError } from "./errors.ts";
 
 let gradients: Promise<void> | undefined;
@@ -23,7 +23,7 @@ let gradients: Promise<void> | undefined;
  * ```
  */
 export function ensureGradients(): Promise<void> {
-  gradients ??= import("@tensorflow/tfjs").then(() => {
+  gradients ??= import("../deps/tensorflow_tfjs.ts").then(() => {
     if (!tf.getGradient("Tanh")) {
       throw new LensError("loading @tensorflow/tfjs registered no gradients", {
         code: "backend",

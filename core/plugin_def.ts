@@ -26,6 +26,38 @@ export type OptionValues<O extends Record<string, OptionSpec>> = {
   -readonly [K in keyof O]: OptionValue<O[K]>;
 };
 
+/**
+ * A table of option declarations shared by a family of plugins, typed as
+ * {@link definePlugin} types a plugin's own: spread it into `options`, and
+ * name its values `OptionValues<typeof TABLE>`.
+ *
+ * @example
+ * ```ts
+ * export const SHARED = defineOptions({
+ *   seed: { type: "integer", default: 0, description: "seed" },
+ * });
+ * function seedOf(o: OptionValues<typeof SHARED>): number {
+ *   return o.seed; // a number
+ * }
+ * ```
+ */
+export function defineOptions<const O extends Record<string, OptionSpec>>(specs: O): O {
+  return specs;
+}
+
+/**
+ * `raw` checked against the declarations `specs` with defaults filled, as
+ * {@link definePlugin}'s `setup` receives them; errors name `owner`'s
+ * options.
+ */
+export function readOptions<O extends Record<string, OptionSpec>>(
+  owner: string,
+  specs: O,
+  raw: Record<string, unknown>,
+): OptionValues<O> {
+  return validateOptions({ id: owner, options: specs }, raw) as OptionValues<O>;
+}
+
 /** A plugin whose `setup` takes options typed from its declarations `O`. */
 export interface PluginDefinition<O extends Record<string, OptionSpec>>
   extends Omit<Plugin, "options" | "setup"> {

@@ -10,7 +10,9 @@
  * `timeoutS` seconds (it is no longer awaited; anything it emits later is
  * dropped). When the run's `signal` aborts, dispatch stops waiting for the
  * handler in progress and sends no more events, so a stop request never
- * waits on a plugin.
+ * waits on a plugin. A `strict` host (a source whose plugins are the whole
+ * analysis, as `lens features`) records the failure the same way and then
+ * rethrows it from `dispatch`, so the run fails.
  *
  * @module
  */
@@ -26,6 +28,9 @@ import type {
   ResultRecord,
   Store,
 } from "./types.ts";
+
+/** Where a host writes what its plugins emit and how they failed (a {@link Store} does). */
+export type RecordSink = Pick<Store, "appendResults" | "recordPluginError">;
 
 /** What the engine does with a run's plugins. */
 export interface PluginHost {
@@ -112,13 +117,15 @@ async function bounded(
 /** Sets up every resolved plugin for one run. */
 export async function createPluginHost(opts: {
   runId: string;
-  store: Store;
+  store: RecordSink;
   resolved: ResolvedPlugin[];
   log: (message: string) => void;
   /** Seconds a setup or handler may take (default {@link DEFAULT_PLUGIN_TIMEOUT_S}). */
   timeoutS?: number;
   /** Aborted when the run is asked to stop. */
   signal?: AbortSignal;
+  /** A failing plugin fails the run: its error is rethrown from setup or `dispatch`. */
+  strict?: boolean;
 }): Promise<PluginHost> {
   const { runId, store, log, signal } = opts;
   const timeoutS = opts.timeoutS ?? DEFAULT_PLUGIN_TIMEOUT_S;
@@ -133,7 +140,10 @@ export async function createPluginHost(opts: {
     const message = errorMessage(e);
     errors.push({ plugin: slot.id, message });
     store.recordPluginError(runId, slot.id, message);
-    log(`plugin ${slot.id} failed: ${message} (its results so far are kept; the others go on)`);
+    // strict: the error is rethrown and fails the run; the caller reports it
+    if (!opts.strict) {
+      log(`plugin ${slot.id} failed: ${message} (its results so far are kept; the others go on)`);
+    }
   };
 
   for (const { plugin, options } of opts.resolved) {
@@ -186,10 +196,14 @@ export async function createPluginHost(opts: {
       timeoutS,
       signal,
     );
-    if (outcome.kind === "ok") slot.instance = instance ?? {};
-    else if (outcome.kind !== "aborted") fail(slot, outcomeError(outcome, "setup", timeoutS));
-    else slot.failed = true; // stopping: it gets no events
     slot.seconds += (performance.now() - t) / 1000;
+    if (outcome.kind === "ok") slot.instance = instance ?? {};
+    else if (outcome.kind === "aborted") slot.failed = true; // stopping: it gets no events
+    else {
+      const error = outcomeError(outcome, "setup", timeoutS);
+      fail(slot, error);
+      if (opts.strict) throw error;
+    }
   }
 
   return {
@@ -205,7 +219,11 @@ export async function createPluginHost(opts: {
         const outcome = await bounded(() => handler.call(slot.instance, event), timeoutS, signal);
         slot.seconds += (performance.now() - t) / 1000;
         if (outcome.kind === "aborted") return;
-        if (outcome.kind !== "ok") fail(slot, outcomeError(outcome, name, timeoutS));
+        if (outcome.kind !== "ok") {
+          const error = outcomeError(outcome, name, timeoutS);
+          fail(slot, error);
+          if (opts.strict) throw error;
+        }
       }
     },
     flush() {

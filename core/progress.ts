@@ -10,24 +10,36 @@
  */
 
 /** Progress of one seed at the end of an epoch (what the engine's `onEpoch` hands over). */
-export interface EpochUpdate {
+export interface EpochProgress {
+  /** The seed. */
   seed: number;
-  /** Position of the seed in the run's seed list, 0-based. */
+  /** Position of the seed in the config's `seeds` (0-based). */
   seedIndex: number;
   /** Number of seeds in the run. */
   seeds: number;
-  /** Epoch just finished, 0-based. */
+  /** Epoch (0-based) that ended. */
   epoch: number;
+  /** Number of epochs each seed trains. */
   epochs: number;
+  /** Mean training cross-entropy loss (nats) of the epoch. */
   loss: number;
+  /** Training accuracy (0..1) of the epoch. */
   accuracy: number;
-  /** Seconds since the run started. */
+  /** Seconds since the run started (data loading included). */
   elapsedS: number;
-  /** The epoch was sampled (activations captured, plugins run); absent: unknown. */
-  sampled?: boolean;
-  /** Sampled epochs of this seed after this one (the schedule's rest); absent: unknown. */
-  sampledLeft?: number;
+  /** The epoch was sampled (activations captured, plugins fed). */
+  sampled: boolean;
+  /** Sampled epochs after this one (what the progress ETA weighs). */
+  sampledLeft: number;
 }
+
+/**
+ * What the progress reporter needs of an epoch: {@link EpochProgress} where
+ * `sampled` and `sampledLeft` may be unknown (absent: the ETA is linear).
+ */
+export type EpochUpdate =
+  & Omit<EpochProgress, "sampled" | "sampledLeft">
+  & Partial<Pick<EpochProgress, "sampled" | "sampledLeft">>;
 
 /** What one progress line shows. */
 export interface ProgressView {

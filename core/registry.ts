@@ -55,6 +55,7 @@ const HOOKS: readonly HookName[] = [
   "epoch_end",
   "train_end",
   "run_end",
+  "feature",
 ];
 
 const OPTION_TYPES: readonly OptionSpec["type"][] = [
@@ -205,7 +206,7 @@ function copyValue(v: unknown): unknown {
  * ```
  */
 export function validateOptions(
-  plugin: Plugin,
+  plugin: Pick<Plugin, "id" | "options">,
   options: Record<string, unknown>,
   where: Where = {},
 ): Record<string, unknown> {

@@ -24,7 +24,7 @@
  * @module
  */
 import { basename, dirname, isAbsolute, join } from "node:path";
-import type { Document, LineCounter } from "yaml";
+import type { Document, LineCounter } from "../deps/yaml.ts";
 import {
   CONFIG_KEYS,
   configFromValue,

@@ -444,6 +444,43 @@ export interface TrainEndEvent {
   /** The data set this seed trained on. */
   dataset: Dataset;
 }
+/** Inputs, a feature and labels on one split, row-major, one row per sample. */
+export interface FeatureSplit {
+  /** Network inputs, `n` rows by the event's `inDim`. */
+  x: Float32Array;
+  /** The feature, `n` rows by the event's `dim`. */
+  f: Float32Array;
+  /** Class label of each row. */
+  y: Int32Array;
+  /** Number of samples (rows). */
+  n: number;
+}
+/**
+ * A feature brought whole, instead of training events: what `lens
+ * features` sends once, for arrays exported from any framework or for a
+ * layer of a stored run (not sent during training). The complexity plugins
+ * consume it.
+ */
+export interface FeatureEvent {
+  /** Seed of the network the feature comes from (the records' seed). */
+  seed: number;
+  /** Epoch of the records (a stored run's layer: the epochs it trained). */
+  epoch: number;
+  /** Name of the feature: the hook point of `upper` it comes from. */
+  layer: string;
+  /** Input values per sample (columns of `x`). */
+  inDim: number;
+  /** Values of the feature per sample (columns of `f`). */
+  dim: number;
+  /** The training split (every row is used). */
+  train: FeatureSplit;
+  /** The held-out split, when there is one. */
+  test?: FeatureSplit;
+  /** The layers above the feature (`forwardFrom(layer, ...)`), when known. */
+  upper?: ModelHandle;
+  /** The same feature of other networks on `train.x` (each `train.n` rows by its own width). */
+  peers: Float32Array[];
+}
 /** Sent once after every seed has finished: the place to aggregate. */
 export interface RunEndEvent {
   /** Id of the run in the store. */
@@ -468,6 +505,8 @@ export interface HookEventMap {
   train_end: TrainEndEvent;
   /** Once, after every seed has finished (not sent when the run fails or is interrupted). */
   run_end: RunEndEvent;
+  /** Once, from a feature source (`lens features`) instead of training events. */
+  feature: FeatureEvent;
 }
 
 /** Name of a hook event. */

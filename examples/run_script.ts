@@ -7,6 +7,10 @@
  * deno run -A examples/run_script.ts [runs.db]
  * ```
  *
+ * Copied anywhere, with `../mod.ts` below changed to layerlens's URL (a
+ * clone's `file://` URL, or any web server holding the tree), it runs the
+ * same with no deno.json (tests/package_test.ts does both).
+ *
  * @module
  */
 import { builtinPlugins, createRegistry, openStore, parseConfig, runExperiment } from "../mod.ts";

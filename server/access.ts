@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "../deps/hono.ts";
 import { LensError } from "../core/errors.ts";
 import type { AppEnv } from "./context.ts";
 

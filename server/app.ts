@@ -30,7 +30,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../deps/hono.ts";
 import type { Registry } from "../core/registry.ts";
 import type { Store } from "../core/types.ts";
 import { type AccessPolicy, hostGuard, randomToken } from "./access.ts";
@@ -47,7 +47,8 @@ import { runRoutes } from "./routes/runs.ts";
 import { staticRoutes } from "./routes/static.ts";
 import { sweepRoutes } from "./routes/sweeps.ts";
 import { securityHeaders } from "./security_headers.ts";
-import { createRunSpawner, recordEnd } from "./spawn_run.ts";
+import { createRunSpawner } from "./spawn_run.ts";
+import { recordRunEnd } from "../core/run_session.ts";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -91,7 +92,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   const ended = (id: string, name: string, status: "failed" | "interrupted", why: string) => {
     pending.delete(id);
     try {
-      recordEnd(opts.store, id, name, status, why);
+      recordRunEnd(opts.store, id, name, status, why);
     } catch (e) {
       console.error(`layerlens server: could not record the end of run ${id}: ${e}`);
     }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { meanSd } from "../core/aggregate.ts";
 import type { ChartSpec, ResultRecord } from "../core/types.ts";
 
 /** One drawable series: parallel arrays, one entry per point. */
@@ -54,21 +55,8 @@ export function compact(v: number): number | null {
   return v === 0 ? 0 : Number(v.toPrecision(6));
 }
 
-/** Mean and sample sd of the finite values of `vs` (NaN when none; sd 0 for one). */
-export function meanSd(vs: number[]): { mean: number; sd: number; n: number } {
-  let n = 0, s = 0;
-  for (const v of vs) {
-    if (Number.isFinite(v)) {
-      n++;
-      s += v;
-    }
-  }
-  if (n === 0) return { mean: NaN, sd: NaN, n: 0 };
-  const mean = s / n;
-  let ss = 0;
-  for (const v of vs) if (Number.isFinite(v)) ss += (v - mean) ** 2;
-  return { mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n };
-}
+// the one seed mean (core/aggregate.ts), as the charts' modules import it from here
+export { meanSd };
 
 interface Bucket {
   epoch: number;

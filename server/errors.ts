@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Context } from "../deps/hono.ts";
+import type { ContentfulStatusCode } from "../deps/hono_utils_http_status.ts";
 import { errorMessage, LensError } from "../core/errors.ts";
 
 /** HTTP status per LensError code; codes not listed answer 500. */

@@ -13,8 +13,6 @@
  * @example
  * ```ts
  * const js = await bundleModules(new URL("./static/", import.meta.url), "app.js");
- * const cache = bundleCache(new URL("./static/", import.meta.url), "app.js");
- * await cache.get(); // built once, again only when a module file changed
  * ```
  *
  * @module
@@ -83,52 +81,6 @@ export function parseModule(path: string, text: string): Parsed {
     }
   });
   return { path, imports, exports, body: lines.join("\n") };
-}
-
-/** A bundle kept between requests. */
-export interface BundleCache {
-  /** The bundle, rebuilt when a module file it was built from changed (modification time). */
-  get(): Promise<string>;
-}
-
-/** {@link bundleModules} of `entry`, kept until one of its files changes on disk. */
-export function bundleCache(root: URL, entry: string): BundleCache {
-  let built: { text: string; mtimes: Map<string, number> } | undefined;
-  let building: Promise<string> | undefined;
-  const mtime = async (url: URL) => (await Deno.stat(url)).mtime?.getTime() ?? 0;
-  const build = async () => {
-    const mtimes = new Map<string, number>();
-    const text = await bundleModules(root, entry, async (url) => {
-      mtimes.set(url.href, await mtime(url));
-      return await Deno.readTextFile(url);
-    });
-    built = { text, mtimes };
-    return text;
-  };
-  return {
-    async get() {
-      if (building) return await building;
-      if (built) {
-        const now = built;
-        const same = await Promise.all(
-          [...now.mtimes].map(async ([href, t]) => {
-            try {
-              return (await mtime(new URL(href))) === t;
-            } catch {
-              return false;
-            }
-          }),
-        );
-        if (same.every(Boolean)) return now.text;
-      }
-      building = build();
-      try {
-        return await building;
-      } finally {
-        building = undefined;
-      }
-    },
-  };
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { meanSd } from "../core/aggregate.ts";
 import type { RunRow } from "../core/types.ts";
 
 /** One row of the runs table. */
@@ -74,8 +75,8 @@ export function durationS(run: RunRow, now = Date.now()): number | null {
 
 /** Mean of the finite values (null when none). */
 function meanOf(vs: number[]): number | null {
-  const ok = vs.filter((v) => Number.isFinite(v));
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+  const m = meanSd(vs);
+  return m.n ? m.mean : null;
 }
 
 /** The runs-table row of `run`. */

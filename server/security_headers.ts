@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../deps/hono.ts";
 import type { AppEnv } from "./context.ts";
 
 /** The dashboard's content security policy. */

@@ -12,8 +12,9 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { parse } from "../deps/yaml.ts";
 import { errorMessage } from "../core/errors.ts";
+import { recordRunEnd } from "../core/run_session.ts";
 import type { Store } from "../core/types.ts";
 import type { RunHandle, SpawnRun } from "./context.ts";
 
@@ -49,34 +50,6 @@ export function configName(configYaml: string): string | undefined {
   } catch {
     return undefined; // the server validated it before; the name is only cosmetic here
   }
-}
-
-/**
- * Writes the end of a run its process did not record (creating the row
- * when the child never did); a row already finished is left alone.
- */
-export function recordEnd(
-  store: Store,
-  runId: string,
-  name: string,
-  status: "failed" | "interrupted",
-  message: string,
-): void {
-  const row = store.getRun(runId);
-  if (!row) {
-    store.createRun({
-      id: runId,
-      name,
-      config: {},
-      seeds: [],
-      backend: "",
-      engine: "",
-      versions: {},
-    });
-  } else if (row.status !== "running") {
-    return;
-  }
-  store.finishRun(runId, status, {}, message);
 }
 
 /**
@@ -126,10 +99,10 @@ export function createRunSpawner(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       try {
         if (stopRequested && !status.success) {
-          recordEnd(opts.store, runId, name, "interrupted", "stopped from the dashboard");
+          recordRunEnd(opts.store, runId, name, "interrupted", "stopped from the dashboard");
         } else if (!status.success) {
           const why = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
-          recordEnd(
+          recordRunEnd(
             opts.store,
             runId,
             name,
@@ -137,7 +110,7 @@ export function createRunSpawner(
             `run process ended with ${why}: ${err.trim()}`,
           );
         } else if (!opts.store.getRun(runId)) {
-          recordEnd(
+          recordRunEnd(
             opts.store,
             runId,
             name,

@@ -6,8 +6,8 @@
  * unknown name is refused with the full list rather than run as linear.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import "../deps/tensorflow_tfjs_backend_cpu.ts";
 import { parseConfig } from "../core/config.ts";
 import { LensError } from "../core/errors.ts";
 import { applyActivation } from "../core/model/activation.ts";

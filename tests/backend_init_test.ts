@@ -5,7 +5,7 @@
  * tfVersions names what a run used, and gradients get registered.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import {
   ensureGradients,
   hasWebGpuAdapter,

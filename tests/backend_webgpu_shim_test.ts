@@ -9,7 +9,7 @@
  * starts on the device it gets.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { hasWebGpuAdapter, initBackend } from "../core/backend.ts";
 import { cleanDeviceRequest } from "../core/webgpu/device_request.ts";
 import { type AdapterLike, type GpuLike, shimAdapter, shimGpu } from "../core/webgpu/shim.ts";
@@ -84,7 +84,7 @@ function standIn(real: AdapterLike | null) {
 
 /** Runs tfjs's registered webgpu factory with `navigator.gpu` set to `gpu`. */
 async function runFactory(gpu: GpuLike): Promise<tf.KernelBackend | Error> {
-  await import("@tensorflow/tfjs-backend-webgpu");
+  await import("../deps/tensorflow_tfjs_backend_webgpu.ts");
   const entry = tf.engine().registryFactory["webgpu"];
   assert.ok(entry, "tfjs-backend-webgpu registered no webgpu factory (navigator.gpu missing?)");
   const nav = globalThis.navigator as unknown as Record<string, unknown>;

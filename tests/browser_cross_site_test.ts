@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium } from "../deps/playwright_core.ts";
 import { openStore } from "../core/store.ts";
 import { serve } from "../server/serve.ts";
 

@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "../deps/playwright_core.ts";
 import { openStore } from "../core/store.ts";
 import type { Plugin } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";

@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "../deps/playwright_core.ts";
 import { logSpacedEpochs } from "../core/schedule.ts";
 import { openStore } from "../core/store.ts";
 import { serve } from "../server/serve.ts";

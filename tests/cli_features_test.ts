@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { writeNpy } from "../core/data/npy.ts";
 import { writeNpz } from "../core/data/npz.ts";
 import { openStore } from "../core/store.ts";
@@ -18,7 +18,13 @@ import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { analyzeFeatures } from "../plugins/complexity/user_features.ts";
 import { lens } from "./cli_helpers.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 const task = syntheticTask({

@@ -4,20 +4,32 @@
  * than the evaluated ones (disentangle_kernel.ts `fit`, pool: all).
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { createRng, permutation } from "../core/rng.ts";
 import { complexityStats } from "../plugins/complexity/components.ts";
 import { disentangle } from "../plugins/complexity/disentangle_kernel.ts";
 import { batchPlan, plannedSteps } from "../plugins/complexity/fit.ts";
 import { fullTrainingSpec } from "../plugins/complexity/full_training_set.ts";
+import { readOptions } from "../core/plugin_def.ts";
 import {
+  DISENTANGLER_OPTIONS,
   disentanglerOptions,
   orderBudget,
   REN2021_SCHEDULE,
 } from "../plugins/complexity/options.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+/** The disentangler options of `raw` (checked, defaults filled) for run seed 0. */
+const optionsOf = (raw: Record<string, unknown>) =>
+  disentanglerOptions(readOptions("disentangle", DISENTANGLER_OPTIONS, raw), 0);
+
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 const close = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Math.abs(b);
@@ -79,7 +91,7 @@ Deno.test("batchPlan with draws: `draw` rows with replacement an epoch, uniform 
 });
 
 Deno.test("schedule ren2021: the authors' batch sizes and 8000 / 16000 / 31500 steps per order", () => {
-  const o = disentanglerOptions({ schedule: "ren2021", epochs: 30, batchSize: 7, steps: 99 }, 0);
+  const o = optionsOf({ schedule: "ren2021", epochs: 30, batchSize: 7, steps: 99 });
   const steps = [1, 2, 3, 4, 5, 6, 7].map((l) => {
     const b = orderBudget(o, l);
     assert.equal(b.epochs, 500);
@@ -101,11 +113,11 @@ Deno.test("schedule ren2021: the authors' batch sizes and 8000 / 16000 / 31500 s
   ]);
   assert.deepEqual([...REN2021_SCHEDULE.batchSizes], [128, 128, 128, 64, 64, 32]);
   // The default schedule keeps the options as set.
-  const own = orderBudget(disentanglerOptions({ epochs: 30, batchSize: 128, steps: 480 }, 0), 6);
+  const own = orderBudget(optionsOf({ epochs: 30, batchSize: 128, steps: 480 }), 6);
   assert.deepEqual([own.epochs, own.batchSize, own.steps, own.draw], [30, 128, 480, 0]);
   assert.throws(
-    () => disentanglerOptions({ schedule: "paper" }, 0),
-    /unknown disentangler schedule/,
+    () => optionsOf({ schedule: "paper" }),
+    /plugin disentangle: option schedule must be one of epochs, ren2021, got "paper"/,
   );
 });
 

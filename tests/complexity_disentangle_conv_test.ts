@@ -5,7 +5,7 @@
  * order, memory, and the plugin on a tiny CNN trained by the tfjs trainer.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { ensureGradients, initBackend } from "../core/backend.ts";
 import { conv2dValid } from "../core/model/conv.ts";
 import { createRng } from "../core/rng.ts";

@@ -4,8 +4,8 @@
  * map feature, and the errors.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { createRng } from "../core/rng.ts";
 import { disentangle } from "../plugins/complexity/disentangle_kernel.ts";
 import { complexityStats } from "../plugins/complexity/components.ts";
@@ -20,7 +20,13 @@ import {
 import { chooseNet } from "../plugins/complexity/options.ts";
 import { ensureGradients } from "../core/gradients.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 await ensureGradients();
 

@@ -3,8 +3,8 @@
  * disentangle_kernel.ts, disentangle_plugin.ts) on small targets built here.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { ensureGradients } from "../core/backend.ts";
 import { createRng } from "../core/rng.ts";
 import type { PluginContext, ResultInput } from "../core/types.ts";
@@ -22,7 +22,13 @@ import { netGradients } from "../plugins/complexity/disentangler_grads.ts";
 import { disentanglePlugin } from "../plugins/complexity/disentangle_plugin.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 function gaussian(n: number, seed: number): Float32Array {

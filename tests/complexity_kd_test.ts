@@ -4,8 +4,8 @@
  * on hand-checked matrices and a small task built here.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { createRng } from "../core/rng.ts";
 import type { PluginContext, ResultInput } from "../core/types.ts";
 import { lowRankMatrix, magnitudePrune, weightSparsity } from "../plugins/complexity/compress.ts";
@@ -15,7 +15,13 @@ import { symmetricEigen } from "../plugins/complexity/small_linalg.ts";
 import { temperProbabilities, trainStudent } from "../plugins/complexity/student_train.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 const close = (a: number, b: number, tol: number, what = "") =>

@@ -4,8 +4,8 @@
  * g fixed point, identical networks against noise features, the plugin.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { createRng } from "../core/rng.ts";
 import type { PluginContext, ResultInput } from "../core/types.ts";
 import { fitIteration, reliability } from "../plugins/complexity/reliability_kernel.ts";
@@ -13,7 +13,13 @@ import { reliabilityPlugin } from "../plugins/complexity/reliability_plugin.ts";
 import { identity, matmul, truncatedSolve } from "../plugins/complexity/small_linalg.ts";
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 function gaussian(n: number, seed: number): Float32Array {

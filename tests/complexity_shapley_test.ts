@@ -5,8 +5,8 @@
  * boost_plugin.ts), checked against direct forward passes.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import type { PluginContext, ResultInput, TrainEndEvent } from "../core/types.ts";
 import { hasWebGpuAdapter } from "../core/backend.ts";
 import type { DisentangleArtifact } from "../plugins/complexity/artifact.ts";
@@ -18,7 +18,13 @@ import { shapleyOverfittingPlugin } from "../plugins/complexity/shapley_overfitt
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { meanVariance } from "../plugins/complexity/variance.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 const task = syntheticTask({

@@ -5,13 +5,19 @@
  * target in the first order and less of a deep ReLU target.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { symmetricEigen } from "../plugins/complexity/small_linalg.ts";
 import { reluTarget, taskComplexity } from "../plugins/complexity/task_complexity.ts";
 import { meanVariance } from "../plugins/complexity/variance.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 /** Var of the residual of the least-squares fit f ~ [x, 1] B, over Var f. */

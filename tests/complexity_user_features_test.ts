@@ -4,8 +4,8 @@
  * plugins on the network itself, and errors that name what is wrong.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
+import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
 import { writeNpz } from "../core/data/npz.ts";
 import type { PluginContext, ResultInput } from "../core/types.ts";
 import { boostPlugin } from "../plugins/complexity/boost_plugin.ts";
@@ -15,7 +15,13 @@ import { shapleyOverfittingPlugin } from "../plugins/complexity/shapley_overfitt
 import { syntheticTask } from "../plugins/complexity/synthetic_task.ts";
 import { analyzeFeatures } from "../plugins/complexity/user_features.ts";
 
-setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
+setWasmPaths(
+  new URL(
+    "./",
+    import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm.wasm"),
+  )
+    .href,
+);
 await tf.setBackend("wasm");
 
 const task = syntheticTask({

@@ -187,3 +187,13 @@ Deno.test("load: unknown data set name is a config error", async () => {
   );
   assert.equal(e.field, "data.name");
 });
+
+Deno.test("csv rows: the matrix reader shares the row rules (header, BOM, blanks, columns, numbers)", async () => {
+  const { parseMatrixCsv } = await import("../plugins/ib/table.ts");
+  const m = parseMatrixCsv("\uFEFFy0, y1\r\n\n3,1\n .5 ,2e-1\n", "j.csv");
+  assert.deepEqual([m.rows, m.cols, ...m.data], [2, 2, 3, 1, 0.5, 0.2]);
+  throwsLens(() => parseMatrixCsv("1,2\n3\n", "j.csv"), "j.csv", "line 2", "2 columns");
+  throwsLens(() => parseMatrixCsv("1,2\n3,inf\n", "j.csv"), "line 2, column 2", "inf");
+  throwsLens(() => parseMatrixCsv("1,2e999\n", "j.csv"), "line 1, column 2", "overflows");
+  throwsLens(() => parseMatrixCsv("a,b\n", "j.csv"), "j.csv", "no rows");
+});

@@ -53,7 +53,7 @@ Deno.test("queue: a worker whose data file differs refuses the job once; fixed, 
       // the final step fails after its seed job (BullMQ fails the parent asynchronously): wait for both
       for (
         let i = 0;
-        i < 100 && !(/^ {2}v: failed/m.test(status) && /failed 2/.test(status));
+        i < 100 && !(/^ {2}v: failed/m.test(status) && /failed [23]\b/.test(status));
         i++
       ) {
         status = (await lens(["sweep", file, "--queue", redis.url, "--db", db, "--status"])).stdout;
@@ -62,7 +62,9 @@ Deno.test("queue: a worker whose data file differs refuses the job once; fixed, 
         status,
         /^ {2}v: failed \(qdata-\w+\.v\.s\d: worker \S+ refuses the job: \S+data\.csv differs on this worker \(sha256 [0-9a-f]{12}\.\.\. here, [0-9a-f]{12}\.\.\. in the job\)/m,
       );
-      assert.match(status, /failed 2/); // the seed job and its variant's final step
+      // the refused seed job and its variant's final step; the other seed's job too when the
+      // worker takes it before BullMQ has failed the parent (a slow, loaded machine)
+      assert.match(status, /failed [23]\b/);
       // refused once, not retried
       const tries = w.lines.filter((l) => l.includes(`job ${refused}: variant`));
       assert.equal(tries.length, 1, w.lines.join("\n"));

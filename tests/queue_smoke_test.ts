@@ -2,7 +2,7 @@
 // runtime, see BullMQ issue #3024): one queue, one worker in a child Deno
 // process, one job's round trip through a private redis.
 import assert from "node:assert/strict";
-import { Queue, QueueEvents } from "bullmq";
+import { Queue, QueueEvents } from "../deps/bullmq.ts";
 import { startRedis } from "./services.ts";
 
 Deno.test("bullmq: a job added here is done by a worker in another Deno process", async () => {

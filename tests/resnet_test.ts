@@ -6,7 +6,7 @@
  * shortcuts), forwardFrom, and a few epochs lowering the loss.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { fileURLToPath } from "node:url";
 import { loadConfig, parseConfig } from "../core/config.ts";
 import { createRegistry } from "../core/registry.ts";

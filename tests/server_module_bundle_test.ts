@@ -5,7 +5,7 @@
  * the bundler cannot keep apart are refused with their file and line.
  */
 import assert from "node:assert/strict";
-import { bundleCache, bundleModules, parseModule, resolveModule } from "../server/module_bundle.ts";
+import { bundleModules, parseModule, resolveModule } from "../server/module_bundle.ts";
 
 /** Bundles `files` (path -> text) from `entry` and evaluates it; returns the entry's exports. */
 async function run(files: Record<string, string>, entry: string): Promise<Record<string, unknown>> {
@@ -77,28 +77,4 @@ Deno.test("module bundle: forms it cannot keep apart are refused with file and l
     run({ "a.js": 'import { b } from "./b.js";\n' }, "a.js"),
     /imports "b\.js", which does not exist/,
   );
-});
-
-Deno.test("module bundle cache: kept while its files stand, rebuilt when one changes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "layerlens-bundle-" });
-  try {
-    const root = new URL(`file://${dir}/`);
-    await Deno.writeTextFile(
-      `${dir}/a.js`,
-      'import { b } from "./b.js";\nexport const a = b + 1;\n',
-    );
-    await Deno.writeTextFile(`${dir}/b.js`, "export const b = 1;\n");
-    const cache = bundleCache(root, "a.js");
-    const first = await cache.get();
-    assert.equal(await cache.get(), first);
-    // a later modification time on the imported file: the next bundle has its new text
-    await Deno.writeTextFile(`${dir}/b.js`, "export const b = 41;\n");
-    const later = new Date(Date.now() + 5000);
-    await Deno.utime(`${dir}/b.js`, later, later);
-    const second = await cache.get();
-    assert.notEqual(second, first);
-    assert.equal(new Function(`${second}\nreturn __m1;`)().a, 42);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });

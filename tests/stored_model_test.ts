@@ -6,7 +6,7 @@
  * trained network computed on the same inputs.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { configToYaml, parseConfig } from "../core/config.ts";
 import { runExperiment } from "../core/engine.ts";
 import { LensError } from "../core/errors.ts";

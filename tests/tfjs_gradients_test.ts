@@ -13,7 +13,7 @@
  * tfjs's own conv2d gradient on the cpu backend, which has the kernels.
  */
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { ensureGradients, initBackend } from "../core/backend.ts";
 import { conv2dValid } from "../core/model/conv.ts";
 import { initDense } from "../core/model/init.ts";

@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page } from "../deps/playwright_core.ts";
 import { serve } from "../server/serve.ts";
 import { CHROMIUM, LAUNCH_ARGS } from "../tests/chromium.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LensError } from "../errors.ts";
+import { CSV_NUMBER, csvError, csvNumber, splitCsvRows } from "./csv_rows.ts";
 
 /** Inputs and labels parsed from a CSV text. */
 export interface CsvData {
@@ -16,12 +16,6 @@ export interface CsvData {
   n: number;
   /** Number of input columns (all but the last). */
   d: number;
-}
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-function splitLine(line: string): string[] {
-  return line.split(",").map((f) => f.trim());
 }
 
 /**
@@ -40,71 +34,45 @@ function splitLine(line: string): string[] {
  * ```
  */
 export function parseCsv(text: string, file: string): CsvData {
-  const lines = text.split(/\r?\n/);
-  const err = (line: number, col: number | undefined, message: string, expected: string) =>
-    new LensError(message, {
-      code: "data",
-      file,
-      field: col === undefined ? `line ${line}` : `line ${line}, column ${col}`,
-      expected,
-    });
-  let first = 0;
-  while (first < lines.length && lines[first].trim() === "") first++;
-  if (first === lines.length) {
-    throw err(1, undefined, "the CSV file is empty", "rows of numbers, the label last");
+  const { header, firstLine, cols, rows } = splitCsvRows(text, file);
+  if (cols === 0) {
+    throw csvError(file, 1, undefined, "the CSV file is empty", "rows of numbers, the label last");
   }
-  const head = splitLine(lines[first].replace(/^\uFEFF/, ""));
-  const hasHeader = !head.some((f) => NUMBER.test(f));
-  const cols = head.length;
   if (cols < 2) {
-    throw err(
-      first + 1,
+    throw csvError(
+      file,
+      firstLine,
       undefined,
       `found ${cols} column`,
       "at least 2 columns: inputs, then the label",
     );
   }
   const d = cols - 1;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let li = hasHeader ? first + 1 : first; li < lines.length; li++) {
-    const raw = lines[li];
-    if (raw.trim() === "") continue;
-    const fields = splitLine(raw);
-    const lineNo = li + 1;
-    if (fields.length !== cols) {
-      throw err(
-        lineNo,
-        undefined,
-        `found ${fields.length} columns`,
-        `${cols} columns like the first ${hasHeader ? "(header) " : ""}line`,
-      );
-    }
-    for (let c = 0; c < d; c++) {
-      const f = fields[c];
-      if (!NUMBER.test(f)) {
-        throw err(lineNo, c + 1, `${JSON.stringify(f)} is not a number`, "a finite decimal number");
-      }
-      const v = Number(f);
-      if (!Number.isFinite(v)) {
-        throw err(lineNo, c + 1, `${f} overflows`, "a finite decimal number");
-      }
-      xs.push(v);
-    }
+  const x = new Float32Array(rows.length * d);
+  const y = new Int32Array(rows.length);
+  rows.forEach(({ line, fields }, r) => {
+    for (let c = 0; c < d; c++) x[r * d + c] = csvNumber(fields[c], file, line, c + 1);
     const lf = fields[d];
     const label = Number(lf);
-    if (!NUMBER.test(lf) || !Number.isInteger(label) || label < 0 || label > 2147483647) {
-      throw err(
-        lineNo,
+    if (!CSV_NUMBER.test(lf) || !Number.isInteger(label) || label < 0 || label > 2147483647) {
+      throw csvError(
+        file,
+        line,
         cols,
         `label ${JSON.stringify(lf)} is not a class index`,
         "a whole number >= 0 in the last column",
       );
     }
-    ys.push(label);
+    y[r] = label;
+  });
+  if (rows.length === 0 && header) {
+    throw csvError(
+      file,
+      firstLine,
+      undefined,
+      "the CSV file has a header but no data rows",
+      "data rows",
+    );
   }
-  if (ys.length === 0) {
-    throw err(first + 1, undefined, "the CSV file has a header but no data rows", "data rows");
-  }
-  return { x: Float32Array.from(xs), y: Int32Array.from(ys), n: ys.length, d };
+  return { x, y, n: rows.length, d };
 }

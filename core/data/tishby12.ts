@@ -8,30 +8,20 @@
 import { LensError } from "../errors.ts";
 import { createRng, permutation } from "../rng.ts";
 import type { Dataset, DataSpec } from "../types.ts";
+import { TISHBY12_LABELS_HEX } from "./tishby12_labels.ts";
 
 /** Number of inputs (2^12). */
 export const TISHBY12_N = 4096;
 /** Bits per input. */
 export const TISHBY12_BITS = 12;
 
-const LABELS_URL = new URL("../../data/var_u_labels.hex", import.meta.url);
 const PROVENANCE = "var_u.mat of ravidziv/IDNNs via data/var_u_labels.hex";
 
 let cached: { x: Float32Array; y: Int32Array } | undefined;
 
-function readLabels(): Int32Array {
-  const file = LABELS_URL.pathname;
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(LABELS_URL);
-  } catch (e) {
-    throw new LensError(`cannot read the 12-bit labels: ${(e as Error).message}`, {
-      code: "not_found",
-      file,
-      expected: "data/var_u_labels.hex shipped with layerlens",
-    });
-  }
-  const hex = text.replace(/\s+/g, "");
+function decodeLabels(): Int32Array {
+  const file = "core/data/tishby12_labels.ts";
+  const hex = TISHBY12_LABELS_HEX;
   if (hex.length !== TISHBY12_N / 4 || !/^[0-9a-fA-F]+$/.test(hex)) {
     throw new LensError(`holds ${hex.length} characters that are not all hex digits`, {
       code: "data",
@@ -50,8 +40,8 @@ function readLabels(): Int32Array {
 /**
  * All 4096 inputs and their labels. `x` is 4096 x 12 row-major: row `i`
  * holds the 12 bits of `i`, most significant first, as 0/1. `y[i]` is the
- * authors' label of input `i`. Fresh copies on every call (the file is read
- * once), so callers may modify them.
+ * authors' label of input `i`. Fresh copies on every call (the labels are
+ * decoded once), so callers may modify them.
  *
  * @example
  * ```ts
@@ -67,7 +57,7 @@ export function tishby12Arrays(): { x: Float32Array; y: Int32Array } {
         x[i * TISHBY12_BITS + b] = (i >> (TISHBY12_BITS - 1 - b)) & 1;
       }
     }
-    cached = { x, y: readLabels() };
+    cached = { x, y: decodeLabels() };
   }
   return { x: cached.x.slice(), y: cached.y.slice() };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { checkActivation, LEAKY_RELU_SLOPE } from "./activations.ts";
 import type { ActivationName } from "./activations.ts";
 

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 
 const convValid = tf.customGrad(
   // deno-lint-ignore no-explicit-any

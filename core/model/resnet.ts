@@ -35,7 +35,7 @@
  * @module
  */
 import { hookName, OUTPUT_HOOK } from "./hook_names.ts";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { LensError } from "../errors.ts";
 import { createRng } from "../rng.ts";
 import type { LayerParams, ModelSpec } from "../types.ts";

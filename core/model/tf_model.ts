@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { LensError } from "../errors.ts";
 import type { LayerInfo, ModelSpec } from "../types.ts";
 import { applyActivation } from "./activation.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { Redis, type RedisOptions } from "../../deps/ioredis.ts";
 import { errorMessage, LensError } from "../errors.ts";
 
 /** A parsed redis URL. */

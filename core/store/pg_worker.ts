@@ -9,7 +9,7 @@
  * @module
  */
 import { type MessagePort, workerData } from "node:worker_threads";
-import pg from "pg";
+import pg from "../../deps/pg.ts";
 import type { PgReply, PgRequest } from "./pg_bridge.ts";
 import { NOTIFY_CHANNEL } from "./schema.ts";
 

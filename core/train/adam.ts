@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 
 /** Adam state over a fixed list of variables. */
 export interface Adam {

@@ -8,7 +8,7 @@
  * @module
  */
 import { LensError } from "../../core/errors.ts";
-import type { PluginContext } from "../../core/types.ts";
+import type { FeatureEvent, ModelHandle, PluginContext } from "../../core/types.ts";
 
 /** Feature, components and labels on one split. */
 export interface ComponentSplit {
@@ -56,4 +56,26 @@ export function readDisentangle(
     });
   }
   return a;
+}
+
+/**
+ * The layers above a {@link FeatureEvent}'s feature (what the Shapley games
+ * and boost feed), or a LensError saying what the event lacks.
+ */
+export function featureUpper(e: FeatureEvent, plugin: string, needsTest = false): ModelHandle {
+  if (!e.upper) {
+    throw new LensError("the feature came without the layers above it", {
+      code: "plugin",
+      field: plugin,
+      expected: "the upper layers g of the feature (lens features --upper, or --run)",
+    });
+  }
+  if (needsTest && !e.test?.n) {
+    throw new LensError("the feature came without a test split", {
+      code: "plugin",
+      field: plugin,
+      expected: "a test split (lens features --test)",
+    });
+  }
+  return e.upper;
 }

@@ -15,7 +15,7 @@ import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { ModelHandle, Plugin, ResultInput } from "../../core/types.ts";
-import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
+import { type DisentangleArtifact, featureUpper, readDisentangle } from "./artifact.ts";
 import { buildPlayers, evaluateCoalitions } from "./coalitions.ts";
 
 /**
@@ -82,7 +82,7 @@ export const boostPlugin: Plugin = definePlugin({
       description: "orders whose components are summed and fed to g as well (empty: none)",
     },
   },
-  consumes: ["train_end"],
+  consumes: ["train_end", "feature"],
   requires: ["disentangle"],
   emits: [
     { name: "test_accuracy", description: "test accuracy of g(Phi^(l)); index 0: g(f)" },
@@ -119,6 +119,10 @@ export const boostPlugin: Plugin = definePlugin({
       train_end: async (e) => {
         const art = readDisentangle(ctx, e.seed, "boost");
         ctx.emit(await boostRecords(e.model, art, chosen, e.epochs));
+      },
+      feature: async (e) => {
+        const art = readDisentangle(ctx, e.seed, "boost");
+        ctx.emit(await boostRecords(featureUpper(e, "boost"), art, chosen, e.epoch));
       },
     };
   },

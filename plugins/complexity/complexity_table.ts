@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { meanSd } from "../../core/aggregate.ts";
 import type { ResultRecord } from "../../core/types.ts";
 import { textTable } from "../../core/text_table.ts";
 
@@ -47,13 +48,14 @@ function num(v: number): string {
   return v.toExponential(2);
 }
 
-/** Mean, and `±sd` (sample standard deviation) when there are several values. */
+/**
+ * Seed mean, and `±sd` (sample standard deviation) when there are several
+ * values, over the finite ones as the stored seed aggregates take them.
+ */
 export function meanCell(values: number[]): string {
   if (!values.length) return "";
-  const m = values.reduce((a, b) => a + b, 0) / values.length;
-  if (values.length === 1) return num(m);
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length - 1));
-  return `${num(m)}±${num(sd)}`;
+  const { mean, sd, n } = meanSd(values);
+  return n > 1 ? `${num(mean)}±${num(sd)}` : num(mean);
 }
 
 /**

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { LensError } from "../../core/errors.ts";
 import { initWeights } from "../../core/model/init.ts";
 import type { Rng } from "../../core/rng.ts";

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 
 type ConvFn = (x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 

@@ -26,6 +26,10 @@
  * data set's whole training set (its `subset` switched off) instead of the
  * target's rows; the statistics are taken on the target's rows either way.
  *
+ * A `feature` event (`lens features`: a feature brought whole) is
+ * decomposed the same way, on every training row it brings, by MLP
+ * disentanglers, with the event's seed, layer and epoch.
+ *
  * `net` picks the disentanglers ({@link chooseNet}): `mlp`, dense layers of
  * `width` units on the flattened input; `conv`, 3x3 'same' conv layers of
  * `channels` channels on the image with a flatten + dense head
@@ -34,10 +38,17 @@
  *
  * @module
  */
-import { definePlugin } from "../../core/plugin_def.ts";
+import { defineOptions, definePlugin, type OptionValues } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
-import type { Dataset, DataSpec, Plugin, ResultInput, TrainEndEvent } from "../../core/types.ts";
+import type {
+  Dataset,
+  DataSpec,
+  FeatureEvent,
+  Plugin,
+  ResultInput,
+  TrainEndEvent,
+} from "../../core/types.ts";
 import { loadFullTraining } from "./full_training_set.ts";
 import { type DisentangleArtifact, disentangleKey } from "./artifact.ts";
 import { type ComplexityStats, complexityStats, componentsFromPhis } from "./components.ts";
@@ -179,7 +190,7 @@ export async function captureFeature(
  */
 export async function disentangleModel(
   e: Pick<TrainEndEvent, "model" | "dataset" | "seed">,
-  options: Record<string, unknown>,
+  options: DisentangleOptionValues,
   plugin: string,
   log?: (m: string) => void,
   pool?: Dataset,
@@ -187,7 +198,7 @@ export async function disentangleModel(
   const o = disentanglerOptions(options, e.seed);
   const info = resolveLayer(e.model.layers, o.layer, plugin);
   const net = chooseNet(options.net, e.dataset.inputShape, e.model.layers, `${plugin}.net`);
-  const channels = Number(options.channels ?? DISENTANGLER_NET_OPTIONS.channels.default);
+  const channels = options.channels;
   const data = await captureFeature(e, info.name, o.samples, o.seed);
   if (pool) {
     const inDim = data.inDim;
@@ -203,6 +214,28 @@ export async function disentangleModel(
   }
   data.featureShape = info.shape;
   return decomposeFeature(data, { ...o, net, channels }, info.name, e.seed, log);
+}
+
+/**
+ * The feature of a {@link FeatureEvent} as the disentanglers take it:
+ * every training row (the `samples` option does not apply), MLP
+ * disentanglers on the flattened inputs.
+ */
+export function featureEventData(e: FeatureEvent): FeatureData {
+  const { train, test } = e;
+  return {
+    x: train.x,
+    f: train.f,
+    y: train.y,
+    n: train.n,
+    rows: Int32Array.from({ length: train.n }, (_, i) => i),
+    xTest: test?.x ?? new Float32Array(0),
+    fTest: test?.f ?? new Float32Array(0),
+    yTest: test?.y ?? new Int32Array(0),
+    nTest: test?.n ?? 0,
+    inDim: e.inDim,
+    dim: e.dim,
+  };
 }
 
 /** The records of a decomposition (see the module doc). */
@@ -221,25 +254,31 @@ export function disentangleRecords(dec: Decomposition, epoch: number): ResultInp
   return out;
 }
 
+/** Options of `disentangle`: the disentanglers', their family, and the rows they train on. */
+export const DISENTANGLE_OPTIONS = defineOptions({
+  ...DISENTANGLER_OPTIONS,
+  ...DISENTANGLER_NET_OPTIONS,
+  pool: {
+    type: "enum",
+    choices: ["target", "all"],
+    default: "target",
+    description: "rows the disentanglers train on: target (the `samples` rows of the " +
+      "network's own training set, on which the statistics are taken too) or all (every " +
+      "row of the data set's full training set, subset switched off, as the authors did; " +
+      "the statistics stay on the target's rows)",
+  },
+});
+
+/** Validated values of {@link DISENTANGLE_OPTIONS}. */
+export type DisentangleOptionValues = OptionValues<typeof DISENTANGLE_OPTIONS>;
+
 /** The `disentangle` plugin. */
 export const disentanglePlugin: Plugin = definePlugin({
   id: "disentangle",
   description: "Feature components of increasing complexity (Ren et al. 2021): " +
     "disentanglers Phi^(l) mimic a hidden feature; significance rho^(l) per order",
-  options: {
-    ...DISENTANGLER_OPTIONS,
-    ...DISENTANGLER_NET_OPTIONS,
-    pool: {
-      type: "enum",
-      choices: ["target", "all"],
-      default: "target",
-      description: "rows the disentanglers train on: target (the `samples` rows of the " +
-        "network's own training set, on which the statistics are taken too) or all (every " +
-        "row of the data set's full training set, subset switched off, as the authors did; " +
-        "the statistics stay on the target's rows)",
-    },
-  },
-  consumes: ["run_start", "train_end"],
+  options: DISENTANGLE_OPTIONS,
+  consumes: ["run_start", "train_end", "feature"],
   emits: [
     { name: "loss", description: "distillation MSE of Phi^(l) on the training samples" },
     { name: "rho", description: "Var[c^(l)] / Var[f]: significance of the order-l component" },
@@ -286,6 +325,12 @@ export const disentanglePlugin: Plugin = definePlugin({
         const dec = await disentangleModel(e, options, "disentangle", ctx.log, await pool);
         ctx.artifacts.set(disentangleKey(e.seed), dec.artifact);
         ctx.emit(disentangleRecords(dec, e.epochs));
+      },
+      feature: async (e) => {
+        const o = disentanglerOptions(options, e.seed);
+        const dec = await decomposeFeature(featureEventData(e), o, e.layer, e.seed, ctx.log);
+        ctx.artifacts.set(disentangleKey(e.seed), dec.artifact);
+        ctx.emit(disentangleRecords(dec, e.epoch));
       },
     };
   },

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import type { DisentanglerNet } from "./disentangler_net.ts";
 
 /**

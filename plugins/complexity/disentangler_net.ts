@@ -14,7 +14,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { initWeights } from "../../core/model/init.ts";
 import type { Rng } from "../../core/rng.ts";
 import { dense } from "./dense_op.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { permutation, type Rng } from "../../core/rng.ts";
 import { createAdam, logSpacedLr } from "../../core/train/adam.ts";
 

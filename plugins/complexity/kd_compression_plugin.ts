@@ -38,10 +38,10 @@
  *
  * @module
  */
-import { definePlugin } from "../../core/plugin_def.ts";
+import { defineOptions, definePlugin, type OptionValues } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { DenseParams } from "../../core/model/init.ts";
-import type { Dataset, ModelHandle, OptionSpec, Plugin, ResultInput } from "../../core/types.ts";
+import type { Dataset, ModelHandle, Plugin, ResultInput } from "../../core/types.ts";
 import { lowRank, magnitudePrune, weightSparsity } from "./compress.ts";
 import { createDenseHandle } from "./dense_handle.ts";
 import { isActivation } from "../../core/model/activations.ts";
@@ -67,7 +67,7 @@ import { overfittingRecords } from "./shapley_overfitting_plugin.ts";
 import { trainStudent } from "./student_train.ts";
 
 /** Options of `kd-compression`. */
-export const KD_OPTIONS: Record<string, OptionSpec> = {
+export const KD_OPTIONS = defineOptions({
   ...DISENTANGLER_OPTIONS,
   layer: {
     type: "string",
@@ -125,7 +125,10 @@ export const KD_OPTIONS: Record<string, OptionSpec> = {
   },
   residual: { type: "boolean", default: false, description: "residual as a Shapley player" },
   threshold: { type: "number", default: 0, min: 0, description: "reliability threshold (0: auto)" },
-};
+});
+
+/** Validated values of {@link KD_OPTIONS}. */
+export type KdOptionValues = OptionValues<typeof KD_OPTIONS>;
 
 /** The three kinds of network compared. */
 export const VARIANTS = ["baseline", "distilled", "compressed"] as const;
@@ -160,13 +163,13 @@ export async function trainVariants(
   n: number,
   inDim: number,
   classes: number,
-  o: Record<string, unknown>,
+  o: KdOptionValues,
   runSeed: number,
   log?: (m: string) => void,
 ): Promise<{ sizes: number[]; activation: string; params: Record<string, DenseParams[]> }> {
   const dense = teacher.layers.filter((l) => l.kind === "dense");
-  const given = (o.hidden as number[] | undefined) ?? [];
-  const factor = Number(o.widthFactor ?? 1);
+  const given = o.hidden;
+  const factor = o.widthFactor;
   const hidden = (given.length ? given : dense.map((l) => l.units)).map((w) =>
     Math.max(1, Math.round(w * factor))
   );
@@ -175,17 +178,17 @@ export async function trainVariants(
   const sizes = [inDim, ...hidden, classes];
   const outLayer = teacher.layers.find((l) => l.kind === "output")!;
   const soft = (await captureLayer(teacher, outLayer.name, x, n, inDim)).data;
-  const K = Number(o.networks ?? 3);
+  const K = o.networks;
   const common = {
     sizes,
     activation,
-    epochs: Number(o.studentEpochs ?? 20),
-    batchSize: Number(o.studentBatchSize ?? 64),
-    lr: Number(o.studentLr ?? 1e-3),
+    epochs: o.studentEpochs,
+    batchSize: o.studentBatchSize,
+    lr: o.studentLr,
   };
   const params: Record<string, DenseParams[]> = { baseline: [], distilled: [], compressed: [] };
   for (let k = 0; k < K; k++) {
-    const seed = runSeed * 1_000_003 + Number(o.seed ?? 0) * 7919 + k;
+    const seed = runSeed * 1_000_003 + o.seed * 7919 + k;
     const base = await trainStudent(x, n, { labels: y, classes }, { ...common, seed });
     const dist = await trainStudent(
       x,
@@ -194,18 +197,18 @@ export async function trainVariants(
         labels: y,
         classes,
         teacher: soft,
-        temperature: Number(o.temperature ?? 4),
-        alpha: Number(o.alpha ?? 0),
+        temperature: o.temperature,
+        alpha: o.alpha,
       },
       { ...common, seed },
     );
     let comp = base;
-    const rank = Number(o.rank ?? 0);
+    const rank = o.rank;
     if (rank > 0) comp = lowRank(comp, rank);
-    const sparsity = Number(o.sparsity ?? 0.5);
+    const sparsity = o.sparsity;
     let masks: Float32Array[] | undefined;
     if (sparsity > 0) ({ params: comp, masks } = magnitudePrune(comp, sparsity));
-    const ft = Number(o.finetuneEpochs ?? 2);
+    const ft = o.finetuneEpochs;
     if (ft > 0) {
       comp = await trainStudent(x, n, { labels: y, classes }, {
         ...common,
@@ -236,7 +239,7 @@ const RELIABILITY_RENAMES: Record<string, string | null> = {
 export async function compareVariants(
   teacher: ModelHandle,
   dataset: Dataset,
-  options: Record<string, unknown>,
+  options: KdOptionValues,
   runSeed: number,
   epoch: number,
   log?: (m: string) => void,
@@ -299,18 +302,18 @@ export async function compareVariants(
       ...o,
       trainLoops: 10,
       evalLoops: 5,
-      threshold: Number(options.threshold ?? 0),
+      threshold: options.threshold,
     });
     relabel(reliabilityRecords(rel, layer, runSeed, epoch, models.length), RELIABILITY_RENAMES);
     const sh = await playShapley(
       models[0],
       dec.artifact,
       {
-        baseline: (options.baseline ?? "zero") as "zero" | "mean",
-        residual: Boolean(options.residual ?? false),
+        baseline: options.baseline,
+        residual: options.residual,
         method: "auto",
         permutations: 200,
-        seed: Number(options.seed ?? 0),
+        seed: options.seed,
       },
       data.nTest > 0,
       new Map(),

@@ -5,13 +5,14 @@
  * @module
  */
 import { LensError } from "../../core/errors.ts";
-import type { LayerInfo, OptionSpec } from "../../core/types.ts";
+import { defineOptions, type OptionValues } from "../../core/plugin_def.ts";
+import type { LayerInfo } from "../../core/types.ts";
 import { imageShapeOf } from "./conv_disentangler_net.ts";
 import type { DisentangleOptions, DisentanglerKind } from "./disentangle_kernel.ts";
 import type { FitOptions } from "./fit.ts";
 
 /** Disentangler options (the defaults are the MLP defaults of docs/methods.md section 7). */
-export const DISENTANGLER_OPTIONS: Record<string, OptionSpec> = {
+export const DISENTANGLER_OPTIONS = defineOptions({
   layer: {
     type: "string",
     default: "",
@@ -65,7 +66,10 @@ export const DISENTANGLER_OPTIONS: Record<string, OptionSpec> = {
     default: 0,
     description: "seed of the disentanglers (combined with the run seed)",
   },
-};
+});
+
+/** Validated values of {@link DISENTANGLER_OPTIONS} (a plugin's options spreading them). */
+export type DisentanglerOptionValues = OptionValues<typeof DISENTANGLER_OPTIONS>;
 
 /**
  * The budget of the authors' code for [Ren] (`schedule: ren2021`): per
@@ -82,25 +86,28 @@ export const REN2021_SCHEDULE = {
   lrEnd: 1e-5,
 } as const;
 
-/** The typed disentangler options of `o` for run seed `runSeed`. */
+/**
+ * The disentangler options of validated values `o` (a plugin's, or
+ * {@link readOptions} of {@link DISENTANGLER_OPTIONS}) for run seed
+ * `runSeed`: the seed combined with it, `schedule: ren2021` applied.
+ */
 export function disentanglerOptions(
-  o: Record<string, unknown>,
+  o: DisentanglerOptionValues,
   runSeed: number,
 ): DisentangleOptions & { layer: string; samples: number } {
-  const num = (k: string) => Number(o[k] ?? DISENTANGLER_OPTIONS[k].default);
   const base = {
-    layer: String(o.layer ?? ""),
-    orders: num("orders"),
-    width: num("width"),
-    epochs: num("epochs"),
-    batchSize: num("batchSize"),
-    steps: num("steps"),
-    samples: num("samples"),
-    lrStart: num("lrStart"),
-    lrEnd: num("lrEnd"),
-    seed: num("seed") * 1_000_003 + runSeed,
+    layer: o.layer,
+    orders: o.orders,
+    width: o.width,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    steps: o.steps,
+    samples: o.samples,
+    lrStart: o.lrStart,
+    lrEnd: o.lrEnd,
+    seed: o.seed * 1_000_003 + runSeed,
   };
-  const schedule = String(o.schedule ?? "epochs");
+  const schedule: string = o.schedule;
   if (schedule === "epochs") return base;
   if (schedule !== "ren2021") {
     throw new LensError(`unknown disentangler schedule "${schedule}"`, {
@@ -150,7 +157,7 @@ export function orderBudget(
  * The disentangle plugin's choice of disentangler family (the reliability
  * and kd-compression plugins train MLP disentanglers only).
  */
-export const DISENTANGLER_NET_OPTIONS: Record<string, OptionSpec> = {
+export const DISENTANGLER_NET_OPTIONS = defineOptions({
   net: {
     type: "enum",
     choices: ["auto", "mlp", "conv", "resnet"],
@@ -168,7 +175,7 @@ export const DISENTANGLER_NET_OPTIONS: Record<string, OptionSpec> = {
     description: "channels per conv layer of the conv disentanglers (net: conv); first-stage " +
       "channels of the resnet disentanglers (net: resnet; the authors used 128)",
   },
-};
+});
 
 /**
  * The disentangler family for option `net` (`auto`, `mlp`, `conv`; undefined

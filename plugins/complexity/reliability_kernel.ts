@@ -49,7 +49,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { initWeights } from "../../core/model/init.ts";
 import { createRng, type Rng } from "../../core/rng.ts";
 import {

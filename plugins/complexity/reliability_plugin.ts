@@ -21,15 +21,18 @@
  *   Var[Phi^(l) - reliable] as shares of Var[f];
  * - `loss`: distillation MSE of the target's head (standardised units);
  *
- * and `networks` (K used) and `threshold` at index 0. With fewer seeds than
+ * and `networks` (K used) and `threshold` at index 0. A `feature` event
+ * (`lens features`) brings its target and peers: they are compared on every
+ * training row it brings. With fewer seeds than
  * `networks` it uses all of them (at least 2) and says so in the log.
  *
  * @module
  */
-import { definePlugin } from "../../core/plugin_def.ts";
+import { defineOptions, definePlugin, type OptionValues } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type {
+  FeatureEvent,
   ModelHandle,
   Plugin,
   ResultInput,
@@ -44,28 +47,28 @@ import { trainReferenceNetworks } from "./reference_networks.ts";
 import { reliability, type ReliabilityResult } from "./reliability_kernel.ts";
 
 /** Reliability options beyond the disentangler's. */
-export const RELIABILITY_OPTIONS = {
+export const RELIABILITY_OPTIONS = defineOptions({
   ...DISENTANGLER_OPTIONS,
   networks: {
-    type: "integer" as const,
+    type: "integer",
     default: 3,
     min: 2,
     description: "K: networks compared (the run's first K seeds; the first is the target)",
   },
   trainLoops: {
-    type: "integer" as const,
+    type: "integer",
     default: 10,
     min: 1,
     description: "loops of h <- mean_k g_k(A_k h) the g maps are fit on",
   },
   evalLoops: {
-    type: "integer" as const,
+    type: "integer",
     default: 5,
     min: 1,
     description: "loops from h = Phi(x) to the reliable h*",
   },
   peers: {
-    type: "enum" as const,
+    type: "enum",
     choices: ["seeds", "full"],
     default: "seeds",
     description: "the networks the target is compared with: seeds (the run's seeds 2..K, " +
@@ -74,19 +77,22 @@ export const RELIABILITY_OPTIONS = {
       "here on the whole training set, the authors' setting)",
   },
   peerEpochs: {
-    type: "integer" as const,
+    type: "integer",
     default: 0,
     min: 0,
     description: "epochs of the reference networks of peers: full (0: the run's epochs)",
   },
   threshold: {
-    type: "number" as const,
+    type: "number",
     default: 0,
     min: 0,
     description: "variance share below which a network's feature direction is not " +
       "reconstructible (0: twice the chance level, 2 (sqrt(d_1) + sqrt(d_k))^2 / n)",
   },
-};
+});
+
+/** Validated values of {@link RELIABILITY_OPTIONS}. */
+export type ReliabilityOptionValues = OptionValues<typeof RELIABILITY_OPTIONS>;
 
 /**
  * Reliability of `models[0]`'s feature against the other models, on the
@@ -95,7 +101,7 @@ export const RELIABILITY_OPTIONS = {
 export async function reliabilityOfModels(
   models: ModelHandle[],
   dataset: TrainEndEvent["dataset"],
-  options: Record<string, unknown>,
+  options: ReliabilityOptionValues,
   runSeed: number,
   plugin: string,
   log?: (m: string) => void,
@@ -110,22 +116,76 @@ export async function reliabilityOfModels(
     const f = await captureLayer(m, info.name, x, rows.length, inDim);
     targets.push({ f: f.data, dim: f.cols });
   }
-  const t0 = performance.now();
-  const result = await reliability(
+  const result = await reliabilityOfTargets(
     { x, n: rows.length, inDim, targets },
-    {
-      ...o,
-      trainLoops: Number(options.trainLoops ?? 10),
-      evalLoops: Number(options.evalLoops ?? 5),
-      threshold: Number(options.threshold ?? 0),
-      onOrder: (l, r) =>
-        log?.(
-          `${info.name}: order ${l}/${o.orders} rho_reli ${r.toFixed(3)} ` +
-            `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-        ),
-    },
+    options,
+    o,
+    info.name,
+    log,
   );
   return { layer: info.name, result };
+}
+
+/** The reliability kernel on `input` with the plugin's options (`o`: their disentangler part). */
+function reliabilityOfTargets(
+  input: Parameters<typeof reliability>[0],
+  options: ReliabilityOptionValues,
+  o: ReturnType<typeof disentanglerOptions>,
+  layer: string,
+  log?: (m: string) => void,
+): Promise<ReliabilityResult> {
+  const t0 = performance.now();
+  return reliability(input, {
+    ...o,
+    trainLoops: options.trainLoops,
+    evalLoops: options.evalLoops,
+    threshold: options.threshold,
+    onOrder: (l, r) =>
+      log?.(
+        `${layer}: order ${l}/${o.orders} rho_reli ${r.toFixed(3)} ` +
+          `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      ),
+  });
+}
+
+/**
+ * Reliability of a {@link FeatureEvent}'s feature (the target) against its
+ * peers, on every training row; a clear error when it brings no peers.
+ */
+export async function reliabilityOfFeature(
+  e: FeatureEvent,
+  options: ReliabilityOptionValues,
+  log?: (m: string) => void,
+): Promise<{ layer: string; result: ReliabilityResult; networks: number }> {
+  if (!e.peers.length) {
+    throw new LensError("the feature came without peers; reliability compares networks", {
+      code: "plugin",
+      field: "peers",
+      expected: "the same feature of one or more other networks",
+    });
+  }
+  const n = e.train.n;
+  const targets = [
+    { f: e.train.f, dim: e.dim },
+    ...e.peers.map((f, k) => {
+      if (f.length % n !== 0) {
+        throw new LensError(`peers[${k}] has ${f.length} values`, {
+          code: "data",
+          field: `peers[${k}]`,
+          expected: `a multiple of ${n} (one row per training sample)`,
+        });
+      }
+      return { f, dim: f.length / n };
+    }),
+  ];
+  const result = await reliabilityOfTargets(
+    { x: e.train.x, n, inDim: e.inDim, targets },
+    options,
+    disentanglerOptions(options, e.seed),
+    e.layer,
+    log,
+  );
+  return { layer: e.layer, result, networks: targets.length };
 }
 
 /** The records of `reliability` for one result. */
@@ -160,7 +220,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
   description: "Reliability of feature components (Ren et al. 2021): the share of Phi^(l) " +
     "that the run's first K networks have in common",
   options: RELIABILITY_OPTIONS,
-  consumes: ["run_start", "train_end", "run_end"],
+  consumes: ["run_start", "train_end", "run_end", "feature"],
   emits: [
     { name: "rho_reli", description: "Var[reliable part of Phi^(l)] / Var[Phi^(l)]" },
     { name: "var_phi", description: "Var[Phi^(l)] / Var[f] (joint model)" },
@@ -190,11 +250,16 @@ export const reliabilityPlugin: Plugin = definePlugin({
     },
   ],
   setup(ctx, options) {
-    const want = Number(options.networks ?? 3);
+    const feature = async (e: FeatureEvent) => {
+      const { layer, result, networks } = await reliabilityOfFeature(e, options, ctx.log);
+      ctx.emit(reliabilityRecords(result, layer, e.seed, e.epoch, networks));
+    };
+    const want = options.networks;
     const seen: TrainEndEvent[] = [];
     let config: RunConfig | undefined;
     if (options.peers === "full") {
       return {
+        feature,
         run_start: (e) => {
           config = e.config;
         },
@@ -217,7 +282,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
             config,
             full,
             seeds,
-            Number(options.peerEpochs ?? 0),
+            options.peerEpochs,
             ctx.log,
           );
           try {
@@ -237,6 +302,7 @@ export const reliabilityPlugin: Plugin = definePlugin({
       };
     }
     return {
+      feature,
       train_end: (e) => {
         if (seen.length < want) seen.push(e);
       },

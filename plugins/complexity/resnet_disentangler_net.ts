@@ -20,7 +20,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { LensError } from "../../core/errors.ts";
 import { initWeights } from "../../core/model/init.ts";
 import { planResnet, resnetStages } from "../../core/model/resnet.ts";

@@ -21,7 +21,7 @@
 import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultInput } from "../../core/types.ts";
-import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
+import { type DisentangleArtifact, featureUpper, readDisentangle } from "./artifact.ts";
 import {
   playShapley,
   SHAPLEY_OPTIONS,
@@ -54,7 +54,7 @@ export const shapleyEffectivenessPlugin: Plugin = definePlugin({
   description: "Shapley value of each feature component for the training loss " +
     "and its effectiveness per unit of std (Ren et al. 2021)",
   options: SHAPLEY_OPTIONS,
-  consumes: ["train_end"],
+  consumes: ["train_end", "feature"],
   requires: ["disentangle"],
   emits: [
     { name: "phi", unit: "nats", description: "Shapley value of c^(l) in v_train" },
@@ -88,6 +88,12 @@ export const shapleyEffectivenessPlugin: Plugin = definePlugin({
         const art = readDisentangle(ctx, e.seed, "shapley-effectiveness");
         const r = await playShapley(e.model, art, o, false, ctx.artifacts);
         ctx.emit(effectivenessRecords(r, art, e.epochs));
+      },
+      feature: async (e) => {
+        const art = readDisentangle(ctx, e.seed, "shapley-effectiveness");
+        const upper = featureUpper(e, "shapley-effectiveness");
+        const r = await playShapley(upper, art, o, false, ctx.artifacts);
+        ctx.emit(effectivenessRecords(r, art, e.epoch));
       },
     };
   },

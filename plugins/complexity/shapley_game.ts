@@ -19,7 +19,8 @@
  */
 import { LensError } from "../../core/errors.ts";
 import { createRng } from "../../core/rng.ts";
-import type { ModelHandle, OptionSpec } from "../../core/types.ts";
+import { defineOptions, type OptionValues } from "../../core/plugin_def.ts";
+import type { ModelHandle } from "../../core/types.ts";
 import type { DisentangleArtifact } from "./artifact.ts";
 import { type Baseline, buildPlayers, evaluateCoalitions, playerMeans } from "./coalitions.ts";
 import { residualOf } from "./components.ts";
@@ -32,7 +33,7 @@ import {
 import { meanVariance } from "./variance.ts";
 
 /** Options of the Shapley plugins. */
-export const SHAPLEY_OPTIONS: Record<string, OptionSpec> = {
+export const SHAPLEY_OPTIONS = defineOptions({
   baseline: {
     type: "enum",
     choices: ["zero", "mean"],
@@ -64,7 +65,7 @@ export const SHAPLEY_OPTIONS: Record<string, OptionSpec> = {
     description: "where coalitions are evaluated: tfjs on the run's backend (wasm), or our WGSL " +
       "kernel through WebGPU (dense layers above the feature only)",
   },
-};
+});
 
 /** Typed Shapley options. */
 export interface ShapleyOptions {
@@ -78,15 +79,9 @@ export interface ShapleyOptions {
 }
 
 /** Reads {@link ShapleyOptions} from validated plugin options. */
-export function shapleyOptions(o: Record<string, unknown>): ShapleyOptions {
-  return {
-    baseline: (o.baseline ?? "zero") as Baseline,
-    residual: Boolean(o.residual ?? false),
-    method: (o.method ?? "auto") as ShapleyOptions["method"],
-    permutations: Number(o.permutations ?? 200),
-    seed: Number(o.seed ?? 0),
-    device: (o.device ?? "wasm") as ShapleyOptions["device"],
-  };
+export function shapleyOptions(o: OptionValues<typeof SHAPLEY_OPTIONS>): ShapleyOptions {
+  const { baseline, residual, method, permutations, seed, device } = o;
+  return { baseline, residual, method, permutations, seed, device };
 }
 
 /** Shapley values of one game, per player. */

@@ -17,7 +17,7 @@
 import { definePlugin } from "../../core/plugin_def.ts";
 import { COMPLEXITY_PRESENTATION } from "./presentation.ts";
 import type { Plugin, ResultInput } from "../../core/types.ts";
-import { type DisentangleArtifact, readDisentangle } from "./artifact.ts";
+import { type DisentangleArtifact, featureUpper, readDisentangle } from "./artifact.ts";
 import {
   playShapley,
   SHAPLEY_OPTIONS,
@@ -51,7 +51,7 @@ export const shapleyOverfittingPlugin: Plugin = definePlugin({
   description: "Shapley value of each feature component for the test-train loss gap " +
     "and its ratio to the training-loss value (Ren et al. 2021)",
   options: SHAPLEY_OPTIONS,
-  consumes: ["train_end"],
+  consumes: ["train_end", "feature"],
   requires: ["disentangle"],
   emits: [
     { name: "phi_overfit", unit: "nats", description: "Shapley value of c^(l) in v_overfit" },
@@ -77,6 +77,12 @@ export const shapleyOverfittingPlugin: Plugin = definePlugin({
         const art = readDisentangle(ctx, e.seed, "shapley-overfitting");
         const r = await playShapley(e.model, art, o, true, ctx.artifacts);
         ctx.emit(overfittingRecords(r, art, e.epochs));
+      },
+      feature: async (e) => {
+        const art = readDisentangle(ctx, e.seed, "shapley-overfitting");
+        const upper = featureUpper(e, "shapley-overfitting", true);
+        const r = await playShapley(upper, art, o, true, ctx.artifacts);
+        ctx.emit(overfittingRecords(r, art, e.epoch));
       },
     };
   },

@@ -1,6 +1,7 @@
 /**
- * Feature complexity of a layer of a stored run: {@link analyzeStoredLayer},
- * what `lens features --run <run> --layer <hook point>` runs.
+ * Feature complexity of a layer of a stored run: {@link analyzeStoredLayer};
+ * `lens features --run <run> --layer <hook point>` sends its
+ * {@link storedLayerEvent} through a stored run (core/analyze_features.ts).
  *
  * The run must have been trained with `keep_models: true`. The target
  * seed's network is rebuilt from the store (core/stored_model.ts) with its
@@ -9,8 +10,9 @@
  * captures it at `train_end`; the upper network g is the same network
  * above `layer` (`forwardFrom`); the peers for reliability are the run's
  * other stored seeds, rebuilt and captured on the target's training
- * inputs, as the `reliability` plugin does with the run's seeds. Then
- * {@link analyzeFeatures} runs with the target's seed (the disentanglers'
+ * inputs, as the `reliability` plugin does with the run's seeds. These
+ * make one `feature` event ({@link storedLayerEvent}) for the complexity
+ * plugins, with the target's seed (the disentanglers'
  * and Shapley orderings' seeds combine with it as in a run) and the
  * trained epochs as the records' epoch, so the records are those the
  * plugins would have emitted in the run with the same options.
@@ -19,10 +21,10 @@
  */
 import { LensError } from "../../core/errors.ts";
 import { restoreModel, type StoredNetwork, storedSeeds } from "../../core/stored_model.ts";
-import type { ResultRecord, RunRow, Store } from "../../core/types.ts";
+import type { FeatureEvent, ResultRecord, RunRow, Store } from "../../core/types.ts";
 import { captureFeature } from "./disentangle_plugin.ts";
 import { captureLayer, defaultLayer } from "./feature_capture.ts";
-import { analyzeFeatures, type AnalyzeFeaturesInput } from "./user_features.ts";
+import { type FeatureOptions, featurePlugins, featureRecords } from "./user_features.ts";
 
 /** What {@link analyzeStoredLayer} takes. */
 export interface StoredLayerInput {
@@ -36,15 +38,15 @@ export interface StoredLayerInput {
   layer?: string;
   /** Use the other stored seeds as peers for reliability (default true). */
   peers?: boolean;
-  /** Options of the analyses, as for {@link analyzeFeatures}. */
-  options?: AnalyzeFeaturesInput["options"];
+  /** Options of the analyses, as `analyzeFeatures` (user_features.ts) takes them. */
+  options?: FeatureOptions;
   /** Lines for the user (progress). */
   log?: (message: string) => void;
 }
 
 /** What {@link analyzeStoredLayer} found and computed. */
 export interface StoredLayerResult {
-  /** The records, as {@link analyzeFeatures} returns them. */
+  /** The records, as `analyzeFeatures` (user_features.ts) returns them. */
   records: ResultRecord[];
   /** Seed analysed. */
   seed: number;
@@ -77,20 +79,26 @@ function hiddenLayer(net: StoredNetwork, run: RunRow, layer: string | undefined)
   return info.name;
 }
 
+/** A stored run's layer as a `feature` event, with what it came from. */
+export interface StoredLayerSource {
+  /** The event; its `upper` (the target network) lives until {@link dispose}. */
+  event: FeatureEvent;
+  /** Seeds whose features are the event's peers. */
+  peers: number[];
+  /** Releases the target network. */
+  dispose(): void;
+}
+
 /**
- * Runs the feature-complexity analyses on hook point `layer` of a stored
- * run's network (see the module doc).
- *
- * @example
- * ```ts
- * const store = openStore("layerlens.db");
- * const { records } = await analyzeStoredLayer({
- *   store, run: store.getRun(runId)!, layer: "dense_3",
- *   options: { disentangle: { orders: 6, epochs: 30 } },
- * });
- * ```
+ * The `feature` event of hook point `layer` of a stored run's network
+ * (see the module doc): the target seed's feature on its training and
+ * test inputs, its layers above `layer` as `upper`, the other stored
+ * seeds' features as peers (unless `peers` is false). Call `dispose` when
+ * done with it.
  */
-export async function analyzeStoredLayer(input: StoredLayerInput): Promise<StoredLayerResult> {
+export async function storedLayerEvent(
+  input: Omit<StoredLayerInput, "options" | "log">,
+): Promise<StoredLayerSource> {
   const { store, run } = input;
   const seeds = storedSeeds(store, run);
   const seed = input.seed ?? seeds[0];
@@ -108,30 +116,54 @@ export async function analyzeStoredLayer(input: StoredLayerInput): Promise<Store
         peer.dispose();
       }
     }
-    const records = await analyzeFeatures({
-      inDim: data.inDim,
-      dim: data.dim,
-      train: { x: data.x, f: data.f, y: data.y, n: data.n },
-      test: data.nTest ? { x: data.xTest, f: data.fTest, y: data.yTest, n: data.nTest } : undefined,
-      upper: { model: target.model },
-      peers,
-      layer,
+    const split = (x: Float32Array, f: Float32Array, y: Int32Array, n: number) => ({ x, f, y, n });
+    const event: FeatureEvent = {
       seed,
       epoch: target.config.training.epochs,
-      options: input.options,
-      log: input.log,
-    });
-    return {
-      records,
-      seed,
       layer,
-      peers: others,
       inDim: data.inDim,
       dim: data.dim,
-      nTrain: data.n,
-      nTest: data.nTest,
+      train: split(data.x, data.f, data.y, data.n),
+      test: data.nTest ? split(data.xTest, data.fTest, data.yTest, data.nTest) : undefined,
+      upper: target.model,
+      peers,
+    };
+    return { event, peers: others, dispose: () => target.dispose() };
+  } catch (e) {
+    target.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Runs the feature-complexity analyses on hook point `layer` of a stored
+ * run's network (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const store = openStore("layerlens.db");
+ * const { records } = await analyzeStoredLayer({
+ *   store, run: store.getRun(runId)!, layer: "dense_3",
+ *   options: { disentangle: { orders: 6, epochs: 30 } },
+ * });
+ * ```
+ */
+export async function analyzeStoredLayer(input: StoredLayerInput): Promise<StoredLayerResult> {
+  const source = await storedLayerEvent(input);
+  try {
+    const { event } = source;
+    const plugins = featurePlugins(input.options ?? {}, event);
+    return {
+      records: await featureRecords(event, plugins, input.log),
+      seed: event.seed,
+      layer: event.layer,
+      peers: source.peers,
+      inDim: event.inDim,
+      dim: event.dim,
+      nTrain: event.train.n,
+      nTest: event.test?.n ?? 0,
     };
   } finally {
-    target.dispose();
+    source.dispose();
   }
 }

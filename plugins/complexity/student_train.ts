@@ -9,7 +9,7 @@
  * @module
  */
 import { applyActivation } from "../../core/model/activation.ts";
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../../deps/tensorflow_tfjs_core.ts";
 import { type DenseParams, initDense } from "../../core/model/init.ts";
 import { createRng } from "../../core/rng.ts";
 import { ownVariable } from "./disentangler_net.ts";

@@ -19,8 +19,10 @@
  *   reliability (the user's network is the target).
  *
  * It runs what the data allow, with the plugins' options
- * (`options.disentangle`, `.reliability`, `.shapley`, `.boost`), and
- * returns the records the plugins would emit, with `plugin` set to
+ * (`options.disentangle`, `.reliability`, `.shapley`, `.boost`): the data
+ * become one `feature` event ({@link userFeatureEvent}) sent through a
+ * plugin host to the plugins {@link featurePlugins} lists, and it
+ * returns the records they emit, with `plugin` set to
  * `disentangle`, `reliability`, `shapley-effectiveness`,
  * `shapley-overfitting` and `boost`, `layer` = `layer` (default
  * "feature"), seed `seed` (default 0), epoch `epoch` (default 0). The
@@ -42,28 +44,40 @@
  */
 import { LensError } from "../../core/errors.ts";
 import type { DenseParams } from "../../core/model/init.ts";
-import type { ModelHandle, ResultInput, ResultRecord } from "../../core/types.ts";
-import { boostRecords } from "./boost_plugin.ts";
+import { createPluginHost } from "../../core/plugin_host.ts";
+import { createRegistry } from "../../core/registry.ts";
+import type {
+  FeatureEvent,
+  FeatureSplit,
+  ModelHandle,
+  PluginUse,
+  ResultRecord,
+} from "../../core/types.ts";
+import { boostPlugin } from "./boost_plugin.ts";
 import { createUpperHandle } from "./dense_handle.ts";
-import { decomposeFeature, disentangleRecords } from "./disentangle_plugin.ts";
-import { disentanglerOptions } from "./options.ts";
-import { reliability } from "./reliability_kernel.ts";
-import { reliabilityRecords } from "./reliability_plugin.ts";
-import { effectivenessRecords } from "./shapley_effectiveness_plugin.ts";
-import { playShapley, shapleyOptions } from "./shapley_game.ts";
-import { overfittingRecords } from "./shapley_overfitting_plugin.ts";
+import { disentanglePlugin } from "./disentangle_plugin.ts";
+import { reliabilityPlugin } from "./reliability_plugin.ts";
+import { shapleyEffectivenessPlugin } from "./shapley_effectiveness_plugin.ts";
+import { shapleyOverfittingPlugin } from "./shapley_overfitting_plugin.ts";
 import { readUpperNpz, type WeightLayout } from "./upper_npz.ts";
 
 /** Inputs, feature and labels of one split. */
-export interface UserSplit {
-  /** Network inputs, `n` rows by `inDim`, row-major. */
-  x: Float32Array;
-  /** The feature, `n` rows by `dim`, row-major. */
-  f: Float32Array;
-  /** Class label of each row. */
-  y: Int32Array;
-  /** Number of samples (rows). */
-  n: number;
+export type UserSplit = FeatureSplit;
+
+/**
+ * Options of the complexity plugins a feature analysis runs (each checked
+ * against its plugin's option specs); reliability's disentanglers take
+ * `disentangle`'s options, overridden by `reliability`'s.
+ */
+export interface FeatureOptions {
+  /** Options of the `disentangle` plugin (orders, epochs, ...). */
+  disentangle?: Record<string, unknown>;
+  /** Options of the `reliability` plugin, over `disentangle`'s for its disentanglers. */
+  reliability?: Record<string, unknown>;
+  /** Options shared by `shapley-effectiveness` and `shapley-overfitting`. */
+  shapley?: Record<string, unknown>;
+  /** The `boost` plugin's options: `components`, orders whose components are also fed to g. */
+  boost?: { components?: number[] };
 }
 
 /**
@@ -107,12 +121,7 @@ export interface AnalyzeFeaturesInput {
   /** Epoch of the records (default 0; a stored run's layer: the epochs it trained). */
   epoch?: number;
   /** Options of the plugins run, as their configs would give them. */
-  options?: {
-    disentangle?: Record<string, unknown>;
-    reliability?: Record<string, unknown>;
-    shapley?: Record<string, unknown>;
-    boost?: { components?: number[] };
-  };
+  options?: FeatureOptions;
   /** Lines for the user (progress). */
   log?: (message: string) => void;
 }
@@ -171,76 +180,84 @@ function upperModel(u: UpperSpec, dim: number, layer: string): ModelHandle {
   return createUpperHandle(params, u.activation ?? "relu", layer);
 }
 
-/** Runs the complexity analyses the given data allow; returns their records. */
-export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<ResultRecord[]> {
+/**
+ * The `feature` event of `input` (checked: a LensError names the array
+ * that does not fit): what the complexity plugins consume.
+ */
+export function userFeatureEvent(input: AnalyzeFeaturesInput): FeatureEvent {
   const { inDim, dim, train, test } = input;
   const layer = input.layer ?? "feature";
-  const seed = input.seed ?? 0;
-  const epoch = input.epoch ?? 0;
-  const opts = input.options ?? {};
   check(train, inDim, dim, "train");
   if (test) check(test, inDim, dim, "test");
-  const out: ResultRecord[] = [];
-  const add = (plugin: string, rs: ResultInput[]) => {
-    for (const r of rs) out.push({ plugin, ...r, index: r.index ?? 0 });
-  };
-
-  const o = disentanglerOptions(opts.disentangle ?? {}, seed);
-  const dec = await decomposeFeature(
-    {
-      x: train.x,
-      f: train.f,
-      y: train.y,
-      n: train.n,
-      rows: Int32Array.from({ length: train.n }, (_, i) => i),
-      xTest: test?.x ?? new Float32Array(0),
-      fTest: test?.f ?? new Float32Array(0),
-      yTest: test?.y ?? new Int32Array(0),
-      nTest: test?.n ?? 0,
-      inDim,
-      dim,
-    },
-    o,
+  return {
+    seed: input.seed ?? 0,
+    epoch: input.epoch ?? 0,
     layer,
-    seed,
-    input.log,
-  );
-  add("disentangle", disentangleRecords(dec, epoch));
+    inDim,
+    dim,
+    train,
+    test,
+    upper: input.upper ? upperModel(input.upper, dim, layer) : undefined,
+    peers: input.peers ?? [],
+  };
+}
 
-  if (input.peers?.length) {
-    const targets = [
-      { f: train.f, dim },
-      ...input.peers.map((f, k) => {
-        if (f.length % train.n !== 0) {
-          throw new LensError(`peers[${k}] has ${f.length} values`, {
-            code: "data",
-            field: `peers[${k}]`,
-            expected: `a multiple of ${train.n} (one row per training sample)`,
-          });
-        }
-        return { f, dim: f.length / train.n };
-      }),
-    ];
-    const ro = disentanglerOptions({ ...opts.disentangle, ...opts.reliability }, seed);
-    const r = await reliability({ x: train.x, n: train.n, inDim, targets }, {
-      ...ro,
-      trainLoops: Number(opts.reliability?.trainLoops ?? 10),
-      evalLoops: Number(opts.reliability?.evalLoops ?? 5),
-      threshold: Number(opts.reliability?.threshold ?? 0),
-    });
-    add("reliability", reliabilityRecords(r, layer, seed, epoch, targets.length));
-  }
+/**
+ * The plugins the feature of `event` allows, with their options: always
+ * `disentangle`; `reliability` with peers; with the upper layers,
+ * `shapley-effectiveness`, and with a test split too, `shapley-overfitting`
+ * and `boost`.
+ */
+export function featurePlugins(
+  options: FeatureOptions,
+  event: Pick<FeatureEvent, "peers" | "upper" | "test">,
+): PluginUse[] {
+  const disentangle = options.disentangle ?? {};
+  const shapley = options.shapley ?? {};
+  const upper = event.upper !== undefined;
+  const test = (event.test?.n ?? 0) > 0;
+  return [
+    { id: "disentangle", options: disentangle },
+    ...(event.peers.length
+      ? [{ id: "reliability", options: { ...disentangle, ...options.reliability } }]
+      : []),
+    ...(upper ? [{ id: "shapley-effectiveness", options: shapley }] : []),
+    ...(upper && test ? [{ id: "shapley-overfitting", options: shapley }] : []),
+    ...(upper && test ? [{ id: "boost", options: options.boost ?? {} }] : []),
+  ];
+}
 
-  if (input.upper) {
-    const model = upperModel(input.upper, dim, layer);
-    const so = shapleyOptions(opts.shapley ?? {});
-    const cache = new Map<string, unknown>();
-    const r = await playShapley(model, dec.artifact, so, !!test?.n, cache);
-    add("shapley-effectiveness", effectivenessRecords(r, dec.artifact, epoch));
-    if (test?.n) {
-      add("shapley-overfitting", overfittingRecords(r, dec.artifact, epoch));
-      add("boost", await boostRecords(model, dec.artifact, opts.boost?.components ?? [], epoch));
-    }
-  }
-  return out;
+/**
+ * The records `plugins` emit for `event`, through a plugin host (no run is
+ * stored): a plugin that fails throws its error.
+ */
+export async function featureRecords(
+  event: FeatureEvent,
+  plugins: PluginUse[],
+  log: (message: string) => void = () => {},
+): Promise<ResultRecord[]> {
+  const registry = createRegistry([
+    disentanglePlugin,
+    reliabilityPlugin,
+    shapleyEffectivenessPlugin,
+    shapleyOverfittingPlugin,
+    boostPlugin,
+  ]);
+  const records: ResultRecord[] = [];
+  const host = await createPluginHost({
+    runId: "features",
+    store: { appendResults: (_, rs) => void records.push(...rs), recordPluginError: () => {} },
+    resolved: registry.resolve(plugins, { field: "options" }),
+    log,
+    strict: true,
+  });
+  await host.dispatch("feature", event);
+  host.flush();
+  return records;
+}
+
+/** Runs the complexity analyses the given data allow; returns their records. */
+export async function analyzeFeatures(input: AnalyzeFeaturesInput): Promise<ResultRecord[]> {
+  const event = userFeatureEvent(input);
+  return await featureRecords(event, featurePlugins(input.options ?? {}, event), input.log);
 }

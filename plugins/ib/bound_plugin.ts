@@ -37,7 +37,7 @@ interface BoundOptions {
   tol: number;
   maxIter: number;
   mergeTol: number;
-  method: "split" | "merge";
+  method: "auto" | "split" | "merge";
 }
 
 function computeCurve(
@@ -139,11 +139,13 @@ export const ibBoundPlugin: Plugin = definePlugin({
     maxIter: { type: "integer", default: 3000, min: 1, description: "update cap per beta" },
     method: {
       type: "enum",
-      choices: ["split", "merge"],
-      default: "merge",
-      description: "merge: anneal down from the identity encoder (slow for thousands of " +
+      choices: ["auto", "split", "merge"],
+      default: "auto",
+      description: "auto: split for binary soft labels with more than 64 distinct p(y|x) rows, " +
+        "else merge; merge: anneal down from the identity encoder (slow for thousands of " +
         "distinct p(y|x) rows); split: up from one cluster, splitting at critical betas, " +
-        "then back down, keeping the lower Lagrangian at each beta",
+        "then back down, keeping the lower Lagrangian at each beta (with soft binary labels by " +
+        "Newton steps: 4096 distinct rows in about 4 s)",
     },
     mergeTol: {
       type: "number",

@@ -33,14 +33,23 @@ import { referenceBetas } from "./beta_grid.ts";
 import { type BetaSolution, betaSolver, type IbProblem, ibProblem } from "./beta_solver.ts";
 import { groupJoint, type IbJoint, validateJoint } from "./joint.ts";
 import { mergeAnneal } from "./merge_anneal.ts";
+import { newtonSolver } from "./newton_solver.ts";
 import { splitAnneal } from "./split_anneal.ts";
+
+/** Distinct p(y|x) rows above which `auto` picks `split` (with binary soft labels). */
+export const AUTO_SPLIT_GROUPS = 64;
 
 /** Options of {@link ibCurve}. */
 export interface IbCurveOptions {
   /** Betas to visit (any order). Default {@link referenceBetas}(). */
   betas?: readonly number[];
-  /** Annealing method (see the module notes). Default `merge`. */
-  method?: "split" | "merge";
+  /**
+   * Annealing method (see the module notes). Default `auto`: `split` when
+   * the labels are binary with every p(y=1|x) strictly inside (0, 1) and
+   * there are more than {@link AUTO_SPLIT_GROUPS} distinct rows (the Newton
+   * path makes that fast), else `merge`.
+   */
+  method?: "auto" | "split" | "merge";
   /** Stop a beta when max |change of p(t|x)| over one plain update is at most this. Default 1e-7. */
   tol?: number;
   /**
@@ -67,6 +76,15 @@ export interface IbCurveOptions {
    * Lagrangian kept). Default 256.
    */
   identityLimit?: number;
+  /**
+   * `split` with binary labels, each input with both labels possible
+   * (0 < p(y=1|x) < 1, soft labels): solve each beta by Newton steps on
+   * the free energy ({@link newtonSolver}), each start extrapolated from
+   * the two betas before (continuation.ts); false: the
+   * accelerated plain iteration from the last solution (the method before,
+   * kept for comparisons). Default true.
+   */
+  newton?: boolean;
   /** Keep the converged encoder of every beta in the result. Default false. */
   keepEncoders?: boolean;
   /**
@@ -123,6 +141,8 @@ export interface IbCurve {
   hy: number;
   /** Entropy of the groups in bits: beyond this I(X;T) the curve is flat at I(X;Y). */
   hGroups: number;
+  /** The annealing method that traced it (what `auto` chose). */
+  method: "split" | "merge";
 }
 
 /** H(Y), I(X;Y) and the groups' entropy, in bits. */
@@ -140,6 +160,22 @@ function jointFacts(p: IbProblem): { hy: number; ixy: number; hGroups: number } 
     }
   }
   return { hy, ixy, hGroups };
+}
+
+/**
+ * Whether the labels are binary and every input with mass has both with
+ * positive probability: then every fixed point has 0 < p(y=1|t) < 1 and
+ * {@link newtonSolver} applies (with some rows at 0 or 1, clusters can
+ * converge to a decoder at 0 or 1, linearly and out of reach of Newton
+ * steps in logit p(y=1|t)).
+ */
+function interiorBinary(p: IbProblem): boolean {
+  if (p.Y !== 2) return false;
+  for (let g = 0; g < p.G; g++) {
+    const s = p.q[2 * g + 1];
+    if (p.w[g] > 0 && !(s > 0 && s < 1)) return false;
+  }
+  return true;
 }
 
 /** The point of a solution: information values, cluster count, the encoder when kept. */
@@ -238,12 +274,12 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
       });
     }
   }
-  const method = options.method ?? "merge";
-  if (method !== "split" && method !== "merge") {
-    throw new LensError(`unknown IB method ${method}`, {
+  const asked = options.method ?? "auto";
+  if (asked !== "auto" && asked !== "split" && asked !== "merge") {
+    throw new LensError(`unknown IB method ${asked}`, {
       code: "config",
       field: "method",
-      expected: "split or merge",
+      expected: "auto, split or merge",
     });
   }
   const solve = {
@@ -256,6 +292,11 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
   const grouped = groupJoint(joint);
   const p = ibProblem(grouped);
   const solver = betaSolver(p);
+  const method = asked !== "auto"
+    ? asked
+    : grouped.groups > AUTO_SPLIT_GROUPS && interiorBinary(p)
+    ? "split"
+    : "merge";
   const points: IbPoint[] = [];
   const measure = (beta: number, sol: BetaSolution) => {
     const point = pointOf(p, beta, sol, solve.dropTol, options.keepEncoders ?? false);
@@ -268,6 +309,8 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
       options.onPoint?.(point);
     });
   } else {
+    const useNewton = (options.newton ?? true) && interiorBinary(p);
+    const splitSolver = useNewton ? newtonSolver(p, solver) : solver;
     const splitOptions = {
       ...solve,
       jumps: true,
@@ -275,14 +318,15 @@ export function ibCurve(joint: IbJoint, options: IbCurveOptions = {}): IbCurve {
       maxRounds: 64,
       sweepBack: options.sweepBack ?? true,
       identityLimit: options.identityLimit ?? 256,
+      predict: useNewton,
     };
-    for (const point of splitAnneal(p, solver, betas, splitOptions, measure)) {
+    for (const point of splitAnneal(p, splitSolver, betas, splitOptions, measure)) {
       points.push(point);
       options.onPoint?.(point);
     }
   }
   points.sort((a, b) => b.beta - a.beta);
-  return { points, groupOf: grouped.groupOf, groups: grouped.groups, ...jointFacts(p) };
+  return { points, groupOf: grouped.groupOf, groups: grouped.groups, method, ...jointFacts(p) };
 }
 
 /**

@@ -32,6 +32,7 @@
 import type { BetaSolution, BetaSolver, IbProblem, SolveOptions } from "./beta_solver.ts";
 import { splitClusters, splitModes } from "./cluster_split.ts";
 import type { Clusters } from "./clusters.ts";
+import { extrapolateClusters } from "./continuation.ts";
 
 /** Options of {@link splitAnneal} beyond the solver's. */
 export interface SplitOptions extends SolveOptions {
@@ -47,6 +48,12 @@ export interface SplitOptions extends SolveOptions {
    * lower Lagrangian kept. Costs groups^2 per update.
    */
   identityLimit: number;
+  /**
+   * Start each beta from the extrapolation of the two previous solutions
+   * of the same pass and branch ({@link extrapolateClusters}) rather than
+   * from the last one. Default false.
+   */
+  predict?: boolean;
 }
 
 /** What {@link splitAnneal} needs of a point: its information values and work. */
@@ -75,8 +82,16 @@ export function splitAnneal<P extends AnnealedPoint>(
   const points: P[] = [];
   const states: Clusters[] = [];
   let cur: Clusters = { k: 1, pt: new Float64Array([1]), rnum: p.py.slice() };
-  for (const beta of sorted) {
-    let sol = solver.solve(beta, cur, options);
+  // the solution before `cur` on the same branch (the start of the solve that gave it)
+  let prev: Clusters | undefined;
+  const lb = sorted.map(Math.log);
+  const predict = (i: number, from: number, via: number, older?: Clusters, last?: Clusters) =>
+    options.predict && older && last
+      ? extrapolateClusters(older, last, p.Y, (lb[i] - lb[via]) / (lb[via] - lb[from]))
+      : last!;
+  for (let i = 0; i < sorted.length; i++) {
+    const beta = sorted[i];
+    let sol = solver.solve(beta, i >= 2 ? predict(i, i - 2, i - 1, prev, cur) : cur, options);
     let iterations = sol.iterations;
     for (let round = 0; round < options.maxRounds; round++) {
       const left = options.maxIter - iterations;
@@ -96,6 +111,7 @@ export function splitAnneal<P extends AnnealedPoint>(
     }
     points.push(measure(beta, { ...sol, iterations }));
     states.push(sol.clusters);
+    prev = cur;
     cur = sol.clusters;
   }
   const lagrangian = (q: AnnealedPoint, beta: number) => q.ixt - beta * q.ity;
@@ -119,7 +135,8 @@ export function splitAnneal<P extends AnnealedPoint>(
   if (!options.sweepBack) return points;
   for (let i = sorted.length - 2; i >= 0; i--) {
     const beta = sorted[i];
-    const sol = solver.solve(beta, states[i + 1], options);
+    const start = predict(i, i + 2, i + 1, states[i + 2], states[i + 1]);
+    const sol = solver.solve(beta, start, options);
     const q = measure(beta, sol);
     if (lagrangian(q, beta) < lagrangian(points[i], beta) - 1e-12) {
       q.iterations += points[i].iterations;

@@ -7,10 +7,9 @@
  * @module
  */
 import { LensError } from "../../core/errors.ts";
+import { csvNumber, splitCsvRows } from "../../core/data/csv_rows.ts";
 import { readBytes, readNpy } from "../../core/data/npy.ts";
 import { type IbJoint, jointFromTable } from "./joint.ts";
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Parses CSV text of a numeric matrix; errors name `file` and the line.
@@ -24,44 +23,15 @@ export function parseMatrixCsv(
   text: string,
   file: string,
 ): { rows: number; cols: number; data: Float64Array } {
-  const data: number[] = [];
-  let cols = -1;
-  let rows = 0;
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/^\uFEFF/, "").trim();
-    if (line === "") continue;
-    const fields = line.split(",").map((f) => f.trim());
-    if (rows === 0 && cols < 0 && !fields.some((f) => NUMBER.test(f))) {
-      cols = fields.length; // header
-      continue;
-    }
-    if (cols >= 0 && fields.length !== cols) {
-      throw new LensError(`${fields.length} columns, earlier rows have ${cols}`, {
-        code: "data",
-        file,
-        field: `line ${i + 1}`,
-        expected: "the same number of columns on every line",
-      });
-    }
-    cols = fields.length;
-    for (let c = 0; c < fields.length; c++) {
-      if (!NUMBER.test(fields[c])) {
-        throw new LensError(`"${fields[c]}" is not a number`, {
-          code: "data",
-          file,
-          field: `line ${i + 1}, column ${c + 1}`,
-          expected: "a decimal number",
-        });
-      }
-      data.push(Number(fields[c]));
-    }
-    rows++;
-  }
-  if (rows === 0) {
+  const { cols, rows } = splitCsvRows(text, file);
+  if (rows.length === 0) {
     throw new LensError("no rows", { code: "data", file, expected: "an X x Y matrix" });
   }
-  return { rows, cols, data: Float64Array.from(data) };
+  const data = new Float64Array(rows.length * cols);
+  rows.forEach(({ line, fields }, r) => {
+    for (let c = 0; c < cols; c++) data[r * cols + c] = csvNumber(fields[c], file, line, c + 1);
+  });
+  return { rows: rows.length, cols, data };
 }
 
 /**

@@ -17,6 +17,7 @@
  * @module
  */
 import { fixed } from "../../core/text_table.ts";
+import { meanSd } from "../../core/aggregate.ts";
 import type { ResultRecord, SweepColumnSpec } from "../../core/types.ts";
 import { OUTPUT_HOOK } from "../../core/model/hook_names.ts";
 
@@ -35,9 +36,9 @@ export interface PlaneSeries {
   ity: number[];
 }
 
+/** Mean of finite values; NaN when there are none. */
 function mean(values: number[]): number {
-  const ok = values.filter(Number.isFinite);
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+  return meanSd(values).mean;
 }
 
 /**

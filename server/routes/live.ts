@@ -18,8 +18,8 @@
  * @module
  */
 import { watchRun } from "../run_changes.ts";
-import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
+import { Hono } from "../../deps/hono.ts";
+import { streamSSE } from "../../deps/hono_streaming.ts";
 import type { ResultGroup, RunRow } from "../../core/types.ts";
 import { compact } from "../chart_data.ts";
 import type { AppDeps, AppEnv } from "../context.ts";

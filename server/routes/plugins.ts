@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../../deps/hono.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 
 /** Routes under /api/plugins. */

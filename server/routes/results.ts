@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../../deps/hono.ts";
 import { LensError } from "../../core/errors.ts";
 import type { ChartSpec, Plugin, RunRow } from "../../core/types.ts";
 import { chartData, markersFrom, overlayCurves } from "../chart_data.ts";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../../deps/hono.ts";
 import { LensError } from "../../core/errors.ts";
 import { assertMayChange } from "../access.ts";
 import type { AppDeps, AppEnv } from "../context.ts";

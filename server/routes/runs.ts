@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { Hono } from "hono";
-import { parse } from "yaml";
+import { Hono } from "../../deps/hono.ts";
+import { parse } from "../../deps/yaml.ts";
 import { configToYaml, parseConfig } from "../../core/config.ts";
 import { LensError } from "../../core/errors.ts";
 import { sampledEpochs } from "../../core/schedule.ts";

@@ -3,21 +3,24 @@
  * `/compare` (carrying the server's token in `<meta name="layerlens-token">`:
  * only a page of this origin can read it), the modules and styles under `/static/`, and the
  * browser builds of chart.js, hammerjs and chartjs-plugin-zoom (zoom and
- * pan) under `/vendor/`, read from node_modules on disk (no CDN; the
- * dashboard works offline). `/vendor/charts.js` is the three in one script
- * (one request; the pages load it, server/static/chart_lib.js), and
- * `/static/app.bundle.js` the page modules in one (module_bundle.ts); `lens
- * serve` makes both before it listens ({@link prepareStatic}).
+ * pan) under `/vendor/` (no CDN; the dashboard works offline). All of them
+ * come from generated modules (server/static_bundle.ts, server/vendor_bundle.ts,
+ * made by tools/bundle_static.ts), so the server reads nothing from disk and
+ * works wherever the package is imported from. `/vendor/charts.js` is the
+ * three vendor builds in one script (one request; the pages load it,
+ * server/static/chart_lib.js), and `/static/app.bundle.js` the page modules
+ * in one (module_bundle.ts); `lens serve` makes both before it listens
+ * ({@link prepareStatic}).
  *
- * @module
+ @module
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono } from "../../deps/hono.ts";
 import { LensError } from "../../core/errors.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { firstTabChartUrls } from "../first_charts.ts";
-import { bundleCache } from "../module_bundle.ts";
-
-const STATIC_DIR = new URL("../static/", import.meta.url);
+import { bundleModules } from "../module_bundle.ts";
+import { type BundledFile, STATIC_FILES } from "../static_bundle.ts";
+import { VENDOR_FILES } from "../vendor_bundle.ts";
 
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -29,92 +32,85 @@ const TYPES: Record<string, string> = {
   json: "application/json",
 };
 
-/** Browser builds served under /vendor/: name -> files in node_modules, preferred first. */
-const VENDOR: Record<string, string[]> = {
-  "chart.js": ["chart.js/dist/chart.umd.min.js", "chart.js/dist/chart.umd.js"],
-  "hammer.js": ["hammerjs/hammer.min.js", "hammerjs/hammer.js"],
-  "chartjs-plugin-zoom.js": [
-    "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.min.js",
-    "chartjs-plugin-zoom/dist/chartjs-plugin-zoom.js",
-  ],
-};
+const encoded = new Map<BundledFile, Uint8Array<ArrayBuffer>>();
 
-/** Where a vendor file may be: beside this checkout, or under the working directory. */
-function vendorCandidates(files: string[]): URL[] {
-  const roots = [new URL("../../", import.meta.url)];
-  try {
-    roots.push(new URL(`file://${Deno.cwd()}/`));
-  } catch {
-    // no readable working directory: the checkout root is enough
+/** The bytes of a bundled file, encoded once. */
+function bytesOf(file: BundledFile): Uint8Array<ArrayBuffer> {
+  let bytes = encoded.get(file);
+  if (!bytes) {
+    bytes = "text" in file
+      ? new TextEncoder().encode(file.text)
+      : Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+    encoded.set(file, bytes);
   }
-  return roots.flatMap((r) => files.map((f) => new URL(`node_modules/${f}`, r)));
+  return bytes;
 }
 
-const vendorCache = new Map<string, Uint8Array>();
+/** A file of server/static/ by its path under /static/, or undefined. */
+function readStatic(path: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!Object.hasOwn(STATIC_FILES, path)) return undefined;
+  return bytesOf(STATIC_FILES[path]);
+}
 
-/** A vendor browser build, read once. */
-async function readVendor(name: string): Promise<Uint8Array> {
-  const hit = vendorCache.get(name);
-  if (hit) return hit;
-  const tried: string[] = [];
-  for (const url of vendorCandidates(VENDOR[name])) {
-    try {
-      const body = await Deno.readFile(url);
-      vendorCache.set(name, body);
-      return body;
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      tried.push(url.pathname);
-    }
+/** Where server/static/ would be: only to name bundled files by URL, never read. */
+const STATIC_ROOT = new URL("../static/", import.meta.url);
+
+/**
+ * The text of a bundled file of server/static/ named by its URL under that
+ * folder, as `Deno.readTextFile` would give it, for code written against
+ * files (a module bundler's `read`); a file not in the bundle is
+ * `Deno.errors.NotFound`.
+ *
+ * @example
+ * ```ts
+ * await staticText(new URL("../static/app.js", import.meta.url)); // the page entry module
+ * ```
+ */
+export function staticText(url: URL): Promise<string> {
+  const path = url.href.startsWith(STATIC_ROOT.href) ? url.href.slice(STATIC_ROOT.href.length) : "";
+  const body = path ? readStatic(decodeURIComponent(path)) : undefined;
+  if (!body) {
+    return Promise.reject(new Deno.errors.NotFound(`${url.pathname} is not a bundled static file`));
   }
-  throw new LensError(`${name} not found (looked at ${tried.join(", ")})`, {
-    code: "static",
-    expected: "npm packages installed (run `deno install` in the layerlens checkout)",
-  });
+  return Promise.resolve(new TextDecoder().decode(body));
 }
 
 /** The bundle's parts, in the order they must run (the zoom plugin needs Chart and Hammer). */
 const BUNDLE = ["chart.js", "hammer.js", "chartjs-plugin-zoom.js"];
 
+let chartsBundle: Uint8Array<ArrayBuffer> | undefined;
+
 /** chart.js, hammerjs and the zoom plugin as one script, built once. */
-async function readBundle(): Promise<Uint8Array> {
-  const hit = vendorCache.get("charts.js");
-  if (hit) return hit;
+function readBundle(): Uint8Array<ArrayBuffer> {
+  if (chartsBundle) return chartsBundle;
   const dec = new TextDecoder();
-  const parts = await Promise.all(BUNDLE.map(async (name) => {
+  const parts = BUNDLE.map((name) => {
     // the source maps are not served: drop their comments
-    const text = dec.decode(await readVendor(name)).replace(/^\/\/# sourceMappingURL=.*$/gm, "");
+    const text = dec.decode(bytesOf(VENDOR_FILES[name])).replace(
+      /^\/\/# sourceMappingURL=.*$/gm,
+      "",
+    );
     return `/* ${name} */\n${text}\n;\n`;
-  }));
-  const body = new TextEncoder().encode(parts.join(""));
-  vendorCache.set("charts.js", body);
-  return body;
+  });
+  chartsBundle = new TextEncoder().encode(parts.join(""));
+  return chartsBundle;
 }
 
-/** Reads a file under server/static/, refusing paths that leave it. */
-async function readStatic(path: string): Promise<Uint8Array | undefined> {
-  if (
-    !/^[A-Za-z0-9_\-/]+\.[a-z]+$/.test(path) || path.split("/").some((s) => s === "" || s === "..")
-  ) {
-    return undefined;
-  }
-  try {
-    return await Deno.readFile(new URL(path, STATIC_DIR));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
+let appBundle: Promise<string> | undefined;
 
-/** The page modules in one script, kept until a module file changes (one per process). */
-const appBundle = bundleCache(STATIC_DIR, "app.js");
+/** The page modules in one script, made once per process from the bundled files. */
+function readAppBundle(): Promise<string> {
+  appBundle ??= bundleModules(STATIC_ROOT, "app.js", staticText);
+  return appBundle;
+}
 
 /**
  * Makes both bundles (the page modules, the chart library) before the
  * first page asks for them (`lens serve` calls it before it listens).
  */
 export async function prepareStatic(): Promise<void> {
-  await Promise.all([appBundle.get(), readBundle()]);
+  readBundle();
+  await readAppBundle();
 }
 
 /** Most runs of a compare address given preload hints. */
@@ -169,8 +165,8 @@ export function staticRoutes(
     const run = deps?.store.getRun(runId);
     return run && deps ? firstTabChartUrls(run, deps.registry.list()) : [];
   };
-  const shell = async (c: Context<AppEnv>) => {
-    const body = await readStatic("index.html");
+  const shell = (c: Context<AppEnv>) => {
+    const body = readStatic("index.html");
     if (!body) throw new LensError("server/static/index.html is missing", { code: "static" });
     const url = new URL(c.req.url);
     const html = new TextDecoder().decode(body).replace(
@@ -185,19 +181,19 @@ export function staticRoutes(
   app.get("/runs/:id", shell);
   app.get("/compare", shell);
   app.get("/sweeps/:name", shell);
-  for (const name of Object.keys(VENDOR)) {
+  for (const [name, file] of Object.entries(VENDOR_FILES)) {
     app.get(
       `/vendor/${name}`,
-      async () =>
-        new Response(await readVendor(name) as Uint8Array<ArrayBuffer>, {
+      () =>
+        new Response(bytesOf(file), {
           headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
         }),
     );
   }
   app.get(
     "/vendor/charts.js",
-    async () =>
-      new Response(await readBundle() as Uint8Array<ArrayBuffer>, {
+    () =>
+      new Response(readBundle(), {
         headers: { "Content-Type": TYPES.js, "Cache-Control": "max-age=3600" },
       }),
   );
@@ -205,18 +201,18 @@ export function staticRoutes(
   app.get(
     "/static/app.bundle.js",
     async () =>
-      new Response(await appBundle.get(), {
+      new Response(await readAppBundle(), {
         headers: { "Content-Type": TYPES.js, "Cache-Control": "no-cache" },
       }),
   );
-  app.get("/static/*", async (c) => {
+  app.get("/static/*", (c) => {
     const path = c.req.path.slice("/static/".length);
-    const body = await readStatic(path);
+    const body = readStatic(path);
     if (!body) {
       throw new LensError(`no static file "${path}"`, { code: "not_found", field: "path" });
     }
     const ext = path.slice(path.lastIndexOf(".") + 1);
-    return new Response(body as Uint8Array<ArrayBuffer>, {
+    return new Response(body, {
       headers: {
         "Content-Type": TYPES[ext] ?? "application/octet-stream",
         "Cache-Control": "no-cache",

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "../../deps/hono.ts";
 import { LensError } from "../../core/errors.ts";
 import { sweepColumnsOf, type SweepRow, sweepRow } from "../../cli/sweep_summary.ts";
 import type { ChartSpec, ResultRecord, RunRow } from "../../core/types.ts";
