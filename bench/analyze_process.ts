@@ -15,6 +15,10 @@
  * every start (about 0.13 s here), which `"none"` (Deno's npm cache, now
  * deno.json's setting) does not make.
  *
+ * Ours runs as the `lens` task does (`deno run -q -A --lock=deno.lock`):
+ * without the lock file Deno resolves the npm versions from their registry
+ * metadata on every start (about 0.15-0.3 s more here).
+ *
  * Prints JSON lines: ours, the peer, the ratio, and the largest difference
  * of the last snapshot's values.
  */
@@ -31,6 +35,8 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const peerScript = fileURLToPath(new URL("./peer_mi.py", import.meta.url));
 const cli = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+/** The lock file the `lens` task runs with (deno.json "tasks"): without it Deno resolves npm versions. */
+const lock = fileURLToPath(new URL("../deno.lock", import.meta.url));
 const dec = new TextDecoder();
 
 async function timed(cmd: string, args: string[]): Promise<{ s: number; stdout: string }> {
@@ -60,7 +66,9 @@ try {
     const db = `${dir}/run${r}.db`;
     const a = await timed(Deno.execPath(), [
       "run",
+      "-q",
       "-A",
+      `--lock=${lock}`,
       ...values["deno-flag"]!,
       cli,
       "analyze",
