@@ -1,6 +1,6 @@
 /**
  * Input-file hashes of imported runs: sha256File agrees with coreutils'
- * sha256sum (an independent implementation) on a file larger than one read
+ * sha256sum (an independent implementation) on a file larger than one read (8 MiB)
  * chunk, and fileHashes keys by base name unless two files share one.
  */
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ Deno.test("sha256 of input files: as sha256sum computes it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "layerlens-hash-" });
   try {
     const a = join(dir, "a.npy");
-    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
+    const bytes = new Uint8Array(9_000_000).map((_, i) => (i * 7919) % 251);
     await Deno.writeFile(a, bytes);
     await Deno.mkdir(join(dir, "sub"));
     const b = join(dir, "sub", "a.npy");
