@@ -23,6 +23,12 @@
  * @module
  */
 export type * from "./core/types.ts";
+export {
+  type ArtifactKey,
+  artifactKey,
+  type Artifacts,
+  createArtifacts,
+} from "./core/artifacts.ts";
 export { errorMessage, LensError, type LensErrorDetails } from "./core/errors.ts";
 export {
   analyzeActivations,

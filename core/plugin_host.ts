@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { createArtifacts } from "./artifacts.ts";
 import { recordProblem } from "./check_record.ts";
 import { errorMessage } from "./errors.ts";
 import type { ResolvedPlugin } from "./registry.ts";
@@ -129,7 +130,7 @@ export async function createPluginHost(opts: {
 }): Promise<PluginHost> {
   const { runId, store, log, signal } = opts;
   const timeoutS = opts.timeoutS ?? DEFAULT_PLUGIN_TIMEOUT_S;
-  const artifacts = new Map<string, unknown>();
+  const artifacts = createArtifacts();
   const slots: Slot[] = [];
   const errors: { plugin: string; message: string }[] = [];
   let pending: ResultRecord[] = [];

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Artifacts } from "./artifacts.ts";
 
 // ---------------------------------------------------------------------------
 // Records
@@ -664,8 +665,9 @@ export interface PluginContext {
    * Large in-memory values plugins hand to each other within one run (e.g.
    * feature components for the Shapley plugins), keyed `"<plugin>:<key>"`.
    * Not stored; a plugin that needs another's artifact lists it in `requires`.
+   * Keys carry their value's type ({@link ArtifactKey}, core/artifacts.ts).
    */
-  readonly artifacts: Map<string, unknown>;
+  readonly artifacts: Artifacts;
 }
 
 /** Handlers for the hook events a plugin consumes. */

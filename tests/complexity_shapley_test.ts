@@ -4,6 +4,7 @@
  * shapley_effectiveness_plugin.ts, shapley_overfitting_plugin.ts,
  * boost_plugin.ts), checked against direct forward passes.
  */
+import type { Artifacts } from "../core/artifacts.ts";
 import assert from "node:assert/strict";
 import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
@@ -39,7 +40,7 @@ const task = syntheticTask({
 const event: TrainEndEvent = { seed: 1, epochs: 5, model: task.model, dataset: task.dataset };
 
 function fakeContext(
-  artifacts = new Map<string, unknown>(),
+  artifacts: Map<string, unknown> = new Map(),
 ): PluginContext & { records: ResultInput[] } {
   const records: ResultInput[] = [];
   return {
@@ -48,7 +49,7 @@ function fakeContext(
     emit: (rs) => void records.push(...rs),
     results: () => [],
     log: () => {},
-    artifacts,
+    artifacts: artifacts as Artifacts, // the test reads entries back by plain name
   };
 }
 
@@ -148,7 +149,10 @@ Deno.test("shapley-overfitting: efficiency of v_overfit, reuse of cached trainin
   assert.equal(cached.size, 8);
   const ctxO = fakeContext(artifacts);
   await (await shapleyOverfittingPlugin.setup(ctxO, options)).train_end!(event);
-  assert.equal((artifacts.get("shapley:1:test:zero:false") as Map<number, number>).size, 8);
+  assert.equal(
+    (artifacts.get("shapley:1:test:zero:false") as Map<number, number>).size,
+    8,
+  );
   const get = (c: typeof ctxO, m: string, i: number) =>
     c.records.find((r) => r.metric === m && r.index === i)!.value;
   const phiL = (split: typeof art.train) => sumOf(split.components, split.f.length);

@@ -3,6 +3,7 @@
  * upper_npz.ts, dense_handle.ts createUpperHandle): the same numbers as the
  * plugins on the network itself, and errors that name what is wrong.
  */
+import { createArtifacts } from "../core/artifacts.ts";
 import assert from "node:assert/strict";
 import * as tf from "../deps/tensorflow_tfjs_core.ts";
 import { setWasmPaths } from "../deps/tensorflow_tfjs_backend_wasm.ts";
@@ -40,7 +41,7 @@ const sh = { baseline: "zero", residual: false, method: "auto", permutations: 50
 
 async function pluginRecords(): Promise<Map<string, number>> {
   const records: [string, ResultInput][] = [];
-  const artifacts = new Map<string, unknown>();
+  const artifacts = createArtifacts();
   const ctxFor = (id: string): PluginContext => ({
     runId: "t",
     emit: (rs) => void records.push(...rs.map((r) => [id, r] as [string, ResultInput])),

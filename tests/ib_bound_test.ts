@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createArtifacts } from "../core/artifacts.ts";
 import { join } from "node:path";
 import { writeNpy } from "../core/data/npy.ts";
 import { createRng } from "../core/rng.ts";
@@ -22,7 +23,7 @@ import { referenceEdges } from "../plugins/infoplane/grid_edges.ts";
 
 /** A context that keeps what plugins emit, sharing artifacts and results between plugins. */
 function harness() {
-  const artifacts = new Map<string, unknown>();
+  const artifacts = createArtifacts();
   const records: ResultRecord[] = [];
   const logs: string[] = [];
   const ctxFor = (plugin: string): PluginContext => ({

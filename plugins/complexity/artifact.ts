@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { type ArtifactKey, artifactKey } from "../../core/artifacts.ts";
 import { LensError } from "../../core/errors.ts";
 import type { FeatureEvent, ModelHandle, PluginContext } from "../../core/types.ts";
 
@@ -37,8 +38,8 @@ export interface DisentangleArtifact {
 }
 
 /** Artifact key of a seed's decomposition. */
-export function disentangleKey(seed: number): string {
-  return `disentangle:${seed}`;
+export function disentangleKey(seed: number): ArtifactKey<DisentangleArtifact> {
+  return artifactKey(`disentangle:${seed}`);
 }
 
 /** The decomposition of `seed`, or a LensError naming what is missing. */
@@ -47,7 +48,7 @@ export function readDisentangle(
   seed: number,
   plugin: string,
 ): DisentangleArtifact {
-  const a = ctx.artifacts.get(disentangleKey(seed)) as DisentangleArtifact | undefined;
+  const a = ctx.artifacts.get(disentangleKey(seed));
   if (!a) {
     throw new LensError(`no feature components for seed ${seed}`, {
       code: "plugin",

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { artifactKey, type Artifacts } from "../../core/artifacts.ts";
 import { LensError } from "../../core/errors.ts";
 import { createRng } from "../../core/rng.ts";
 import { defineOptions, type OptionValues } from "../../core/plugin_def.ts";
@@ -114,7 +115,7 @@ export async function playShapley(
   art: DisentangleArtifact,
   opts: ShapleyOptions,
   wantOverfit: boolean,
-  cache: Map<string, unknown>,
+  cache: Artifacts,
 ): Promise<ShapleyAnalysis> {
   const P = art.orders + (opts.residual ? 1 : 0);
   const exact = opts.method === "exact" || (opts.method === "auto" && P <= 12);
@@ -141,9 +142,11 @@ export async function playShapley(
   const means = playerMeans(art.train, opts.residual);
 
   const losses = async (split: "train" | "test"): Promise<Map<number, number>> => {
-    const key = `shapley:${art.seed}:${split}:${opts.baseline}:${opts.residual}` +
-      (opts.device === "webgpu" ? ":webgpu" : "");
-    let table = cache.get(key) as Map<number, number> | undefined;
+    const key = artifactKey<Map<number, number>>(
+      `shapley:${art.seed}:${split}:${opts.baseline}:${opts.residual}` +
+        (opts.device === "webgpu" ? ":webgpu" : ""),
+    );
+    let table = cache.get(key);
     if (!table) {
       table = new Map();
       cache.set(key, table);

@@ -103,7 +103,7 @@ export const ibConsistencyPlugin: Plugin = definePlugin({
     }
     return {
       activations: (e) => {
-        const art = ctx.artifacts.get(IB_CURVE_ARTIFACT) as IbCurveArtifact | undefined;
+        const art = ctx.artifacts.get(IB_CURVE_ARTIFACT);
         if (!art) {
           throw new LensError("the IB curve is missing", {
             code: "plugin",

@@ -4,12 +4,13 @@
  *
  * @module
  */
+import { type ArtifactKey, artifactKey } from "../../core/artifacts.ts";
 import type { IbCurve } from "./curve.ts";
 import type { Envelope } from "./envelope.ts";
 import type { GroupedJoint, IbJoint } from "./joint.ts";
 
 /** Artifact key of the IB curve. */
-export const IB_CURVE_ARTIFACT = "ib-bound:curve";
+export const IB_CURVE_ARTIFACT: ArtifactKey<IbCurveArtifact> = artifactKey("ib-bound:curve");
 
 /** The IB curve of a run's task, with the joint it was traced on. */
 export interface IbCurveArtifact {
