@@ -41,7 +41,7 @@ Options:
   --set P.OPT=VALUE    option OPT of plugin P (repeatable; P = * for every plugin
                        with that option; VALUE is YAML), checked like a config's
   --name NAME          run name (default: the activation file's name)
-  --db FILE|URL        run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL        run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                        or a PostgreSQL URL postgres://user@host[:port]/db
   --format F           table (default) or json (the tidy records)
   -h, --help           this help

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DB_ENV } from "../core/store/db_env.ts";
 import { checkPostgresUrl, isPostgresUrl } from "../core/store/pg_url.ts";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +18,10 @@ export interface FlagSpec {
   short?: string;
 }
 
-/** The run database used when `--db` is not given: `layerlens.db` in the working directory. */
+/**
+ * The run database used when `--db` is not given and {@link DB_ENV} is not
+ * set: `layerlens.db` in the working directory.
+ */
 export const DEFAULT_DB = "layerlens.db";
 
 /** A usage error: the message plus where to read more. */
@@ -146,10 +150,12 @@ export function listFlag(value: unknown): string[] {
 /**
  * The `--db` target: a `postgres://` URL as given (checked: a malformed one
  * is a usage error that does not show its password), or a SQLite path made
- * absolute (relative paths against the working directory).
+ * absolute (relative paths against the working directory). Without a value:
+ * `$LAYERLENS_DB` ({@link DB_ENV}) when set, else {@link DEFAULT_DB}.
  */
 export function dbPath(value: unknown): string {
-  const p = typeof value === "string" && value !== "" ? value : DEFAULT_DB;
+  const env = Deno.env.get(DB_ENV);
+  const p = typeof value === "string" && value !== "" ? value : env ? env : DEFAULT_DB;
   if (isPostgresUrl(p)) {
     checkPostgresUrl(p);
     return p;

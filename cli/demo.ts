@@ -42,7 +42,7 @@ peak above the first value is the fitting phase, a last value below the
 peak is compression.
 
 Options:
-  --db FILE|URL  run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL  run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                  or a PostgreSQL URL postgres://user@host[:port]/db
   --epochs N     epochs to train (default ${DEMO_EPOCHS})
   --seeds N      seeds 0..N-1 (default: the config's)

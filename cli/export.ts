@@ -24,7 +24,7 @@ Options:
   --out FILE    write to FILE instead of stdout (never the run database; an
                 existing FILE only with --force; its folder must exist)
   --force       overwrite an existing --out FILE
-  --db FILE|URL run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                 or a PostgreSQL URL postgres://user@host[:port]/db
   -h, --help    this help
 

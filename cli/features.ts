@@ -88,7 +88,7 @@ Analysis:
 Output:
   --name NAME          run name (default: the training file's name; with --run,
                        the run's name and the layer, e.g. tanh-dense_3)
-  --db FILE|URL        run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL        run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                        or a PostgreSQL URL postgres://user@host[:port]/db
   --format F           table (default) or json (the tidy records)
   -h, --help           this help

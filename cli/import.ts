@@ -22,7 +22,7 @@ runs still running in the source are skipped too.
 Options:
   --from FILE|URL  the store to copy from (a SQLite file or postgres:// URL)
   --run ID         copy only this run (repeatable)
-  --db FILE|URL    the store to copy into: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL    the store to copy into: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                    or a PostgreSQL URL postgres://user@host[:port]/db
   -h, --help       this help
 

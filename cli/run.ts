@@ -30,7 +30,7 @@ after the current epoch and marks the run interrupted (what it wrote is
 kept); a second Ctrl-C quits at once.
 
 Options:
-  --db FILE|URL      run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL      run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                      or a PostgreSQL URL postgres://user@host[:port]/db
   --run-id ID        id for the new run (default: date-time-random, e.g. 20261124-0153-a3f2)
   --plugin FILE      load custom plugins from a .ts/.js file (repeatable)

@@ -16,7 +16,7 @@ Lists the runs in a database, newest first: id, name, status, when it
 started, seeds, how far training got, and how long it took.
 
 Options:
-  --db FILE|URL run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                 or a PostgreSQL URL postgres://user@host[:port]/db
   --format F    text (default) or json
   -h, --help    this help

@@ -21,7 +21,7 @@ the token. See SECURITY.md. Ctrl-C stops the server.
 Options:
   --port N               port (default 8787; 0 picks a free one)
   --host H               interface to bind (default 127.0.0.1)
-  --db FILE|URL          run database: a SQLite file (default ./${DEFAULT_DB}; created if missing)
+  --db FILE|URL          run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB}; created if missing)
                          or a PostgreSQL URL postgres://user@host[:port]/db
   --token T              let requests with 'Authorization: Bearer T' start and stop runs
                          from other machines

@@ -30,7 +30,7 @@ file is given with --plugin. <run> is a run id, a unique prefix of one, or
 latest.
 
 Options:
-  --db FILE|URL run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                 or a PostgreSQL URL postgres://user@host[:port]/db
   --format F    text (default) or json (the run's tidy records)
   --plugin FILE load custom plugins from a .ts/.js file, for their tables (repeatable)

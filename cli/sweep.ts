@@ -57,7 +57,7 @@ or killed) is not resumed: run it again and it starts over (the finished
 runs stay in the database; --variants runs only some).
 
 Options:
-  --db FILE|URL      run database: a SQLite file (default ./${DEFAULT_DB})
+  --db FILE|URL      run database: a SQLite file (default $LAYERLENS_DB, else ./${DEFAULT_DB})
                      or a PostgreSQL URL postgres://user@host[:port]/db
   --seeds N          override every variant's seeds: use seeds 0..N-1
   --epochs N         override every variant's training.epochs

@@ -1,6 +1,6 @@
 /**
  * Starts runs for the server as child processes of the CLI
- * (`deno run -A cli/main.ts run <config> --db <db> --run-id <id> --quiet`,
+ * (`LAYERLENS_DB=<db> deno run -A cli/main.ts run <config> --run-id <id> --quiet`,
  * plus `--plugin F` for each custom plugin file the server was given), so
  * training never blocks the server. A child that fails before or without
  * finishing its run has the failure written to the store with the tail of
@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { DB_ENV } from "../core/store/db_env.ts";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "../deps/yaml.ts";
@@ -74,8 +75,6 @@ export function createRunSpawner(
         CLI,
         "run",
         file,
-        "--db",
-        opts.dbPath,
         "--run-id",
         runId,
         "--quiet",
@@ -84,7 +83,8 @@ export function createRunSpawner(
       stdin: "null",
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      // the store goes by environment, not argv: a password in a postgres URL stays out of `ps`
+      env: { NO_COLOR: "1", [DB_ENV]: opts.dbPath },
     }).spawn();
     const name = configName(configYaml) ?? runId;
     children.set(runId, child);

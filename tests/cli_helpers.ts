@@ -20,13 +20,17 @@ export interface LensResult {
 }
 
 /** Runs `deno run -A cli/main.ts ...args` in `cwd` (default: this process's), without colours. */
-export async function lens(args: string[], cwd?: string): Promise<LensResult> {
+export async function lens(
+  args: string[],
+  cwd?: string,
+  env: Record<string, string> = {},
+): Promise<LensResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).output();
   const dec = new TextDecoder();
   // Deno itself says this when parallel tests start deno at once; it is not layerlens output
