@@ -24,7 +24,7 @@ import { INFOPLANE_TAB } from "../infoplane/presentation.ts";
 import { LensError } from "../../core/errors.ts";
 import type { Plugin } from "../../core/types.ts";
 import { layerConsistency } from "./consistency.ts";
-import { IB_CURVE_ARTIFACT, type IbCurveArtifact } from "./curve_artifact.ts";
+import { IB_CURVE_ARTIFACT } from "./curve_artifact.ts";
 import { envelopeAt } from "./envelope.ts";
 import { layerSymbols } from "./layer_symbols.ts";
 
