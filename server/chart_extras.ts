@@ -33,18 +33,25 @@ export function markersFor(plugins: readonly Plugin[], plugin: string): MarkerSo
   );
 }
 
-/** The overlay to draw on `spec` of `plugin`: its own, or the first one declared for it. */
+/**
+ * The overlay to draw on `spec` of `plugin`: its own, or else the first one
+ * declared for it by a plugin for which `hasData` is true (the run stored
+ * that plugin's curve: several families may decorate the same chart, and
+ * only those that ran have something to draw).
+ */
 export function overlayFor(
   plugins: readonly Plugin[],
   plugin: string,
   spec: ChartSpec,
+  hasData: (overlay: NonNullable<ChartSpec["overlay"]>) => boolean = () => true,
 ): ChartSpec["overlay"] {
   if (spec.overlay) return spec.overlay;
   if (spec.type !== "scatter" || spec.colorBy !== "epoch") return undefined;
   for (const p of plugins) {
     for (const d of p.presentation?.decorations ?? []) {
       if (d.kind === "overlay" && d.on.includes(plugin)) {
-        return { plugin: p.id, x: d.x, y: d.y, label: d.label };
+        const overlay = { plugin: p.id, x: d.x, y: d.y, label: d.label };
+        if (hasData(overlay)) return overlay;
       }
     }
   }

@@ -184,13 +184,15 @@ function chartBody(
     deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
   const data = agg ? chartData(spec, agg.records, agg.spread) : chartData(spec, records);
   data.series = nameSeries(data.series, findPlugin(deps, plugin)?.emits);
-  const extra = overlayFor(deps.registry.list(), plugin, spec);
-  let overlay = extra
-    ? overlayCurves(
-      extra,
-      deps.store.queryResults(run.id, { plugin: extra.plugin, metric: [extra.x, extra.y] }),
-    )
-    : [];
+  const overlayRecords = (o: NonNullable<ChartSpec["overlay"]>) =>
+    deps.store.queryResults(run.id, { plugin: o.plugin, metric: [o.x, o.y] });
+  const extra = overlayFor(
+    deps.registry.list(),
+    plugin,
+    spec,
+    (o) => overlayRecords(o).length > 0,
+  );
+  let overlay = extra ? overlayCurves(extra, overlayRecords(extra)) : [];
   let note: string | undefined;
   let repeats: string | undefined;
   if (extra && isIbBound(extra)) {
