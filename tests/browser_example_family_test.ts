@@ -9,10 +9,11 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "../deps/playwright_core.ts";
+import { type Browser, chromium } from "../deps/playwright_core.ts";
 import { openStore } from "../core/store.ts";
 import { serve } from "../server/serve.ts";
 import { labelCeilingPlugin, saturationPlugin } from "../examples/saturation_family.ts";
+import { chartDatasets } from "./browser_charts.ts";
 import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
 import { lens, withDir } from "./cli_helpers.ts";
 
@@ -25,29 +26,6 @@ seeds: 2
 model: { hidden: [6, 3] }
 plugins: [mi-binned, saturation, label-ceiling]
 `;
-
-/** The datasets of the chart titled `title`, once it has points. */
-async function datasets(
-  page: Page,
-  title: string,
-): Promise<{ label: string; overlay: boolean; points: { x: number; y: number }[] }[]> {
-  const deadline = Date.now() + 20000;
-  while (Date.now() < deadline) {
-    const sets = await page.evaluate(`(() => {
-      const c = [...document.querySelectorAll("canvas")].find((c) =>
-        c.closest(".chart-card")?.querySelector("h3")?.textContent === ${JSON.stringify(title)});
-      const ch = c && globalThis.Chart?.getChart(c);
-      if (!ch || !ch.data.datasets.some((d) => d.data.length > 0)) return null;
-      return ch.data.datasets.map((d) => ({ label: String(d.label), overlay: !!d.overlay,
-        points: d.data.map((p) => ({ x: p.x, y: p.y })) }));
-    })()`);
-    if (sets) {
-      return sets as { label: string; overlay: boolean; points: { x: number; y: number }[] }[];
-    }
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`chart "${title}" has no points`);
-}
 
 Deno.test({
   name: "example family on the dashboard: its own tab and chart, its overlay on the plane",
@@ -94,7 +72,7 @@ Deno.test({
         page.on("pageerror", (e) => errors.push(e.message));
         await page.goto(`${server.url}runs/fam`);
         await page.click('.tab:text-is("Saturation")');
-        const sat = (await datasets(page, "Saturated units")).filter((d) => !d.overlay);
+        const sat = (await chartDatasets(page, "Saturated units")).filter((d) => !d.overlay);
         assert.equal(sat.length, 2, JSON.stringify(sat.map((d) => d.label)));
         for (const d of sat) {
           const layer = d.label.match(/dense_\d/)?.[0];
@@ -107,7 +85,7 @@ Deno.test({
           }
         }
         await page.goto(`${server.url}runs/fam#infoplane`);
-        const plane = await datasets(page, "Information plane (binned)");
+        const plane = await chartDatasets(page, "Information plane (binned)");
         const ceiling = plane.find((d) => d.overlay && d.label.includes("H(Y) ceiling"));
         assert.ok(ceiling, JSON.stringify(plane.map((d) => d.label)));
         assert.ok(ceiling.points.length >= 2);

@@ -21,6 +21,7 @@ import { type Browser, chromium, type Page } from "../deps/playwright_core.ts";
 import { logSpacedEpochs } from "../core/schedule.ts";
 import { openStore } from "../core/store.ts";
 import { serve } from "../server/serve.ts";
+import { chartDatasets } from "./browser_charts.ts";
 import { CHROMIUM, LAUNCH_ARGS } from "./chromium.ts";
 import { writeSyntheticRun } from "./server_synthetic_run.ts";
 
@@ -55,20 +56,9 @@ const ABOVE_BOUND = `(() => {
     axisMax: ch.scales.x.max };
 })()`;
 
+/** Waits until the chart titled `title` has points. */
 async function chartReady(page: Page, title: string, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const n = await page.evaluate(`(() => {
-      const c = [...document.querySelectorAll("canvas")].find((c) =>
-        c.closest(".chart-card")?.querySelector("h3")?.textContent === ${JSON.stringify(title)});
-      // the chart library loads beside the first API calls: Chart may not exist yet
-      const ch = c && globalThis.Chart?.getChart(c);
-      return ch ? ch.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0;
-    })()`) as number;
-    if (n > 0) return;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`chart "${title}" has no points`);
+  await chartDatasets(page, title, timeoutMs);
 }
 
 Deno.test({
