@@ -60,10 +60,15 @@ export function ksgMi(
   n: number,
   k: number,
 ): NeighbourMi {
+  checkKsgK(k, n);
+  return ksgFromCounts(ksgNeighbourCounts(x, dx, y, dy, n, k, 0, n), n, k);
+}
+
+/** A RangeError unless 1 <= k < n (k whole): KSG's neighbour count. */
+export function checkKsgK(k: number, n: number): void {
   if (!(Number.isInteger(k) && k >= 1 && k < n)) {
     throw new RangeError(`KSG needs 1 <= k < N, got k = ${k} with N = ${n}`);
   }
-  return ksgFromCounts(ksgNeighbourCounts(x, dx, y, dy, n, k, 0, n), n, k);
 }
 
 /** Per sample of a range: n_x(i) + 1 and n_y(i) + 1 (0 where eps_i = 0), and the ties. */

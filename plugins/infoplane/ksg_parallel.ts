@@ -8,7 +8,7 @@
  * @module
  */
 import { startWorkers } from "../../core/worker_rpc.ts";
-import { type KsgCounts, ksgFromCounts, ksgMi, type NeighbourMi } from "./ksg_mi.ts";
+import { checkKsgK, type KsgCounts, ksgFromCounts, ksgMi, type NeighbourMi } from "./ksg_mi.ts";
 
 /** One worker's share: ksgNeighbourCounts' arguments. */
 export interface KsgRangeJob {
@@ -46,9 +46,7 @@ export async function ksgMiParallel(
 ): Promise<NeighbourMi> {
   const w = Math.max(1, Math.min(Math.floor(workers), Math.floor(n / 2)));
   if (w <= 1 || n < KSG_PARALLEL_MIN_ROWS) return ksgMi(x, dx, y, dy, n, k);
-  if (!(Number.isInteger(k) && k >= 1 && k < n)) {
-    throw new RangeError(`KSG needs 1 <= k < N, got k = ${k} with N = ${n}`);
-  }
+  checkKsgK(k, n);
   const xs = Float64Array.from(x), ys = Float64Array.from(y);
   const rpc = startWorkers<KsgRangeJob, KsgCounts>(
     new URL("./ksg_worker.ts", import.meta.url).href,
