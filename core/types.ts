@@ -823,14 +823,7 @@ export interface RunCopy {
   /** Every record, in the source's order. */
   records: ResultRecord[];
   /** Every epoch statistics row, in the source's order. */
-  epochs: {
-    seed: number;
-    epoch: number;
-    loss: number;
-    accuracy: number;
-    testLoss: number | null;
-    testAccuracy: number | null;
-  }[];
+  epochs: EpochRow[];
   /** Stored parameters per seed. */
   models: { seed: number; params: LayerParams[] }[];
 }
