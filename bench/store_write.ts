@@ -29,24 +29,13 @@ function epochBatch(seed: number, epoch: number): ResultRecord[] {
   const out: ResultRecord[] = [];
   for (let l = 0; l < LAYERS; l++) {
     const layer = `dense_${l + 1}`;
-    out.push({
-      plugin: "mi-binned",
-      layer,
-      epoch,
-      seed,
-      index: 0,
-      metric: "ixt",
-      value: 12 - l - epoch / 1e3,
-    });
-    out.push({
-      plugin: "mi-binned",
-      layer,
-      epoch,
-      seed,
-      index: 0,
-      metric: "ity",
-      value: 1 - l / 10 + epoch / 1e4,
-    });
+    const values: [string, number][] = [
+      ["ixt", 12 - l - epoch / 1e3],
+      ["ity", 1 - l / 10 + epoch / 1e4],
+    ];
+    for (const [metric, value] of values) {
+      out.push({ plugin: "mi-binned", layer, epoch, seed, index: 0, metric, value });
+    }
   }
   return out;
 }
