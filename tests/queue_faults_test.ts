@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { lens, withDir } from "./cli_helpers.ts";
 import { startRedis } from "./services.ts";
-import { assertSameRun, killAll, runIdByName, startWorker } from "./queue_worker.ts";
+import { assertSameAsLocalSweep, killAll, startWorker } from "./queue_worker.ts";
 
 /** A sweep over a CSV data set at `csv`: 1 variant, `seeds` seeds, `epochs` epochs. */
 function csvSweep(name: string, csv: string, epochs: number, seeds: number): string {
@@ -73,10 +73,7 @@ Deno.test("queue: a worker whose data file differs refuses the job once; fixed, 
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /variant v: failed before; enqueued again \(\d seed jobs\)/);
       assert.match(again.stdout, /^v\s+2\s+20\s/m);
-      const local = join(dir, "local.db");
-      const ref = await lens(["sweep", file, "--db", local, "--quiet"]);
-      assert.equal(ref.code, 0, ref.stderr);
-      assertSameRun(local, runIdByName(local, "qdata/v"), db, runIdByName(db, "qdata/v"));
+      await assertSameAsLocalSweep(file, join(dir, "local.db"), db, "qdata/v");
     } finally {
       await killAll([w]);
       await redis.stop();
@@ -116,10 +113,7 @@ Deno.test("queue: SIGTERM hands the job in hand back; another worker completes t
       const done = await lens(["sweep", file, "--queue", redis.url, "--db", db]);
       assert.equal(done.code, 0, done.stderr);
       await b.waitFor(new RegExp(`job ${jobId.replaceAll(".", "\\.")}: done`));
-      const local = join(dir, "local.db");
-      const ref = await lens(["sweep", file, "--db", local, "--quiet"]);
-      assert.equal(ref.code, 0, ref.stderr);
-      assertSameRun(local, runIdByName(local, "qlong/d1"), db, runIdByName(db, "qlong/d1"));
+      await assertSameAsLocalSweep(file, join(dir, "local.db"), db, "qlong/d1");
     } finally {
       await killAll(workers);
       await redis.stop();
@@ -142,10 +136,7 @@ Deno.test("queue: redis restarted mid-sweep; the workers and the sweep reconnect
       const done = await sweep;
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stdout, /^d1\s+2\s+20000\s/m);
-      const local = join(dir, "local.db");
-      const ref = await lens(["sweep", file, "--db", local, "--quiet"]);
-      assert.equal(ref.code, 0, ref.stderr);
-      assertSameRun(local, runIdByName(local, "qlong/d1"), db, runIdByName(db, "qlong/d1"));
+      await assertSameAsLocalSweep(file, join(dir, "local.db"), db, "qlong/d1");
     } finally {
       await killAll(workers);
       await redis.stop();

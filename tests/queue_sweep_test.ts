@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lens, withDir } from "./cli_helpers.ts";
 import { postgresAvailable, startRedis, withPostgres } from "./services.ts";
-import { assertSameRun, killAll, runIdByName, startWorker } from "./queue_worker.ts";
+import {
+  assertSameAsLocalSweep,
+  assertSameRun,
+  killAll,
+  runIdByName,
+  startWorker,
+} from "./queue_worker.ts";
 
 /** Waits until some run of `db` has epoch rows of `seed` (polls; fails after 60 s). */
 async function waitForEpochRows(db: string, seed: number): Promise<void> {
@@ -151,9 +157,7 @@ Deno.test("queue sweep: a worker killed -9 mid-job has its job retried by the ot
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stderr, /enqueued 0 of 3 jobs/);
       await b.waitFor(new RegExp(`job ${jobId.replaceAll(".", "\\.")}: done`));
-      const ref = await lens(["sweep", file, "--db", local, "--quiet"]);
-      assert.equal(ref.code, 0, ref.stderr);
-      assertSameRun(local, runIdByName(local, "qkill/d1"), db, runIdByName(db, "qkill/d1"));
+      await assertSameAsLocalSweep(file, local, db, "qkill/d1");
     } finally {
       await killAll(workers);
       await redis.stop();

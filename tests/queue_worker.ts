@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { CLI } from "./cli_helpers.ts";
+import { CLI, lens } from "./cli_helpers.ts";
 
 /** A running `lens worker`. */
 export interface WorkerProcess {
@@ -155,4 +155,19 @@ export function assertSameRun(
   assert.deepEqual(JSON.parse(String(runB.config)), JSON.parse(String(runA.config)));
   assert.equal(runB.seeds, runA.seeds);
   return { records: ra.size, epochs: ea.size };
+}
+
+/**
+ * Runs `sweepFile` locally (no queue) into `localDb` and asserts that its run
+ * `name` equals the run of that name the queue wrote into `db`.
+ */
+export async function assertSameAsLocalSweep(
+  sweepFile: string,
+  localDb: string,
+  db: string,
+  name: string,
+): Promise<{ records: number; epochs: number }> {
+  const ref = await lens(["sweep", sweepFile, "--db", localDb, "--quiet"]);
+  assert.equal(ref.code, 0, ref.stderr);
+  return assertSameRun(localDb, runIdByName(localDb, name), db, runIdByName(db, name));
 }
