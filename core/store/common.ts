@@ -14,6 +14,7 @@ import type {
   LayerParams,
   ResultFilter,
   ResultRecord,
+  RunCopy,
   RunRow,
   RunStatus,
   Store,
@@ -96,6 +97,52 @@ export function newRunValues(id: string, init: RunInit, host: string): (string |
     Deno.pid,
     host,
   ];
+}
+
+/** Columns of a run row copied whole from another store ({@link copiedRunValues} order). */
+export const COPIED_RUN_COLUMNS = "id, name, status, config, seeds, backend, engine, versions, " +
+  "timings, created_at, finished_at, error, pid, host";
+
+/** The values of a copied run's row, in the order of {@link COPIED_RUN_COLUMNS}. */
+export function copiedRunValues(copy: RunCopy): (string | number | null)[] {
+  const { run, writer } = copy;
+  return [
+    run.id,
+    run.name,
+    run.status,
+    JSON.stringify(run.config),
+    JSON.stringify(run.seeds),
+    run.backend,
+    run.engine,
+    JSON.stringify(run.versions),
+    JSON.stringify(run.timings),
+    run.createdAt,
+    run.finishedAt,
+    run.error,
+    writer.pid,
+    writer.host,
+  ];
+}
+
+/** Checks a run copied from another store before anything is written (its id, records, models). */
+export function checkRunCopy(copy: RunCopy): void {
+  checkRunId(copy.run.id);
+  copy.records.forEach(checkRecord);
+  for (const m of copy.models) {
+    checkSeed(m.seed);
+    m.params.forEach(checkLayerParams);
+  }
+}
+
+/** A stored model's parameters from its rows (layer, kernel_shape, kernel, bias; in idx order). */
+export function modelFromRows(rows: Record<string, unknown>[]): LayerParams[] | undefined {
+  if (!rows.length) return undefined;
+  return rows.map((r) => ({
+    name: r.layer as string,
+    kernelShape: parseJson<number[]>(r.kernel_shape as string, []),
+    kernel: floatsOf(r.kernel),
+    bias: floatsOf(r.bias),
+  }));
 }
 
 /**

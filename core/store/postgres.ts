@@ -33,17 +33,18 @@ import {
   blobOf,
   checkLayerParams,
   checkRecord,
-  checkRunId,
+  checkRunCopy,
   checkSeed,
   chooseRunId,
+  COPIED_RUN_COLUMNS,
+  copiedRunValues,
   epochFromRow,
-  floatsOf,
   limitClause,
+  modelFromRows,
   NEW_RUN_COLUMNS,
   newRunValues,
   type OpenStoreOptions,
   orNull,
-  parseJson,
   RESULT_COLUMNS,
   resultRecord,
   resultWhere,
@@ -166,31 +167,15 @@ function prepareSchema(db: PgBridge, shown: string, options: OpenStoreOptions): 
 
 /** The statements that write a copied run whole ({@link Store.importRun}), for one transaction. */
 function importSteps(copy: RunCopy): PgStep[] {
-  const { run, writer } = copy;
+  const { run } = copy;
   const cols = recordColumns(copy.records);
   const e = copy.epochs;
   const at = run.finishedAt ?? run.createdAt;
   const steps: PgStep[] = [
     {
-      sql: "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
-        "timings, created_at, finished_at, error, pid, host) " +
+      sql: `INSERT INTO runs (${COPIED_RUN_COLUMNS}) ` +
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-      params: [
-        run.id,
-        run.name,
-        run.status,
-        JSON.stringify(run.config),
-        JSON.stringify(run.seeds),
-        run.backend,
-        run.engine,
-        JSON.stringify(run.versions),
-        JSON.stringify(run.timings),
-        run.createdAt,
-        run.finishedAt,
-        run.error,
-        writer.pid,
-        writer.host,
-      ],
+      params: copiedRunValues(copy),
     },
     { sql: RESULTS_UNNEST, params: [run.id, ...cols] },
     {
@@ -534,13 +519,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           "ORDER BY idx",
         [runId, seed],
       ) as Record<string, unknown>[];
-      if (!rows.length) return undefined;
-      return rows.map((r) => ({
-        name: r.layer as string,
-        kernelShape: parseJson<number[]>(r.kernel_shape as string, []),
-        kernel: floatsOf(r.kernel),
-        bias: floatsOf(r.bias),
-      }));
+      return modelFromRows(rows);
     },
 
     modelSeeds(runId) {
@@ -552,14 +531,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     importRun(copy) {
-      const { run } = copy;
-      checkRunId(run.id);
-      copy.records.forEach(checkRecord);
-      for (const m of copy.models) {
-        checkSeed(m.seed);
-        m.params.forEach(checkLayerParams);
-      }
-      if (runExists(run.id)) return false;
+      checkRunCopy(copy);
+      if (runExists(copy.run.id)) return false;
       db.run({ tx: true, steps: importSteps(copy) });
       return true;
     },

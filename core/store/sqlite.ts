@@ -36,17 +36,18 @@ import {
   blobOf,
   checkLayerParams,
   checkRecord,
-  checkRunId,
+  checkRunCopy,
   checkSeed,
   chooseRunId,
+  COPIED_RUN_COLUMNS,
+  copiedRunValues,
   epochFromRow,
-  floatsOf,
   limitClause,
+  modelFromRows,
   NEW_RUN_COLUMNS,
   newRunValues,
   type OpenStoreOptions,
   orNull,
-  parseJson,
   processAlive,
   RESULT_COLUMNS,
   resultRecord,
@@ -252,36 +253,14 @@ function insertRecords(stmt: SqlHelpers["stmt"], runId: string, records: ResultR
 
 /** Writes a run copied from another store, whole, in one transaction ({@link Store.importRun}). */
 function importRun({ stmt, transaction }: SqlHelpers, copy: RunCopy): boolean {
-  const { run, writer } = copy;
-  checkRunId(run.id);
-  copy.records.forEach(checkRecord);
-  for (const m of copy.models) {
-    checkSeed(m.seed);
-    m.params.forEach(checkLayerParams);
-  }
+  const { run } = copy;
+  checkRunCopy(copy);
   if (stmt("SELECT 1 FROM runs WHERE id = ?").get(run.id)) return false;
   const at = run.finishedAt ?? run.createdAt;
   transaction(() => {
     stmt(
-      "INSERT INTO runs (id, name, status, config, seeds, backend, engine, versions, " +
-        "timings, created_at, finished_at, error, pid, host) " +
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(
-      run.id,
-      run.name,
-      run.status,
-      JSON.stringify(run.config),
-      JSON.stringify(run.seeds),
-      run.backend,
-      run.engine,
-      JSON.stringify(run.versions),
-      JSON.stringify(run.timings),
-      run.createdAt,
-      run.finishedAt,
-      run.error,
-      writer.pid,
-      writer.host,
-    );
+      `INSERT INTO runs (${COPIED_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(...copiedRunValues(copy));
     insertRecords(stmt, run.id, copy.records);
     const epoch = stmt(
       "INSERT INTO epochs (run_id, seed, epoch, loss, accuracy, test_loss, test_accuracy) " +
@@ -549,13 +528,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
         "SELECT layer, kernel_shape, kernel, bias FROM models WHERE run_id = ? AND seed = ? " +
           "ORDER BY idx",
       ).all(runId, seed) as Record<string, SQLInputValue>[];
-      if (!rows.length) return undefined;
-      return rows.map((r) => ({
-        name: r.layer as string,
-        kernelShape: parseJson<number[]>(r.kernel_shape as string, []),
-        kernel: floatsOf(r.kernel),
-        bias: floatsOf(r.bias),
-      }));
+      return modelFromRows(rows);
     },
 
     modelSeeds(runId) {
