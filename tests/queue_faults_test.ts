@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { lens, withDir } from "./cli_helpers.ts";
 import { startRedis } from "./services.ts";
-import { assertSameAsLocalSweep, killAll, startWorker } from "./queue_worker.ts";
+import { assertSameAsLocalSweep, killAll, longSweep, startWorker } from "./queue_worker.ts";
 
 /** A sweep over a CSV data set at `csv`: 1 variant, `seeds` seeds, `epochs` epochs. */
 function csvSweep(name: string, csv: string, epochs: number, seeds: number): string {
@@ -81,16 +81,7 @@ Deno.test("queue: a worker whose data file differs refuses the job once; fixed, 
   });
 });
 
-const LONG = [
-  "name: qlong",
-  "base:",
-  "  training: { epochs: 20000 }",
-  "  schedule: { type: log, points: 12 }",
-  "  seeds: 2",
-  "  plugins: [mi-binned]",
-  "variants:",
-  "  - { name: d1, model: { hidden: [10] } }",
-].join("\n");
+const LONG = longSweep("qlong");
 
 Deno.test("queue: SIGTERM hands the job in hand back; another worker completes the sweep", async () => {
   const redis = await startRedis();

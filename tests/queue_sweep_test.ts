@@ -11,6 +11,7 @@ import {
   assertSameAsLocalSweep,
   assertSameRun,
   killAll,
+  longSweep,
   runIdByName,
   startWorker,
 } from "./queue_worker.ts";
@@ -122,19 +123,7 @@ Deno.test("queue sweep: a worker killed -9 mid-job has its job retried by the ot
   const redis = await startRedis();
   await withDir(async (dir) => {
     const file = join(dir, "long.yaml");
-    await Deno.writeTextFile(
-      file,
-      [
-        "name: qkill",
-        "base:",
-        "  training: { epochs: 20000 }",
-        "  schedule: { type: log, points: 12 }",
-        "  seeds: 2",
-        "  plugins: [mi-binned]",
-        "variants:",
-        "  - { name: d1, model: { hidden: [10] } }",
-      ].join("\n"),
-    );
+    await Deno.writeTextFile(file, longSweep("qkill"));
     const db = join(dir, "queue.db");
     const local = join(dir, "local.db");
     const lock = ["--lock-duration", "2"];

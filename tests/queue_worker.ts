@@ -171,3 +171,17 @@ export async function assertSameAsLocalSweep(
   assert.equal(ref.code, 0, ref.stderr);
   return assertSameRun(localDb, runIdByName(localDb, name), db, runIdByName(db, name));
 }
+
+/** A sweep long enough to stop a worker in the middle of a job: 1 variant (d1), 2 seeds x 20000 epochs. */
+export function longSweep(name: string): string {
+  return [
+    `name: ${name}`,
+    "base:",
+    "  training: { epochs: 20000 }",
+    "  schedule: { type: log, points: 12 }",
+    "  seeds: 2",
+    "  plugins: [mi-binned]",
+    "variants:",
+    "  - { name: d1, model: { hidden: [10] } }",
+  ].join("\n");
+}
