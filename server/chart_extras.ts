@@ -34,24 +34,25 @@ export function markersFor(plugins: readonly Plugin[], plugin: string): MarkerSo
 }
 
 /**
- * The overlay to draw on `spec` of `plugin`: its own, or else the first one
- * declared for it by a plugin for which `hasData` is true (the run stored
- * that plugin's curve: several families may decorate the same chart, and
- * only those that ran have something to draw).
+ * The overlay to draw on `spec` of `plugin` with its records (`read` gives
+ * them): the chart's own, or else the first one declared for it by a plugin
+ * whose records the run stored (several families may decorate the same
+ * chart; only those that ran have something to draw).
  */
-export function overlayFor(
+export function overlayFor<R>(
   plugins: readonly Plugin[],
   plugin: string,
   spec: ChartSpec,
-  hasData: (overlay: NonNullable<ChartSpec["overlay"]>) => boolean = () => true,
-): ChartSpec["overlay"] {
-  if (spec.overlay) return spec.overlay;
+  read: (overlay: NonNullable<ChartSpec["overlay"]>) => R[],
+): { overlay: NonNullable<ChartSpec["overlay"]>; records: R[] } | undefined {
+  if (spec.overlay) return { overlay: spec.overlay, records: read(spec.overlay) };
   if (spec.type !== "scatter" || spec.colorBy !== "epoch") return undefined;
   for (const p of plugins) {
     for (const d of p.presentation?.decorations ?? []) {
       if (d.kind === "overlay" && d.on.includes(plugin)) {
         const overlay = { plugin: p.id, x: d.x, y: d.y, label: d.label };
-        if (hasData(overlay)) return overlay;
+        const records = read(overlay);
+        if (records.length) return { overlay, records };
       }
     }
   }

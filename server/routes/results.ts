@@ -184,15 +184,14 @@ function chartBody(
     deps.store.queryResults(run.id, { plugin, metric: metrics, seed, layer });
   const data = agg ? chartData(spec, agg.records, agg.spread) : chartData(spec, records);
   data.series = nameSeries(data.series, findPlugin(deps, plugin)?.emits);
-  const overlayRecords = (o: NonNullable<ChartSpec["overlay"]>) =>
-    deps.store.queryResults(run.id, { plugin: o.plugin, metric: [o.x, o.y] });
-  const extra = overlayFor(
+  const found = overlayFor(
     deps.registry.list(),
     plugin,
     spec,
-    (o) => overlayRecords(o).length > 0,
+    (o) => deps.store.queryResults(run.id, { plugin: o.plugin, metric: [o.x, o.y] }),
   );
-  let overlay = extra ? overlayCurves(extra, overlayRecords(extra)) : [];
+  const extra = found?.overlay;
+  let overlay = found ? overlayCurves(found.overlay, found.records) : [];
   let note: string | undefined;
   let repeats: string | undefined;
   if (extra && isIbBound(extra)) {
