@@ -10,10 +10,12 @@ import { LensError } from "../core/errors.ts";
 import { classIndices, singleClassNote } from "../core/data/class_labels.ts";
 import { checkFinite, toFloat32, toInt32Labels } from "../core/data/ndarray.ts";
 import type { NpyArray } from "../core/data/npy.ts";
+import { checkStoredFinite, npzSnapshots } from "../core/data/npz_snapshots.ts";
+import type { SnapshotLayer, SnapshotSource } from "../core/analyze_activations.ts";
 import { readNpy } from "../core/data/npy.ts";
-import { readNpzDirect } from "../core/data/npz_direct.ts";
+import { openStoredNpz, readNpzDirect } from "../core/data/npz_direct.ts";
 import { createRegistry, type Registry } from "../core/registry.ts";
-import type { ActivationCache, PluginUse } from "../core/types.ts";
+import type { PluginUse } from "../core/types.ts";
 import { loadLightBuiltins } from "../plugins/builtin_loaders.ts";
 import { choiceFlag, dbPath, DEFAULT_DB, listFlag, parseFlags } from "./args.ts";
 import { pluginTables } from "./plugin_tables.ts";
@@ -52,36 +54,30 @@ Example:
     --set mi-kde.noise_variance=0.05
 `;
 
-/** One layer's snapshots, checked. */
-interface LayerArrays {
-  name: string;
+/** One layer's shape: E snapshots of rows x cols. */
+interface LayerShape extends SnapshotLayer {
   snapshots: number;
-  rows: number;
-  cols: number;
-  data: Float32Array;
 }
 
 function dataError(file: string, field: string, message: string, expected: string): LensError {
   return new LensError(message, { code: "data", file, field, expected });
 }
 
-/** Checks one npz array's shape and values. */
-function layerArrays(file: string, name: string, a: NpyArray): LayerArrays {
-  if (a.shape.length !== 2 && a.shape.length !== 3) {
+/** Checks one npz array's shape. */
+function layerShape(file: string, name: string, shape: number[]): LayerShape {
+  if (shape.length !== 2 && shape.length !== 3) {
     throw dataError(
       file,
       name,
-      `array has shape [${a.shape.join(", ")}]`,
+      `array has shape [${shape.join(", ")}]`,
       "[N, d] (one snapshot) or [E, N, d] (E snapshots); flatten conv feature maps to d first",
     );
   }
-  const [snapshots, rows, cols] = a.shape.length === 2 ? [1, ...a.shape] : a.shape;
+  const [snapshots, rows, cols] = shape.length === 2 ? [1, ...shape] : shape;
   if (rows === 0 || cols === 0 || snapshots === 0) {
-    throw dataError(file, name, `array has shape [${a.shape.join(", ")}]`, "non-empty dimensions");
+    throw dataError(file, name, `array has shape [${shape.join(", ")}]`, "non-empty dimensions");
   }
-  const data = toFloat32(a);
-  checkFinite(data, file, name);
-  return { name, snapshots, rows, cols, data };
+  return { name, snapshots, rows, cols };
 }
 
 /** The snapshot epochs: the `epochs` array, or 0..E-1. */
@@ -106,69 +102,111 @@ function snapshotEpochs(file: string, a: NpyArray | undefined, count: number): n
   return values;
 }
 
-/** Reads and checks the activation and label files into snapshots. */
-export async function readActivations(actFile: string, labelFile: string): Promise<{
-  snapshots: { epoch: number; cache: ActivationCache }[];
+/** What `lens analyze` reads from its two files. */
+export interface ActivationInput {
+  /** The snapshots, read one at a time (stored archives) or already in memory. */
+  snapshots: SnapshotSource;
+  /** Class index of each row. */
   labels: Int32Array;
+  /** Number of classes. */
   numClasses: number;
   /** The original label of each class index (labels are mapped to 0..K-1 by value). */
   classes: number[];
+  /** Layer names, in file order. */
   layers: string[];
-}> {
-  const arrays = await readNpzDirect(actFile);
-  const { y: labels, classes } = classIndices(
-    toInt32Labels(readNpy(labelFile), labelFile, "labels"),
-    labelFile,
-    "labels",
-  );
-  const layers: LayerArrays[] = [];
-  for (const [name, a] of arrays) {
-    if (name !== "epochs") layers.push(layerArrays(actFile, name, a));
-  }
-  if (!layers.length) {
-    throw dataError(actFile, "", "no layer arrays in the file", "one array per layer");
-  }
-  const e = Math.max(...layers.map((l) => l.snapshots));
-  for (const l of layers) {
-    if (l.snapshots !== e) {
-      throw dataError(
-        actFile,
-        l.name,
-        `layer ${l.name} has ${l.snapshots} snapshot(s), layer ${
-          layers.find((k) => k.snapshots === e)!.name
-        } has ${e} (ragged layers)`,
-        "every layer with the same number of snapshots E",
-      );
+  /** Closes the activation file (a stored archive stays open while its snapshots are read). */
+  close(): void;
+}
+
+/**
+ * Reads and checks the activation and label files. A stored archive
+ * (`np.savez`) of float32 or float64 layers is read one snapshot at a time
+ * into reused buffers, after one pass that checks every number is finite;
+ * any other archive is read whole.
+ */
+export async function readActivations(
+  actFile: string,
+  labelFile: string,
+): Promise<ActivationInput> {
+  const opened = openStoredNpz(actFile);
+  const npz =
+    opened && [...opened.arrays.values()].every((a) => a.name === "epochs" || a.streamable)
+      ? opened
+      : (opened?.close(), undefined);
+  try {
+    const eager = npz ? undefined : await readNpzDirect(actFile);
+    const shapes = npz
+      ? new Map([...npz.arrays].map(([k, a]) => [k, a.shape]))
+      : new Map([...eager!].map(([k, a]) => [k, a.shape]));
+    const { y: labels, classes } = classIndices(
+      toInt32Labels(readNpy(labelFile), labelFile, "labels"),
+      labelFile,
+      "labels",
+    );
+    const layers: LayerShape[] = [];
+    for (const [name, shape] of shapes) {
+      if (name !== "epochs") layers.push(layerShape(actFile, name, shape));
     }
-    if (l.rows !== labels.length) {
-      throw dataError(
-        actFile,
-        l.name,
-        `layer ${l.name} has ${l.rows} rows but ${labelFile} holds ${labels.length} labels`,
-        "one row per label",
-      );
+    if (!layers.length) {
+      throw dataError(actFile, "", "no layer arrays in the file", "one array per layer");
     }
-  }
-  const epochs = snapshotEpochs(actFile, arrays.get("epochs"), e);
-  const snapshots = epochs.map((epoch, s) => {
-    const cache: ActivationCache = new Map();
+    const e = Math.max(...layers.map((l) => l.snapshots));
     for (const l of layers) {
-      const size = l.rows * l.cols;
-      cache.set(l.name, {
-        data: l.data.subarray(s * size, (s + 1) * size),
-        rows: l.rows,
-        cols: l.cols,
-      });
+      if (l.snapshots !== e) {
+        throw dataError(
+          actFile,
+          l.name,
+          `layer ${l.name} has ${l.snapshots} snapshot(s), layer ${
+            layers.find((k) => k.snapshots === e)!.name
+          } has ${e} (ragged layers)`,
+          "every layer with the same number of snapshots E",
+        );
+      }
+      if (l.rows !== labels.length) {
+        throw dataError(
+          actFile,
+          l.name,
+          `layer ${l.name} has ${l.rows} rows but ${labelFile} holds ${labels.length} labels`,
+          "one row per label",
+        );
+      }
     }
-    return { epoch, cache };
-  });
-  return {
-    snapshots,
-    labels,
-    numClasses: classes.length,
-    classes,
-    layers: layers.map((l) => l.name),
-  };
+    const epochsArray = npz
+      ? (npz.arrays.has("epochs") ? npz.read("epochs") : undefined)
+      : eager!.get("epochs");
+    const epochs = snapshotEpochs(actFile, epochsArray, e);
+    let snapshots: SnapshotSource;
+    if (npz) {
+      checkStoredFinite(npz, layers, e);
+      snapshots = npzSnapshots(npz, layers, epochs);
+    } else {
+      const data = layers.map((l) => {
+        const d = toFloat32(eager!.get(l.name)!);
+        checkFinite(d, actFile, l.name);
+        return d;
+      });
+      snapshots = {
+        epochs,
+        layers,
+        load: (s) =>
+          new Map(layers.map((l, k) => {
+            const size = l.rows * l.cols;
+            return [l.name, { data: data[k].subarray(s * size, (s + 1) * size), ...l }];
+          })),
+      };
+    }
+    return {
+      snapshots,
+      labels,
+      numClasses: classes.length,
+      classes,
+      layers: layers.map((l) => l.name),
+      close: () => npz?.close(),
+    };
+  } catch (err) {
+    npz?.close();
+    throw err;
+  }
 }
 
 /**
@@ -220,10 +258,32 @@ export async function main(args: string[]): Promise<number> {
   }
   registry.resolve(plugins, { field: "--plugins" });
   const data = await readActivations(actFile, labelFile);
+  try {
+    return await analyzeInput(data, values, { actFile, labelFile, plugins, registry, format });
+  } finally {
+    data.close();
+  }
+}
+
+/** What {@link analyzeInput} needs besides the files' contents. */
+interface AnalyzeSetup {
+  actFile: string;
+  labelFile: string;
+  plugins: PluginUse[];
+  registry: Registry;
+  format: string;
+}
+
+/** Runs the plugins over what was read, stores the run and prints its records. */
+async function analyzeInput(
+  data: ActivationInput,
+  values: { name?: unknown; db?: unknown },
+  { actFile, labelFile, plugins, registry, format }: AnalyzeSetup,
+): Promise<number> {
   const note = singleClassNote(data.classes, labelFile);
   if (note) console.error(`note: ${note}`);
   const { analyzeActivations } = await import("../core/analyze_activations.ts");
-  const db = dbPath(values.db);
+  const db = dbPath(values.db as string | undefined);
   const store = lazyStore(db);
   try {
     const outcome = await analyzeActivations({
@@ -247,7 +307,7 @@ export async function main(args: string[]): Promise<number> {
     });
     const records = store.queryResults(outcome.runId);
     const summary = `run ${outcome.runId} ${outcome.status}: ${data.layers.length} layers x ` +
-      `${data.snapshots.length} snapshot(s), ${data.labels.length} samples, ${records.length} records\n` +
+      `${data.snapshots.epochs.length} snapshot(s), ${data.labels.length} samples, ${records.length} records\n` +
       `stored in ${redactUrl(db)}`;
     if (format === "json") {
       await writeStdout(recordsToJson(outcome.runId, records));

@@ -12,12 +12,37 @@ import { hostRun, type RunOutcome } from "./run_session.ts";
 import type { Registry } from "./registry.ts";
 import type { ActivationCache, LayerInfo, PluginUse, RunConfig, Store } from "./types.ts";
 
+/** One layer of a {@link SnapshotSource}: its hook point and shape, the same in every snapshot. */
+export interface SnapshotLayer {
+  /** Hook-point name (the array's name in the file). */
+  name: string;
+  /** Rows (samples). */
+  rows: number;
+  /** Columns (units). */
+  cols: number;
+}
+
+/**
+ * Snapshots read one at a time (e.g. from a file larger than memory). The
+ * cache `load` returns may reuse the previous call's arrays, so it is
+ * valid until the next call: plugins copy what they keep past their
+ * handler (the rule of every `activations` event).
+ */
+export interface SnapshotSource {
+  /** Epoch of each snapshot, in order. */
+  epochs: readonly number[];
+  /** The layers, in order (the last is the output). */
+  layers: readonly SnapshotLayer[];
+  /** Activations of snapshot `index` (0-based). */
+  load(index: number): ActivationCache;
+}
+
 /** Options of {@link analyzeActivations}. */
 export interface AnalyzeOptions {
   /** Name of the run to store. */
   name: string;
-  /** One activation cache per snapshot, in epoch order. */
-  snapshots: { epoch: number; cache: ActivationCache }[];
+  /** One activation cache per snapshot, in epoch order, or a source that reads them one at a time. */
+  snapshots: { epoch: number; cache: ActivationCache }[] | SnapshotSource;
   /** Class label of each activation row (every snapshot has one row per label). */
   labels: Int32Array;
   /** Number of classes. */
@@ -58,18 +83,16 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
     }
     return usable;
   });
-  const first = opts.snapshots[0]?.cache;
-  if (!first) {
+  const source = asSource(opts.snapshots);
+  if (!source.epochs.length || !source.layers.length) {
     throw new LensError("no activation snapshots to analyze", { code: "data" });
   }
-  for (const { epoch, cache } of opts.snapshots) {
-    for (const [name, a] of cache) {
-      if (a.rows !== opts.labels.length) {
-        throw new LensError(
-          `layer ${name} at epoch ${epoch} has ${a.rows} rows but there are ${opts.labels.length} labels`,
-          { code: "data", field: name, expected: "one row per label" },
-        );
-      }
+  for (const { name, rows } of source.layers) {
+    if (rows !== opts.labels.length) {
+      throw new LensError(
+        `layer ${name} has ${rows} rows but there are ${opts.labels.length} labels`,
+        { code: "data", field: name, expected: "one row per label" },
+      );
     }
   }
   return await hostRun({
@@ -85,14 +108,14 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
     log,
     pluginTimeoutS: opts.pluginTimeoutS,
   }, async ({ runId, host }) => {
-    const layers: LayerInfo[] = [...first].map(([name, a], i, all) => ({
+    const layers: LayerInfo[] = source.layers.map(({ name, cols }, i, all) => ({
       name,
       kind: i === all.length - 1 ? "output" : "dense",
-      units: a.cols,
+      units: cols,
       activation: "unknown",
       hasWeights: false,
     }));
-    const epochs = opts.snapshots.map((s) => s.epoch);
+    const epochs = [...source.epochs];
     await host.dispatch("run_start", {
       runId,
       config: { name: opts.name } as unknown as RunConfig,
@@ -106,11 +129,11 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
         nProbe: opts.labels.length,
       },
     });
-    for (const { epoch, cache } of opts.snapshots) {
+    for (const [index, epoch] of epochs.entries()) {
       await host.dispatch("activations", {
         seed: 0,
         epoch,
-        cache,
+        cache: source.load(index),
         labels: opts.labels,
         numClasses: opts.numClasses,
       });
@@ -119,4 +142,36 @@ export async function analyzeActivations(opts: AnalyzeOptions): Promise<RunOutco
     await host.dispatch("run_end", { runId });
     return "completed";
   });
+}
+
+/**
+ * Snapshots given as a list become a source; every cache of the list must
+ * hold the first one's layers with the same shapes (a source's layers are
+ * fixed by construction).
+ */
+function asSource(
+  snapshots: { epoch: number; cache: ActivationCache }[] | SnapshotSource,
+): SnapshotSource {
+  if (!Array.isArray(snapshots)) return snapshots;
+  const first = snapshots[0]?.cache ?? new Map();
+  const layers = [...first].map(([name, a]) => ({ name, rows: a.rows, cols: a.cols }));
+  for (const { epoch, cache } of snapshots) {
+    for (const [name, a] of cache) {
+      const at = layers.find((l) => l.name === name);
+      if (!at || a.rows !== at.rows || a.cols !== at.cols) {
+        throw new LensError(
+          `layer ${name} at epoch ${epoch} is ${a.rows} x ${a.cols}, ` +
+            (at
+              ? `${at.rows} x ${at.cols} in the first snapshot`
+              : "absent from the first snapshot"),
+          { code: "data", field: name, expected: "the same layers and shapes in every snapshot" },
+        );
+      }
+    }
+  }
+  return {
+    epochs: snapshots.map((s) => s.epoch),
+    layers,
+    load: (index) => snapshots[index].cache,
+  };
 }

@@ -384,7 +384,13 @@ export interface ActivationsEvent {
   seed: number;
   /** Epoch (0-based): captured before that epoch's training, so after `epoch` epochs of updates. */
   epoch: number;
-  /** Activations of every hook point, one row per probe input. */
+  /**
+   * Activations of every hook point, one row per probe input. The arrays
+   * are valid while the handler runs (until the promise it returns
+   * settles): a source may reuse them for the next event (`lens analyze`
+   * reads each snapshot into the same buffers), so a handler that keeps
+   * them longer, e.g. for a worker, copies them (`data.slice()`).
+   */
   cache: ActivationCache;
   /** Class label of each probe input (row). */
   labels: Int32Array;

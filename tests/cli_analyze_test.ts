@@ -3,7 +3,9 @@
  * semantics and checks of `lens run --set` (the stored numbers are those of
  * the library with the overridden option; bad overrides are usage errors),
  * and the lean start: array plugins load without tfjs, and the loaders of
- * plugins/builtin_loaders.ts give the very plugins of builtin.ts.
+ * plugins/builtin_loaders.ts give the very plugins of builtin.ts. A stored
+ * archive (read one snapshot at a time) and a compressed one (read whole)
+ * give the same records.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -118,4 +120,60 @@ Deno.test("the light loaders give builtin.ts's plugin objects, with what they re
   assert.deepEqual(phases!.map((p) => p.id).sort(), ["grad-snr", "mi-binned", "phases"]);
   assert.equal(await loadLightBuiltins(["mi-binned", "disentangle"]), undefined);
   assert.equal(await loadLightBuiltins(["no-such-plugin"]), undefined);
+});
+
+Deno.test("analyze: a stored archive read snapshot by snapshot gives the compressed archive's records", async () => {
+  await withDir(async (dir) => {
+    const rows = 40;
+    const y = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 3);
+    const arrays = {
+      dense_1: {
+        dtype: "f4",
+        shape: [5, rows, 4],
+        data: Float32Array.from({ length: 5 * rows * 4 }, (_, i) => Math.tanh(Math.sin(i * 0.37))),
+      },
+      output: {
+        dtype: "f8",
+        shape: [5, rows, 3],
+        data: Float64Array.from({ length: 5 * rows * 3 }, (_, i) => (i % 11) / 10),
+      },
+      epochs: { dtype: "i8", shape: [5], data: BigInt64Array.from([0n, 1n, 3n, 9n, 27n]) },
+    };
+    writeNpy(join(dir, "y.npy"), { dtype: "i4", shape: [rows], data: y });
+    const records = async (compress: boolean) => {
+      const file = compress ? "packed.npz" : "stored.npz";
+      writeNpz(join(dir, file), arrays, compress);
+      const r = await lens([
+        "analyze",
+        "--activations",
+        file,
+        "--labels",
+        "y.npy",
+        "--plugins",
+        "mi-binned,mi-kde",
+        "--format",
+        "json",
+        "--db",
+        `${file}.db`,
+      ], dir);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as ResultRecord[]).map((x) => [
+        x.plugin,
+        x.layer,
+        x.epoch,
+        x.metric,
+        x.value,
+      ]);
+    };
+    const stored = await records(false);
+    assert.equal(stored.length, 5 * 2 * (2 + 4), "5 epochs x 2 layers x (2 binned + 4 KDE values)");
+    assert.deepEqual(stored.map((r) => r[2]).filter((e, i, a) => a.indexOf(e) === i), [
+      0,
+      1,
+      3,
+      9,
+      27,
+    ]);
+    assert.deepEqual(stored, await records(true));
+  });
 });

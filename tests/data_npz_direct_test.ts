@@ -4,12 +4,21 @@
  * at every byte alignment, from a zip64 archive (as numpy writes above
  * 4 GiB), and the same errors for broken files; stored entries come back
  * as views of one buffer per entry, not of a copy of the whole file.
+ * openStoredNpz reads any range of a float array into the caller's buffer
+ * (the same numbers as the whole-file reader), and the snapshot source
+ * built on it refills one buffer per layer.
  */
 import assert from "node:assert/strict";
 import { LensError } from "../core/errors.ts";
 import type { NpyArray } from "../core/data/npy.ts";
 import { encodeNpz, readNpz } from "../core/data/npz.ts";
-import { readNpzDirect, readStoredNpz } from "../core/data/npz_direct.ts";
+import {
+  openStoredNpz,
+  readNpzDirect,
+  readStoredNpz,
+  type StoredArray,
+} from "../core/data/npz_direct.ts";
+import { checkStoredFinite, npzSnapshots } from "../core/data/npz_snapshots.ts";
 
 const FIX = new URL("./fixtures/data/", import.meta.url);
 const fix = (name: string) => new URL(name, FIX).pathname;
@@ -159,4 +168,136 @@ Deno.test("readNpzDirect: broken files give readNpz's errors", async () => {
   }
   const missing = "/nonexistent/acts.npz";
   assert.equal(await message(() => readNpzDirect(missing)), await message(() => readNpz(missing)));
+});
+
+Deno.test("openStoredNpz: any range of an f4 / f8 array, at every alignment and in zip64", () => {
+  const arrays: Record<string, NpyArray> = {};
+  for (let k = 1; k <= 8; k++) {
+    const n = 60 + k;
+    arrays["abcdefgh".slice(0, k)] = k % 2
+      ? { dtype: "f8", shape: [n], data: Float64Array.from({ length: n }, (_, i) => i / 7 - k) }
+      : { dtype: "f4", shape: [n, 1], data: Float32Array.from({ length: n }, (_, i) => i * k) };
+  }
+  arrays.ints = { dtype: "i4", shape: [3], data: new Int32Array([7, 8, 9]) };
+  const bytes = encodeNpz(arrays);
+  for (const zip of [bytes, toZip64(bytes)]) {
+    withFile(zip, (path) => {
+      const npz = openStoredNpz(path)!;
+      assert.ok(npz);
+      try {
+        assert.deepEqual([...npz.arrays.keys()], Object.keys(arrays));
+        for (const [name, a] of Object.entries(arrays)) {
+          const info: StoredArray = npz.arrays.get(name)!;
+          assert.deepEqual(info.shape, a.shape, name);
+          assert.equal(info.streamable, a.dtype !== "i4", name);
+          if (!info.streamable) {
+            assert.deepEqual([...npz.read(name).data], [...a.data], name);
+            assert.throws(() => npz.readFloat32(name, 0, new Float32Array(1)), RangeError);
+            continue;
+          }
+          // every start and length of 5 at the ends and in the middle
+          for (const start of [0, 1, 2, 3, 17, a.data.length - 5]) {
+            const out = new Float32Array(5);
+            npz.readFloat32(name, start, out);
+            const want = Float32Array.from(a.data.subarray(start, start + 5) as Float64Array);
+            assert.deepEqual([...out], [...want], `${name} at ${start}`);
+          }
+          assert.throws(
+            () => npz.readFloat32(name, a.data.length - 2, new Float32Array(3)),
+            RangeError,
+          );
+        }
+      } finally {
+        npz.close();
+      }
+    });
+  }
+  // deflated archives and broken ones are left to the whole-file reader
+  assert.equal(openStoredNpz(fix("xy_compressed.npz")), undefined);
+  withFile(
+    bytes.slice(0, bytes.length - 30),
+    (path) => assert.equal(openStoredNpz(path), undefined),
+  );
+  assert.equal(openStoredNpz("/nonexistent/acts.npz"), undefined);
+});
+
+Deno.test("openStoredNpz: big-endian or Fortran-ordered arrays are not streamed; a file cut after opening is named", () => {
+  const a = { dtype: "f4", shape: [4, 2], data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]) };
+  const bytes = encodeNpz({ a });
+  // flip the header's '<f4' to '>f4', then to Fortran order (same header length)
+  const text = new TextDecoder("latin1").decode(bytes);
+  for (
+    const [from, to] of [["'<f4'", "'>f4'"], ["'fortran_order': False", "'fortran_order': True "]]
+  ) {
+    const at = text.indexOf(from);
+    assert.ok(at > 0, from);
+    const edited = bytes.slice();
+    edited.set(new TextEncoder().encode(to), at);
+    withFile(edited, (path) => {
+      const npz = openStoredNpz(path);
+      assert.ok(npz, to);
+      assert.equal(npz.arrays.get("a")!.streamable, false, to);
+      npz.close();
+    });
+  }
+  withFile(bytes, (path) => {
+    const npz = openStoredNpz(path)!;
+    try {
+      Deno.truncateSync(path, 60);
+      assert.throws(
+        () => npz.readFloat32("a", 0, new Float32Array(8)),
+        (e: unknown) => e instanceof LensError && e.message.includes("the file ended"),
+      );
+    } finally {
+      npz.close();
+    }
+  });
+});
+
+Deno.test("npz snapshots: each load refills one buffer per layer; the finite check names the first bad element", () => {
+  const [E, N] = [3, 5];
+  const h = Float32Array.from({ length: E * N * 2 }, (_, i) => Math.sin(i));
+  const o = Float64Array.from({ length: E * N * 3 }, (_, i) => i / 3);
+  withFile(
+    encodeNpz({
+      h: { dtype: "f4", shape: [E, N, 2], data: h },
+      o: { dtype: "f8", shape: [E, N, 3], data: o },
+    }),
+    (path) => {
+      const npz = openStoredNpz(path)!;
+      try {
+        const layers = [{ name: "h", rows: N, cols: 2 }, { name: "o", rows: N, cols: 3 }];
+        checkStoredFinite(npz, layers, E);
+        const src = npzSnapshots(npz, layers, [0, 10, 100]);
+        const first = src.load(0).get("h")!.data;
+        for (let s = E - 1; s >= 0; s--) {
+          const cache = src.load(s);
+          assert.equal(cache.get("h")!.data, first, "the same buffer every time");
+          assert.deepEqual([...cache.get("h")!.data], [...h.subarray(s * N * 2, (s + 1) * N * 2)]);
+          const want = Float32Array.from(o.subarray(s * N * 3, (s + 1) * N * 3));
+          assert.deepEqual([...cache.get("o")!.data], [...want]);
+          assert.equal(cache.get("o")!.rows, N);
+        }
+        assert.throws(() => src.load(E), RangeError);
+      } finally {
+        npz.close();
+      }
+    },
+  );
+  // a NaN past the first 1 MiB chunk: its index over the whole array
+  const big = new Float32Array(300_000);
+  big[270_001] = NaN;
+  withFile(encodeNpz({ x: { dtype: "f4", shape: [3, 100_000, 1], data: big } }), (path) => {
+    const npz = openStoredNpz(path)!;
+    try {
+      assert.throws(
+        () => checkStoredFinite(npz, [{ name: "x", rows: 100_000, cols: 1 }], 3),
+        (e: unknown) =>
+          e instanceof LensError && e.message.includes(": x: element 270001 is NaN") &&
+          e.field === "x" && e.file === path,
+      );
+    } finally {
+      npz.close();
+    }
+  });
 });

@@ -427,6 +427,40 @@ function readHeader(
   return { header, offset: start + headerLen, nbytes: count * DTYPES[header.dtype].size };
 }
 
+/** What a `.npy` header declares, and where its data starts. */
+export interface NpyLayout {
+  /** Numpy type code without byte order (`f4`, `f8`, `i4`, ...). */
+  dtype: string;
+  /** Size of each dimension, outermost first. */
+  shape: number[];
+  /** Whether the elements are stored big-endian. */
+  bigEndian: boolean;
+  /** Whether the elements are stored in Fortran (column-major) order. */
+  fortran: boolean;
+  /** Byte offset of the first element from the start of the `.npy` bytes. */
+  offset: number;
+  /** Bytes of data the shape and dtype declare. */
+  nbytes: number;
+}
+
+/**
+ * The header of the `.npy` file whose first bytes are `bytes` (only the
+ * header needs to be there); undefined while `bytes` ends before the header
+ * does. Throws a {@link LensError} for a header that is not a supported one.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeNpy({ dtype: "f4", shape: [2, 3], data: new Float32Array(6) });
+ * npyLayout(bytes.subarray(0, 128), "x.npy"); // { dtype: "f4", shape: [2, 3], offset: 128, ... }
+ * ```
+ */
+export function npyLayout(bytes: Uint8Array, file = "<bytes>"): NpyLayout | undefined {
+  const head = readHeader(bytes, file);
+  if (!head) return undefined;
+  const { header, offset, nbytes } = head;
+  return { ...header, offset, nbytes };
+}
+
 /**
  * The size in bytes of the whole `.npy` file whose first bytes are
  * `bytes`, as its header declares (header plus shape x element size);

@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { type NpyArray, parseNpy } from "./npy.ts";
+import { LensError } from "../errors.ts";
+import { type NpyArray, npyLayout, parseNpy } from "./npy.ts";
 
 /** One entry of the central directory. */
 interface Entry {
@@ -115,8 +116,17 @@ function centralDirectory(file: Deno.FsFile, size: number): Entry[] | undefined 
   return entries;
 }
 
-/** Reads one stored entry into an aligned buffer of its own and parses it. */
-function readEntry(file: Deno.FsFile, size: number, path: string, e: Entry): NpyArray | undefined {
+/**
+ * Where the `.npy` bytes of stored entry `e` start in the file, and the
+ * offset of its numbers within them (10 + header length for version 1,
+ * 12 + it for 2 and 3; 0 when the entry is too short to say); undefined
+ * when the local header is not where the directory says.
+ */
+function entryStart(
+  file: Deno.FsFile,
+  size: number,
+  e: Entry,
+): { start: number; dataAt: number } | undefined {
   if (e.size !== e.stored) return undefined;
   const head = new Uint8Array(30);
   if (e.local + 30 > size || !readAt(file, e.local, head)) return undefined;
@@ -124,7 +134,6 @@ function readEntry(file: Deno.FsFile, size: number, path: string, e: Entry): Npy
   if (hv.getUint32(0, true) !== LOCAL) return undefined;
   const start = e.local + 30 + hv.getUint16(26, true) + hv.getUint16(28, true);
   if (start + e.stored > size) return undefined;
-  // where the numbers start inside the .npy: 10 + header length (version 1) or 12 + (2, 3)
   const pre = new Uint8Array(Math.min(12, e.stored));
   if (!readAt(file, start, pre)) return undefined;
   const pv = new DataView(pre.buffer);
@@ -133,10 +142,38 @@ function readEntry(file: Deno.FsFile, size: number, path: string, e: Entry): Npy
     : pre[6] === 1
     ? 10 + pv.getUint16(8, true)
     : 12 + pv.getUint32(8, true);
-  const pad = (8 - (dataAt % 8)) % 8;
+  return { start, dataAt };
+}
+
+/** Reads one stored entry into an aligned buffer of its own and parses it. */
+function readEntry(file: Deno.FsFile, size: number, path: string, e: Entry): NpyArray | undefined {
+  const where = entryStart(file, size, e);
+  if (!where) return undefined;
+  const pad = (8 - (where.dataAt % 8)) % 8;
   const buf = new Uint8Array(pad + e.stored);
-  if (!readAt(file, start, buf.subarray(pad))) return undefined;
+  if (!readAt(file, where.start, buf.subarray(pad))) return undefined;
   return parseNpy(buf.subarray(pad), `${path}:${e.name}`, true);
+}
+
+/** Opens `path` for reading; undefined when it cannot be opened. */
+function openFile(path: string): Deno.FsFile | undefined {
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The archive's entries when every one is stored and unencrypted, else undefined. */
+function storedEntries(file: Deno.FsFile, size: number): Entry[] | undefined {
+  const entries = centralDirectory(file, size);
+  if (!entries || !entries.every((e) => e.method === 0 && (e.flags & 1) === 0)) return undefined;
+  return entries.filter((e) => !e.name.endsWith("/")); // directory entries hold nothing
+}
+
+/** An array's name in the archive: the entry's name without `.npy`. */
+function arrayName(entry: string): string {
+  return entry.endsWith(".npy") ? entry.slice(0, -4) : entry;
 }
 
 /**
@@ -151,27 +188,165 @@ function readEntry(file: Deno.FsFile, size: number, path: string, e: Entry): Npy
  * ```
  */
 export function readStoredNpz(path: string): Map<string, NpyArray> | undefined {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch {
-    return undefined;
-  }
+  const file = openFile(path);
+  if (!file) return undefined;
   try {
     const size = file.statSync().size;
-    const entries = centralDirectory(file, size);
-    if (!entries || !entries.every((e) => e.method === 0 && (e.flags & 1) === 0)) return undefined;
+    const entries = storedEntries(file, size);
+    if (!entries) return undefined;
     const out = new Map<string, NpyArray>();
     for (const e of entries) {
-      if (e.name.endsWith("/")) continue; // directory entry
       const a = readEntry(file, size, path, e);
       if (!a) return undefined;
-      out.set(e.name.endsWith(".npy") ? e.name.slice(0, -4) : e.name, a);
+      out.set(arrayName(e.name), a);
     }
     return out;
   } finally {
     file.close();
   }
+}
+
+/** One array of a stored archive, as its `.npy` header declares it. */
+export interface StoredArray {
+  /** Name in the archive, without `.npy`. */
+  name: string;
+  /** Numpy type code without byte order (`f4`, `f8`, `i8`, ...). */
+  dtype: string;
+  /** Size of each dimension, outermost first. */
+  shape: number[];
+  /**
+   * Whether {@link StoredNpz.readFloat32} reads it: `f4` or `f8`, stored
+   * little-endian in C order.
+   */
+  streamable: boolean;
+}
+
+/**
+ * A stored archive kept open: the arrays' headers are read, their numbers
+ * are read when asked for, straight into the caller's buffers (which can
+ * be reused, so reading an archive larger than memory needs only one
+ * snapshot's room).
+ */
+export interface StoredNpz {
+  /** The archive's path. */
+  readonly path: string;
+  /** Its arrays in file order, keyed by name. */
+  readonly arrays: ReadonlyMap<string, StoredArray>;
+  /**
+   * Reads elements `start .. start + out.length` (row-major) of array
+   * `name` into `out` as float32. Throws a RangeError for an array that is
+   * not streamable or a range outside it, a {@link LensError} when the file
+   * ends early (it changed while being read).
+   */
+  readFloat32(name: string, start: number, out: Float32Array): void;
+  /** The whole array `name`, any dtype (as {@link readStoredNpz} reads it). */
+  read(name: string): NpyArray;
+  /** Closes the file. */
+  close(): void;
+}
+
+/**
+ * Opens an archive whose entries are all stored (`np.savez`) and reads its
+ * arrays' headers; undefined for any other archive (deflated, encrypted,
+ * malformed, truncated, unreadable), which the whole-file reader then
+ * takes and names what is wrong. A header that is not a supported `.npy`
+ * one throws, as in {@link readStoredNpz}.
+ *
+ * @example
+ * ```ts
+ * const npz = openStoredNpz("acts.npz");
+ * if (npz) {
+ *   const row0 = new Float32Array(10);
+ *   npz.readFloat32("dense_1", 0, row0); // the first 10 numbers of dense_1
+ *   npz.close();
+ * }
+ * ```
+ */
+export function openStoredNpz(path: string): StoredNpz | undefined {
+  const file = openFile(path);
+  if (!file) return undefined;
+  const located = new Map<string, StoredArray & { at: number; count: number; entry: Entry }>();
+  let size = 0;
+  try {
+    size = file.statSync().size;
+    const entries = storedEntries(file, size);
+    for (const e of entries ?? []) {
+      const where = entryStart(file, size, e);
+      if (!where || where.dataAt === 0 || where.dataAt > e.stored) break;
+      const head = new Uint8Array(where.dataAt);
+      if (!readAt(file, where.start, head)) break;
+      const layout = npyLayout(head, `${path}:${e.name}`);
+      if (!layout || layout.offset + layout.nbytes > e.stored) break;
+      const name = arrayName(e.name);
+      located.set(name, {
+        name,
+        dtype: layout.dtype,
+        shape: layout.shape,
+        streamable: (layout.dtype === "f4" || layout.dtype === "f8") && !layout.bigEndian &&
+          !layout.fortran,
+        at: where.start + layout.offset,
+        count: layout.shape.reduce((a, b) => a * b, 1),
+        entry: e,
+      });
+    }
+    if (!entries || located.size !== entries.length) {
+      file.close();
+      return undefined;
+    }
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+  const arrays = new Map<string, StoredArray>(
+    [...located].map(([k, a]) => [k, {
+      name: a.name,
+      dtype: a.dtype,
+      shape: a.shape,
+      streamable: a.streamable,
+    }]),
+  );
+  let wide = new Float64Array(0);
+  const ended = (name: string) =>
+    new LensError(`${name}: the file ended before the array did (did it change while read?)`, {
+      code: "data",
+      file: path,
+      field: name,
+      expected: "the file unchanged while it is read",
+    });
+  return {
+    path,
+    arrays,
+    readFloat32(name, start, out) {
+      const a = located.get(name);
+      if (!a || !a.streamable) throw new RangeError(`${path}: ${name} is not a streamable array`);
+      if (!Number.isInteger(start) || start < 0 || start + out.length > a.count) {
+        throw new RangeError(
+          `${path}: ${name}: elements ${start}..${start + out.length} outside 0..${a.count}`,
+        );
+      }
+      if (a.dtype === "f4") {
+        const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        if (!readAt(file, a.at + start * 4, bytes)) throw ended(name);
+        return;
+      }
+      if (wide.length < out.length) wide = new Float64Array(out.length);
+      const w = wide.subarray(0, out.length);
+      if (!readAt(file, a.at + start * 8, new Uint8Array(w.buffer, 0, w.byteLength))) {
+        throw ended(name);
+      }
+      out.set(w);
+    },
+    read(name) {
+      const a = located.get(name);
+      if (!a) throw new RangeError(`${path}: no array ${name}`);
+      const arr = readEntry(file, size, path, a.entry);
+      if (!arr) throw ended(name);
+      return arr;
+    },
+    close() {
+      file.close();
+    },
+  };
 }
 
 /**
