@@ -909,6 +909,18 @@ export interface Store {
   runTags?(id: string): string[];
   /** Deletes run `id` and everything stored with it, in one transaction. */
   deleteRun?(id: string): void;
+  /**
+   * The dashboard's answer stored for run `runId` under `key` (a chart's or
+   * the training curves' JSON), when it was stored after the run's last
+   * record; undefined otherwise. Backends without it answer anew.
+   */
+  storedAnswer?(runId: string, key: string): string | undefined;
+  /**
+   * Keeps `body` as the answer under `key` for run `runId`, valid until a
+   * record is added to the run. False when it was not kept (a busy or
+   * read-only database, an answer too large): the server computes it again.
+   */
+  storeAnswer?(runId: string, key: string, body: string): boolean;
   /** Close the database. */
   close(): void;
 }

@@ -55,6 +55,10 @@ import {
   runFromRow,
 } from "./common.ts";
 import { SQLITE_SCHEMA as SCHEMA } from "./schema.ts";
+import { sqliteAnswers } from "./sqlite_answers.ts";
+
+/** Milliseconds a statement waits for another writer before failing busy. */
+const BUSY_TIMEOUT_MS = 10000;
 
 /** A statement that may return rows as arrays (node:sqlite, Node >= 24). */
 type ArrayStatement = StatementSync & { setReturnArrays?: (on: boolean) => void };
@@ -119,7 +123,7 @@ function openDatabase(path: string, options: OpenStoreOptions): DatabaseSync {
     });
   }
   try {
-    db.exec("PRAGMA busy_timeout = 10000");
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!readOnly) {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
@@ -360,6 +364,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   };
 
   let closed = false;
+  const answers = sqliteAnswers(db, stmt, BUSY_TIMEOUT_MS);
   const hasTagTable = () =>
     !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_tags'").get();
 
@@ -568,6 +573,14 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       }[]).map((r) => r.tag);
     },
 
+    storedAnswer(runId, key) {
+      return answers.storedAnswer(runId, key);
+    },
+
+    storeAnswer(runId, key, body) {
+      return !readOnly && answers.storeAnswer(runId, key, body);
+    },
+
     deleteRun(id) {
       requireRunId(id);
       transaction(() => {
@@ -575,6 +588,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
           stmt(`DELETE FROM ${t} WHERE run_id = ?`).run(id);
         }
         if (hasTagTable()) stmt("DELETE FROM run_tags WHERE run_id = ?").run(id);
+        answers.dropAnswers(id);
         stmt("DELETE FROM runs WHERE id = ?").run(id);
       });
     },

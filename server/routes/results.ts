@@ -17,7 +17,8 @@
  *   `metric:<name>`: a default line chart of that metric against epoch per
  *   layer, for plugins without chart specs. `per_seed=1` draws a line chart
  *   one line per seed (and layer) instead of the seed mean. Answers for
- *   finished runs are cached.
+ *   finished runs are cached in memory and kept in the run store
+ *   (stored_answers.ts), so a server started later answers them from there.
  *
  * @module
  */
@@ -36,6 +37,7 @@ import { columnHeads, DEFAULT_TABLE, headlineRow, runPlugins } from "./sweeps.ts
 import { nameSeries } from "../metric_names.ts";
 import { aggregatesApply, readAggregates } from "../stored_aggregates.ts";
 import { requireRun } from "./runs.ts";
+import { storedAnswers } from "../stored_answers.ts";
 
 /** Records per page of /results unless `limit` says otherwise. */
 export const DEFAULT_PAGE = 10000;
@@ -88,6 +90,20 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     if (cache.size >= 200) cache.delete(cache.keys().next().value!);
     cache.set(key, body);
   };
+  const kept = storedAnswers(deps.store, deps.registry.list());
+  /** A finished run's answer: from memory, else the store, else computed (in the heavy lane) and kept. */
+  const answer = async (run: RunRow, key: string, compute: () => string): Promise<string> => {
+    if (run.status === "running") return await lane.run(compute);
+    const hit = cache.get(key) ?? kept.get(run.id, key);
+    if (hit) {
+      remember(key, hit);
+      return hit;
+    }
+    const body = await lane.run(compute);
+    remember(key, body);
+    kept.put(run.id, key, body);
+    return body;
+  };
 
   app.get("/:id/results", (c) => {
     const run = requireRun(deps, c.req.param("id"));
@@ -115,10 +131,7 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     onlyKnown(new URL(c.req.url).searchParams, []);
     // a run renamed since is answered anew (the headline row carries the name)
     const key = `${run.id}\u0000${run.finishedAt}\u0000training\u0000${run.name}`;
-    const finished = run.status !== "running";
-    const hit = finished ? cache.get(key) : undefined;
-    if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
-    const body = await lane.run(() => {
+    const body = await answer(run, key, () => {
       const rows = deps.store.epochsSince(run.id, 0);
       return JSON.stringify({
         runId: run.id,
@@ -128,7 +141,6 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
         headlineColumns: columnHeads(deps, runPlugins(run)),
       });
     });
-    if (finished) remember(key, body);
     return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
@@ -155,12 +167,7 @@ export function resultRoutes(deps: AppDeps, lane: Lane): Hono<AppEnv> {
     // (a retried run ends again later: answered anew)
     const key =
       `${run.id}\u0000${run.finishedAt}\u0000${plugin}\u0000${spec.id}\u0000${seed}\u0000${layer}\u0000${spec.groupBy}`;
-    const finished = run.status !== "running";
-    const hit = finished ? cache.get(key) : undefined;
-    if (hit) return c.body(hit, 200, { "Content-Type": "application/json" });
-
-    const body = await lane.run(() => chartBody(deps, run, plugin, spec, seed, layer));
-    if (finished) remember(key, body);
+    const body = await answer(run, key, () => chartBody(deps, run, plugin, spec, seed, layer));
     return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
