@@ -6,26 +6,34 @@
  * as the engine writes them). Times the API calls the information-plane
  * page makes (cold: first request; warm: answered from the finished-run
  * cache), then, when Debian's chromium is installed, the full page loads
- * in a fresh browser context until every chart has its points: the
- * information-plane page of one run (goal < 0.5 s cold) and the compare
- * page of all 6 (goal < 1.5 s cold, on a freshly started server). The
- * pages draw the charts on the first screen first and those below it after
- * them (server/static/draw_order.js), so both figures are printed: the
- * first screen's charts, and every chart on the page.
+ * until every chart has its points: the information-plane page of one run
+ * (goal < 0.5 s cold) and the compare page of all 6 (goal < 1.5 s cold).
+ * "Cold" is the first page of a freshly launched chromium on a freshly
+ * started server, measured 3 times (a new browser and server each time),
+ * in two cases: the runs hold the answers a run leaves where it ends
+ * (server/prepare_answers.ts, as `lens run` does), and nothing was kept
+ * (a run stored by another version or plugin set: the server aggregates
+ * its records). "Warm" is a new browser context after that. The pages draw
+ * the charts on the first screen first and those below it after them
+ * (server/static/draw_order.js), so both figures are printed: the first
+ * screen's charts, and every chart on the page.
  *
  * Run: `npx -y deno@2.9.5 run -A bench/dashboard_load.ts`
  *
  * @module
  */
 import { existsSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { chromium, type Page } from "../deps/playwright_core.ts";
+import { type Browser, chromium, type Page } from "../deps/playwright_core.ts";
 import { aggregateSeeds } from "../core/aggregate.ts";
 import { createRegistry } from "../core/registry.ts";
 import { openStore } from "../core/store.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "../server/app.ts";
+import { prepareRunAnswers } from "../server/prepare_answers.ts";
 import { serve } from "../server/serve.ts";
+import { firstTabChartUrls } from "../server/first_charts.ts";
 import { CHROMIUM, LAUNCH_ARGS } from "../tests/chromium.ts";
 import { writeSyntheticRun } from "../tests/server_synthetic_run.ts";
 
@@ -80,8 +88,7 @@ try {
       `written in ${insertMs.toFixed(0)} ms`,
   );
 
-  const planeCharts = registry.list().filter((p) => ["mi-binned", "ib-bound"].includes(p.id))
-    .flatMap((p) => (p.charts ?? []).map((c) => `/api/runs/${runId}/chart/${p.id}/${c.id}`));
+  const planeCharts = firstTabChartUrls(store.getRun(runId)!, registry.list());
   const snrCharts = (registry.list().find((p) => p.id === "grad-snr")?.charts ?? [])
     .map((c) => `/api/runs/${runId}/chart/grad-snr/${c.id}`);
   const pageCalls = [`/api/runs/${runId}`, "/api/plugins", ...planeCharts];
@@ -112,100 +119,158 @@ try {
     console.log(`${r[0].padEnd(58)} ${r[1].padStart(8)} ${r[2].padStart(8)} ${r[3].padStart(6)}`);
   }
 
-  // The information-plane page's calls together, as the browser makes them, on a fresh app.
-  const fresh = createApp({ store, registry, dbPath });
-  const [, parallelMs] = await timed(() =>
-    Promise.all([
-      ...pageCalls.map((p) => Promise.resolve(fresh.request(p)).then((r) => r.text())),
-      Promise.resolve(fresh.request(`/api/runs/${runId}/events`)).then(catchUp),
-    ])
+  // The information-plane page's calls together, as the browser makes them, on a fresh app:
+  // with nothing kept in the store, then with the answers the first app kept.
+  const dropAnswers = () => {
+    const db = new DatabaseSync(dbPath);
+    db.exec("DELETE FROM chart_answers");
+    db.close();
+  };
+  const together = async () => {
+    const fresh = createApp({ store, registry, dbPath });
+    return (await timed(() =>
+      Promise.all([
+        ...pageCalls.map((p) => Promise.resolve(fresh.request(p)).then((r) => r.text())),
+        Promise.resolve(fresh.request(`/api/runs/${runId}/events`)).then(catchUp),
+      ])
+    ))[1];
+  };
+  dropAnswers();
+  const computed = await together();
+  const read = await together();
+  console.log(
+    `\ninformation-plane page API calls together on a fresh app: ${computed.toFixed(0)} ms ` +
+      `with nothing kept, ${read.toFixed(0)} ms reading the kept answers`,
   );
-  console.log(`\ninformation-plane page API calls together (cold): ${parallelMs.toFixed(0)} ms`);
+  // what each run leaves in the store where it ends (lens run, lens sweep)
+  dropAnswers();
+  const prepared = await timed(async () => {
+    let n = 0;
+    for (const id of [runId, ...others]) {
+      n += await prepareRunAnswers({ store, registry, dbPath }, id);
+    }
+    return n;
+  });
+  console.log(
+    `answers kept where the runs end: ${prepared[0]} for 6 runs in ${prepared[1].toFixed(0)} ms`,
+  );
+  const kept = new DatabaseSync(dbPath).prepare("SELECT run_id, key, body FROM chart_answers")
+    .all() as { run_id: string; key: string; body: string }[];
+  const restoreAnswers = () => {
+    const db = new DatabaseSync(dbPath);
+    db.exec("DELETE FROM chart_answers");
+    const put = db.prepare(
+      "INSERT INTO chart_answers (run_id, key, last_result, body) VALUES (?, ?, " +
+        "(SELECT coalesce(max(id), 0) FROM results WHERE run_id = ?), ?)",
+    );
+    for (const r of kept) put.run(r.run_id, r.key, r.run_id, r.body);
+    db.close();
+  };
   store.close();
 
   if (!existsSync("/usr/bin/chromium")) {
     console.log("no /usr/bin/chromium: page load not measured (.ci/run installs it)");
   } else {
-    const server = await serve({ port: 0, dbPath, plugins: [], quiet: true });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    try {
-      // Measured inside the page (rAF after each frame), so the bench's own
-      // process, which also runs the server, does not skew the number. Two
-      // figures: the charts on the first screen (the page draws those first;
-      // charts below it follow, one per task: server/static/draw_order.js),
-      // and every chart on the page.
-      const watch = `(() => {
-        const drawn = (c) => {
-          const ch = typeof Chart === "undefined" ? undefined : Chart.getChart(c);
-          return !!ch && ch.data.datasets.some((d) => d.data.length > 0);
-        };
-        const tick = () => {
-          const cs = [...document.querySelectorAll("canvas")].filter((c) => c.offsetParent !== null);
-          const screen = cs.filter((c) => {
-            const r = c.getBoundingClientRect();
-            return r.bottom > 0 && r.top < innerHeight;
-          });
-          if (window.__screenReady === undefined && screen.length > 0 && screen.every(drawn)) {
-            window.__screenReady = performance.now();
-            window.__screenCharts = screen.length;
-          }
-          if (cs.length > 0 && cs.every(drawn)) {
-            window.__chartsReady = performance.now();
-            window.__allCharts = cs.length;
-          } else requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      })()`;
-      /** One page load in a fresh browser context: [first screen ms, all charts ms, charts on screen, all]. */
-      const load = async (url: string): Promise<[number, number, number, number]> => {
-        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-        try {
-          await page.addInitScript(watch);
-          await page.goto(url);
-          await until(page, "window.__chartsReady !== undefined", 60000);
-          return await page.evaluate(
-            "[window.__screenReady, window.__chartsReady, window.__screenCharts, window.__allCharts]",
-          ) as [number, number, number, number];
-        } finally {
-          await page.close();
-        }
+    // Measured inside the page (rAF after each frame), so the bench's own
+    // process, which also runs the server, does not skew the number. Two
+    // figures: the charts on the first screen (the page draws those first;
+    // charts below it follow, one per task: server/static/draw_order.js),
+    // and every chart on the page.
+    const watch = `(() => {
+      const drawn = (c) => {
+        const ch = typeof Chart === "undefined" ? undefined : Chart.getChart(c);
+        return !!ch && ch.data.datasets.some((d) => d.data.length > 0);
       };
-      const ms = (t: number) => t.toFixed(0);
-      const times: [number, number, number, number][] = [];
-      for (let i = 0; i < 3; i++) times.push(await load(`${server.url}runs/${runId}#infoplane`));
-      console.log(
-        `\ninformation-plane page of one run in chromium (${times[0][3]} charts, ` +
-          `${times[0][2]} on the first screen of 1400 x 1000):\n` +
-          `  every chart has its points: cold ${ms(times[0][1])} ms, warm ${
-            times.slice(1).map((t) => ms(t[1])).join(", ")
-          } ms (goal: cold < 500 ms)\n` +
-          `  the first screen's charts: cold ${ms(times[0][0])} ms, warm ${
-            times.slice(1).map((t) => ms(t[0])).join(", ")
-          } ms`,
-      );
-      // The compare page of the 6 runs, first on a server that has served nothing yet.
-      const fresh = await serve({ port: 0, dbPath, plugins: [], quiet: true });
+      const tick = () => {
+        const cs = [...document.querySelectorAll("canvas")].filter((c) => c.offsetParent !== null);
+        const screen = cs.filter((c) => {
+          const r = c.getBoundingClientRect();
+          return r.bottom > 0 && r.top < innerHeight;
+        });
+        if (window.__screenReady === undefined && screen.length > 0 && screen.every(drawn)) {
+          window.__screenReady = performance.now();
+          window.__screenCharts = screen.length;
+        }
+        if (cs.length > 0 && cs.every(drawn)) {
+          window.__chartsReady = performance.now();
+          window.__allCharts = cs.length;
+        } else requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    })()`;
+    /** One page load in a fresh browser context: [first screen ms, all charts ms, charts on screen, all]. */
+    const load = async (
+      browser: Browser,
+      url: string,
+    ): Promise<[number, number, number, number]> => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       try {
-        const url = `${fresh.url}compare?runs=${[runId, ...others].join(",")}`;
-        const ctimes = [await load(url), await load(url)];
-        console.log(
-          `compare page of 6 runs in chromium (${ctimes[0][3]} overlaid charts, ` +
-            `${ctimes[0][2]} on the first screen; those below it are drawn after them):\n` +
-            `  the first screen's charts: cold ${ms(ctimes[0][0])} ms, warm ${
-              ms(ctimes[1][0])
-            } ms ` +
-            "(goal: cold < 1500 ms)\n" +
-            `  every chart has its points: cold ${ms(ctimes[0][1])} ms, warm ${
-              ms(ctimes[1][1])
-            } ms`,
-        );
+        await page.addInitScript(watch);
+        await page.goto(url);
+        await until(page, "window.__chartsReady !== undefined", 60000);
+        return await page.evaluate(
+          "[window.__screenReady, window.__chartsReady, window.__screenCharts, window.__allCharts]",
+        ) as [number, number, number, number];
       } finally {
-        await fresh.shutdown();
+        await page.close();
       }
-    } finally {
-      await browser.close();
-      await server.shutdown();
+    };
+    /**
+     * `path` on a freshly started server in a freshly launched chromium:
+     * the first load (cold), then `warm` more in new browser contexts.
+     */
+    const fresh = async (path: string, warm: number) => {
+      const server = await serve({ port: 0, dbPath, plugins: [], quiet: true });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+      try {
+        const out: [number, number, number, number][] = [];
+        for (let i = 0; i <= warm; i++) out.push(await load(browser, `${server.url}${path}`));
+        return out;
+      } finally {
+        await browser.close();
+        await server.shutdown();
+      }
+    };
+    const ms = (t: number) => t.toFixed(0);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ROUNDS = 3;
+    const pages = [
+      { name: "information-plane page of one run", path: `runs/${runId}#infoplane`, goal: 500 },
+      {
+        name: "compare page of 6 runs",
+        path: `compare?runs=${[runId, ...others].join(",")}`,
+        goal: 1500,
+      },
+    ];
+    for (const pg of pages) {
+      const kept: [number, number, number, number][] = [];
+      const none: [number, number, number, number][] = [];
+      let warm: [number, number, number, number][] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        restoreAnswers();
+        const k = await fresh(pg.path, r === 0 ? 2 : 0);
+        kept.push(k[0]);
+        if (r === 0) warm = k.slice(1);
+        dropAnswers();
+        none.push((await fresh(pg.path, 0))[0]);
+      }
+      const line = (what: string, xs: [number, number, number, number][], k: 0 | 1) =>
+        `  ${what}: ${xs.map((t) => ms(t[k])).join(", ")} ms (median ${
+          ms(median(xs.map((t) => t[k])))
+        })`;
+      console.log(
+        `\n${pg.name} in chromium (${kept[0][3]} charts, ${kept[0][2]} on the first screen of ` +
+          `1400 x 1000; goal: every chart cold < ${pg.goal} ms):\n` +
+          "every chart has its points\n" +
+          line("cold, with the answers kept where the run ended", kept, 1) + "\n" +
+          line("cold, nothing kept (the server aggregates the records)", none, 1) + "\n" +
+          line("warm (new browser contexts)", warm, 1) + "\n" +
+          "the first screen's charts\n" +
+          line("cold, with the answers kept where the run ended", kept, 0) + "\n" +
+          line("cold, nothing kept", none, 0),
+      );
     }
+    restoreAnswers();
   }
 } finally {
   await Deno.remove(dir, { recursive: true });

@@ -4,11 +4,12 @@
  * (plugins and their options, engine, run id), opens the store only when
  * the engine creates the run, shows progress, and turns Ctrl-C / SIGTERM
  * into a clean stop (the run is marked interrupted, what it wrote is kept).
+ * A run that did not fail leaves its first dashboard answers in the store.
  *
  * @module
  */
 import { redactUrl } from "../core/store/pg_url.ts";
-import { LensError } from "../core/errors.ts";
+import { errorMessage, LensError } from "../core/errors.ts";
 import { createProgressReporter } from "../core/progress.ts";
 import type { Registry } from "../core/registry.ts";
 import { checkRunId } from "../core/store.ts";
@@ -76,6 +77,26 @@ export function preflight(opts: Omit<ExecuteRunOptions, "quiet">): void {
   }
 }
 
+/**
+ * Computes the finished run's first dashboard answers into the store
+ * (server/prepare_answers.ts), so its first view reads them; a failure is
+ * told, and the run stays as it is.
+ */
+async function prepareAnswers(
+  store: Store,
+  registry: Registry,
+  dbPath: string,
+  runId: string,
+  log: (m: string) => void,
+): Promise<void> {
+  try {
+    const { prepareRunAnswers } = await import("../server/prepare_answers.ts");
+    await prepareRunAnswers({ store, registry, dbPath }, runId);
+  } catch (e) {
+    log(`warning: the dashboard's answers for run ${runId} were not prepared: ${errorMessage(e)}`);
+  }
+}
+
 /** Trains the config's seeds and stores the run. */
 export async function executeRun(opts: ExecuteRunOptions): Promise<ExecutedRun> {
   preflight(opts);
@@ -103,6 +124,9 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecutedRun> 
       signal: stop.signal,
     });
     progress.done();
+    if (outcome.status !== "failed") {
+      await prepareAnswers(store, opts.registry, opts.db, outcome.runId, (m) => log(m));
+    }
     return {
       ...outcome,
       store,

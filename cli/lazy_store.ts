@@ -28,6 +28,8 @@ export function lazyStore(path: string): Store & { opened(): boolean } {
     saveModel: (runId, seed, params) => s().saveModel(runId, seed, params),
     loadModel: (runId, seed) => s().loadModel(runId, seed),
     modelSeeds: (runId) => s().modelSeeds(runId),
+    storedAnswer: (runId, key) => s().storedAnswer?.(runId, key),
+    storeAnswer: (runId, key, body) => s().storeAnswer?.(runId, key, body) ?? false,
     close: () => inner?.close(),
   };
 }

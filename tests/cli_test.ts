@@ -7,6 +7,7 @@
  * `analyze`) go through the real engine and backend.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -586,6 +587,11 @@ Deno.test({
         assert.match(r.stdout, new RegExp(`^${layer}\\s+0\\s`, "m"));
       }
       assert.match(r.stdout, /^run \S+ completed/m);
+      // the run page's first answers (3 charts of the plane's tab, the training curves) are kept
+      const db = new DatabaseSync(join(dir, "layerlens.db"), { readOnly: true });
+      const kept = db.prepare("SELECT count(*) AS n FROM chart_answers").get() as { n: number };
+      db.close();
+      assert.equal(kept.n, 4);
     }),
 });
 

@@ -5,7 +5,8 @@
  * computed them, without reading the run's records; a record added to the
  * run, another layerlens version or another plugin set make it compute
  * anew; a busy database does not hold the answer up; deleting the run
- * drops its answers.
+ * drops its answers. prepareRunAnswers (where a run ends) leaves exactly the
+ * answers the run page asks for first.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import type { Plugin, Store } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 import { createApp } from "../server/app.ts";
 import { storedAnswers } from "../server/stored_answers.ts";
+import { prepareRunAnswers } from "../server/prepare_answers.ts";
 import { writeSyntheticRun } from "./server_synthetic_run.ts";
 
 /** `store` with a count of the calls that read records or epochs. */
@@ -146,6 +148,38 @@ Deno.test("stored answers: the key names the plugin set; a busy database keeps n
     assert.equal(ro.storeAnswer!("r", "k3", "{}"), false);
     assert.equal(ro.storedAnswer!("r", "k2"), "{}");
     ro.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prepareRunAnswers: the run page's first charts and training curves, read later without records", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "layerlens-answers-" });
+  const dbPath = join(dir, "runs.db");
+  const registry = createRegistry(builtinPlugins());
+  try {
+    const store = openStore(dbPath);
+    writeSyntheticRun(store, { layers: 3, epochs: 40, points: 8, seeds: 2, ibCurve: true }, {
+      id: "r",
+    });
+    // plane, its two coordinates against epoch, the IB curve, the training curves
+    assert.equal(await prepareRunAnswers({ store, registry, dbPath }, "r"), 5);
+    store.close();
+    const later = counting(openStore(dbPath));
+    const app = createApp({ store: later.store, registry, dbPath });
+    for (
+      const path of [
+        CHART,
+        "/api/runs/r/chart/mi-binned/metric%3Aixt",
+        "/api/runs/r/chart/mi-binned/metric%3Aity",
+        "/api/runs/r/chart/ib-bound/ib-curve",
+        TRAINING,
+      ]
+    ) await get(app, path);
+    assert.equal(later.reads(), 0, "every first answer was kept");
+    await get(app, "/api/runs/r/chart/mi-binned/metric%3Aixt?per_seed=1");
+    assert.ok(later.reads() > 0, "others are computed when asked for");
+    later.store.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

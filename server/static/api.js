@@ -1,13 +1,42 @@
 // Fetch helpers for the layerlens API: JSON in, errors as Error(message).
 
+/** Answers asked for when the page started: path + query -> the response with its parsed body. */
+const started = new Map();
+
+/** Path and query of `url` (relative to the page), the key of {@link started}. */
+function keyOf(url) {
+  const u = new URL(url, location.href);
+  return u.pathname + u.search;
+}
+
+/** Fetches `url` and reads its JSON body (an empty object when it has none). */
+function request(url) {
+  return fetch(url).then(async (res) => ({ res, body: await res.json().catch(() => ({})) }));
+}
+
+/**
+ * Asks at once for every answer the page shell preloaded (the page's
+ * first API calls, routes/static.ts), so they are read and parsed while
+ * the page builds itself; {@link getJSON} takes each of them once.
+ */
+export function startPreloaded() {
+  for (const link of document.querySelectorAll('link[rel="preload"][as="fetch"]')) {
+    const key = keyOf(link.getAttribute("href"));
+    if (!started.has(key)) started.set(key, request(key));
+  }
+}
+
 /**
  * GETs JSON; throws Error with the server's {error} message on failure. A
  * plain request (no extra headers): it then reuses the answer the page
- * shell preloaded for the same URL (routes/static.ts).
+ * shell preloaded for the same URL (routes/static.ts), or the request
+ * {@link startPreloaded} made for it.
  */
 export async function getJSON(url) {
-  const res = await fetch(url);
-  const body = await res.json().catch(() => ({}));
+  const key = keyOf(url);
+  const early = started.get(key);
+  started.delete(key);
+  const { res, body } = await (early ?? request(url));
   if (!res.ok) {
     throw Object.assign(new Error(body.error ?? `${res.status} ${res.statusText}`), {
       status: res.status,

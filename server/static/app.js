@@ -4,6 +4,10 @@ import { showRunPage } from "./pages/run.js";
 import { showComparePage } from "./pages/compare.js";
 import { showSweepPage } from "./pages/sweep.js";
 import { loadCharts } from "./chart_lib.js";
+import { startPreloaded } from "./api.js";
+
+// the page's first answers, asked for before the page code waits on any of them
+startPreloaded();
 
 const main = document.getElementById("main");
 const path = location.pathname;
