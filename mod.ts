@@ -37,6 +37,8 @@ export {
   runExperiment,
   type RunExperimentOptions,
   type RunOutcome,
+  type SnapshotLayer,
+  type SnapshotSource,
 } from "./core/engine.ts";
 export {
   completeRun,

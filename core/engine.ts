@@ -32,7 +32,12 @@ import type {
 } from "./types.ts";
 
 // analysis of stored activations lives apart so that it loads without tfjs
-export { analyzeActivations, type AnalyzeOptions } from "./analyze_activations.ts";
+export {
+  analyzeActivations,
+  type AnalyzeOptions,
+  type SnapshotLayer,
+  type SnapshotSource,
+} from "./analyze_activations.ts";
 export type { RunOutcome } from "./run_session.ts";
 
 export type { EpochProgress } from "./progress.ts";
