@@ -110,15 +110,24 @@ Deno.test("readNpzDirect reads numpy's files like readNpz (stored, deflated, one
   assert.equal(readStoredNpz(fix("xy_compressed.npz")), undefined);
 });
 
-Deno.test("readNpzDirect: entries at every alignment are aligned views of their own buffer", () => {
-  // names of 1..8 characters shift each entry's data by one byte more
+/**
+ * Arrays named by 1..8 characters, so each entry's data sits one byte
+ * further along than the last (odd: f8 vectors, even: f4 columns), `n + k`
+ * numbers each.
+ */
+function everyAlignment(n: number): Record<string, NpyArray> {
   const arrays: Record<string, NpyArray> = {};
   for (let k = 1; k <= 8; k++) {
-    const n = 50 + k;
+    const len = n + k;
     arrays["abcdefgh".slice(0, k)] = k % 2
-      ? { dtype: "f8", shape: [n], data: Float64Array.from({ length: n }, (_, i) => i / 7 - k) }
-      : { dtype: "f4", shape: [n, 1], data: Float32Array.from({ length: n }, (_, i) => i * k) };
+      ? { dtype: "f8", shape: [len], data: Float64Array.from({ length: len }, (_, i) => i / 7 - k) }
+      : { dtype: "f4", shape: [len, 1], data: Float32Array.from({ length: len }, (_, i) => i * k) };
   }
+  return arrays;
+}
+
+Deno.test("readNpzDirect: entries at every alignment are aligned views of their own buffer", () => {
+  const arrays = everyAlignment(50);
   const bytes = encodeNpz(arrays);
   withFile(bytes, (path) => {
     const got = readStoredNpz(path);
@@ -171,13 +180,7 @@ Deno.test("readNpzDirect: broken files give readNpz's errors", async () => {
 });
 
 Deno.test("openStoredNpz: any range of an f4 / f8 array, at every alignment and in zip64", () => {
-  const arrays: Record<string, NpyArray> = {};
-  for (let k = 1; k <= 8; k++) {
-    const n = 60 + k;
-    arrays["abcdefgh".slice(0, k)] = k % 2
-      ? { dtype: "f8", shape: [n], data: Float64Array.from({ length: n }, (_, i) => i / 7 - k) }
-      : { dtype: "f4", shape: [n, 1], data: Float32Array.from({ length: n }, (_, i) => i * k) };
-  }
+  const arrays = everyAlignment(60);
   arrays.ints = { dtype: "i4", shape: [3], data: new Int32Array([7, 8, 9]) };
   const bytes = encodeNpz(arrays);
   for (const zip of [bytes, toZip64(bytes)]) {

@@ -42,6 +42,16 @@ function counting(store: Store): { store: Store; reads: () => number } {
 const CHART = "/api/runs/r/chart/mi-binned/infoplane";
 const TRAINING = "/api/runs/r/training";
 
+/** Runs `fn` with a new SQLite file's path in a temporary folder, removed after. */
+async function withDb(fn: (dbPath: string) => void | Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "layerlens-answers-" });
+  try {
+    await fn(join(dir, "runs.db"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function get(app: ReturnType<typeof createApp>, path: string): Promise<string> {
   const res = await app.request(path);
   assert.equal(res.status, 200, path);
@@ -49,10 +59,8 @@ async function get(app: ReturnType<typeof createApp>, path: string): Promise<str
 }
 
 Deno.test("stored answers: a later server answers from the store, until the run changes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "layerlens-answers-" });
-  const dbPath = join(dir, "runs.db");
   const registry = createRegistry(builtinPlugins());
-  try {
+  await withDb(async (dbPath) => {
     const first = openStore(dbPath);
     writeSyntheticRun(first, { layers: 3, epochs: 60, points: 12, seeds: 3, gradients: true }, {
       id: "r",
@@ -111,15 +119,11 @@ Deno.test("stored answers: a later server answers from the store, until the run 
     db.close();
     assert.equal(left.n, 0);
     later.store.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("stored answers: the key names the plugin set; a busy database keeps nothing and waits little", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "layerlens-answers-" });
-  const dbPath = join(dir, "runs.db");
-  try {
+  await withDb((dbPath) => {
     const store = openStore(dbPath);
     writeSyntheticRun(store, { layers: 2, epochs: 20, points: 5, seeds: 2 }, { id: "r" });
     const plugins = builtinPlugins();
@@ -148,16 +152,12 @@ Deno.test("stored answers: the key names the plugin set; a busy database keeps n
     assert.equal(ro.storeAnswer!("r", "k3", "{}"), false);
     assert.equal(ro.storedAnswer!("r", "k2"), "{}");
     ro.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("prepareRunAnswers: the run page's first charts and training curves, read later without records", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "layerlens-answers-" });
-  const dbPath = join(dir, "runs.db");
   const registry = createRegistry(builtinPlugins());
-  try {
+  await withDb(async (dbPath) => {
     const store = openStore(dbPath);
     writeSyntheticRun(store, { layers: 3, epochs: 40, points: 8, seeds: 2, ibCurve: true }, {
       id: "r",
@@ -180,7 +180,5 @@ Deno.test("prepareRunAnswers: the run page's first charts and training curves, r
     await get(app, "/api/runs/r/chart/mi-binned/metric%3Aixt?per_seed=1");
     assert.ok(later.reads() > 0, "others are computed when asked for");
     later.store.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
