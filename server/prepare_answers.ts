@@ -1,19 +1,20 @@
 /**
  * A finished run's first dashboard answers, computed where the run ends
  * (`lens run`, `lens demo`, `lens sweep`) and kept in the run store
- * (stored_answers.ts): the charts of the run page's first tab and the
- * training curves, asked of the app exactly as a page asks for them, so the
- * first view of the run reads them instead of aggregating its records.
+ * (stored_answers.ts): every chart of the run page's tabs (which the
+ * compare page asks for too) and the training curves, asked of the app
+ * exactly as a page asks for them, so the first view of the run reads them
+ * instead of aggregating its records.
  *
  * @module
  */
 import type { Registry } from "../core/registry.ts";
 import type { Store } from "../core/types.ts";
 import { createApp } from "./app.ts";
-import { firstTabChartUrls } from "./first_charts.ts";
+import { allChartUrls } from "./first_charts.ts";
 
 /**
- * Asks the app for run `runId`'s first charts and training curves, which
+ * Asks the app for run `runId`'s charts and training curves, which
  * stores them (a store without answer methods keeps nothing). Returns how
  * many answers were made; a failed request throws with its status and body.
  *
@@ -35,7 +36,7 @@ export async function prepareRunAnswers(
     },
   });
   const urls = [
-    ...firstTabChartUrls(run, deps.registry.list()),
+    ...allChartUrls(run, deps.registry.list()),
     `/api/runs/${encodeURIComponent(runId)}/training`,
   ];
   for (const url of urls) {

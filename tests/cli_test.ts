@@ -587,11 +587,11 @@ Deno.test({
         assert.match(r.stdout, new RegExp(`^${layer}\\s+0\\s`, "m"));
       }
       assert.match(r.stdout, /^run \S+ completed/m);
-      // the run page's first answers (3 charts of the plane's tab, the training curves) are kept
+      // the run's answers are kept: the plane's tab (3 charts), the gradients tab (2), training
       const db = new DatabaseSync(join(dir, "layerlens.db"), { readOnly: true });
       const kept = db.prepare("SELECT count(*) AS n FROM chart_answers").get() as { n: number };
       db.close();
-      assert.equal(kept.n, 4);
+      assert.equal(kept.n, 6);
     }),
 });
 

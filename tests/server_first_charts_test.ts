@@ -1,12 +1,13 @@
 /**
  * The chart answers a run page's shell preloads (server/first_charts.ts):
  * the charts of the run's first plugin tab as the page builds it, at the
- * URLs it asks for, and none for a run without plugins.
+ * URLs it asks for, and none for a run without plugins; and the charts of
+ * every tab, in the page's order (what a run keeps where it ends).
  */
 import assert from "node:assert/strict";
 import type { RunRow } from "../core/types.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
-import { firstTabChartUrls } from "../server/first_charts.ts";
+import { allChartUrls, firstTabChartUrls } from "../server/first_charts.ts";
 
 const run = (id: string, plugins: unknown[]) => ({ id, config: { plugins } }) as unknown as RunRow;
 
@@ -31,4 +32,12 @@ Deno.test("first charts: the information-plane tab of a run with mi-binned, ib-b
   assert.ok(urls.includes("/api/runs/a%20b/chart/mi-binned/metric%3Aixt"));
   assert.ok(!urls.some((u) => u.includes("grad-snr")));
   assert.deepEqual(firstTabChartUrls(run("x", []), plugins), []);
+  // every tab: the first tab's charts, then grad-snr's
+  const all = allChartUrls(run("a b", ["grad-snr", "mi-binned", "ib-bound"]), plugins);
+  const snr = plugins.find((p) => p.id === "grad-snr")!.charts!;
+  assert.deepEqual(all, [
+    ...urls,
+    ...snr.map((c) => `/api/runs/a%20b/chart/grad-snr/${encodeURIComponent(c.id)}`),
+  ]);
+  assert.deepEqual(allChartUrls(run("x", []), plugins), []);
 });
