@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { errorMessage, LensError } from "./errors.ts";
 
@@ -67,11 +68,19 @@ function checkHeader(path: string): "empty" | "sqlite" {
   const raw = v.getUint16(16);
   const pageSize = raw === 1 ? 65536 : raw;
   const pages = v.getUint32(28);
-  // the page count is valid when the "version valid for" number matches the change counter
-  if (pages > 0 && v.getUint32(92) === v.getUint32(24) && size < pages * pageSize) {
+  // the page count is valid when the "version valid for" number matches the change counter;
+  // beside a write-ahead log or a rollback journal the file may be short for a moment (a
+  // checkpoint copying pages in, a transaction growing it): SQLite's own reads settle that
+  // (the size read again after the header and the look for a log: a checkpoint that ended
+  // in between has grown the file to what the header says)
+  const writing = [`${path}-wal`, `${path}-journal`].some((f) => existsSync(f));
+  const now = writing ? size : Deno.statSync(path).size;
+  if (
+    !writing && pages > 0 && v.getUint32(92) === v.getUint32(24) && now < pages * pageSize
+  ) {
     throw damaged(
       path,
-      `it is cut short (${size} bytes, its header counts ${pages} pages of ${pageSize} bytes)`,
+      `it is cut short (${now} bytes, its header counts ${pages} pages of ${pageSize} bytes)`,
     );
   }
   return "sqlite";
@@ -101,17 +110,25 @@ export function inspectStoreFile(path: string): StoreFileKind {
   try {
     let appId: number, version: number, tables: string[];
     try {
-      appId = Number(
-        (db.prepare("PRAGMA application_id").get() as Record<string, unknown>)
-          .application_id,
-      );
-      version = Number(
-        (db.prepare("PRAGMA user_version").get() as Record<string, unknown>)
-          .user_version,
-      );
-      tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
-        name: string;
-      }[]).map((r) => r.name);
+      // one read transaction: the stamp and the tables as of one moment, even while
+      // another process is creating or migrating the file (waiting out its commit)
+      db.exec("PRAGMA busy_timeout = 5000");
+      db.exec("BEGIN");
+      try {
+        appId = Number(
+          (db.prepare("PRAGMA application_id").get() as Record<string, unknown>)
+            .application_id,
+        );
+        version = Number(
+          (db.prepare("PRAGMA user_version").get() as Record<string, unknown>)
+            .user_version,
+        );
+        tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+          name: string;
+        }[]).map((r) => r.name);
+      } finally {
+        db.exec("COMMIT");
+      }
     } catch (e) {
       throw damaged(path, errorMessage(e));
     }

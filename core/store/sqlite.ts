@@ -94,6 +94,25 @@ function migrate(db: DatabaseSync, version: number): void {
   }
 }
 
+/**
+ * Makes the tables of a new database and stamps it as ours, in one
+ * transaction: a reader that opens the file meanwhile (a dashboard, a
+ * second run) sees either nothing or the whole stamped schema, never tables
+ * without the stamp (which it would refuse as another program's).
+ */
+function create(db: DatabaseSync): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (e) {
+    db.exec("ROLLBACK");
+    throw e;
+  }
+}
+
 /** Checks, opens and (for writing) prepares or migrates the SQLite file at `path`. */
 function openDatabase(path: string, options: OpenStoreOptions): DatabaseSync {
   const readOnly = options.readOnly === true;
@@ -127,11 +146,8 @@ function openDatabase(path: string, options: OpenStoreOptions): DatabaseSync {
     if (!readOnly) {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
-      if (state.kind === "new") {
-        db.exec(SCHEMA);
-        db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-        db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      } else if (state.version < SCHEMA_VERSION) {
+      if (state.kind === "new") create(db);
+      else if (state.version < SCHEMA_VERSION) {
         migrate(db, state.version);
       }
     }
