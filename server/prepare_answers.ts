@@ -20,7 +20,7 @@ import { allChartUrls } from "./first_charts.ts";
  *
  * @example
  * ```ts
- * await prepareRunAnswers({ store, registry, dbPath: "runs.db" }, runId); // 4
+ * await prepareRunAnswers({ store, registry, dbPath: "runs.db" }, runId); // the number of answers kept
  * ```
  */
 export async function prepareRunAnswers(
