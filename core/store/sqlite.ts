@@ -73,37 +73,24 @@ function isCorruption(e: unknown): boolean {
   return code === 11 || code === 26 || /malformed|not a database/i.test(errorMessage(e));
 }
 
-/** Brings a database of an older schema `version` to {@link SCHEMA_VERSION}. */
-function migrate(db: DatabaseSync, version: number): void {
+/**
+ * Makes the schema of a new database (`from` -1) or brings one of an older
+ * schema version up to {@link SCHEMA_VERSION}, and stamps it as ours, in one
+ * transaction: a reader that opens the file meanwhile (a dashboard, a second
+ * run) sees it as it was or whole and stamped, never tables without the stamp
+ * (which it would refuse as another program's).
+ */
+function prepareSchema(db: DatabaseSync, from: number): void {
   db.exec("BEGIN IMMEDIATE");
   try {
-    if (version < 1) {
-      // before versions were recorded: tables and columns added over time
+    if (from < 1) {
+      // new, or before versions were recorded: tables and columns added over time
       db.exec(SCHEMA);
       const cols = (db.prepare("PRAGMA table_info(runs)").all() as { name: string }[])
         .map((c) => c.name);
       if (!cols.includes("pid")) db.exec("ALTER TABLE runs ADD COLUMN pid INTEGER");
       if (!cols.includes("host")) db.exec("ALTER TABLE runs ADD COLUMN host TEXT");
     }
-    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    db.exec("COMMIT");
-  } catch (e) {
-    db.exec("ROLLBACK");
-    throw e;
-  }
-}
-
-/**
- * Makes the tables of a new database and stamps it as ours, in one
- * transaction: a reader that opens the file meanwhile (a dashboard, a
- * second run) sees either nothing or the whole stamped schema, never tables
- * without the stamp (which it would refuse as another program's).
- */
-function create(db: DatabaseSync): void {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    db.exec(SCHEMA);
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
@@ -146,10 +133,8 @@ function openDatabase(path: string, options: OpenStoreOptions): DatabaseSync {
     if (!readOnly) {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
-      if (state.kind === "new") create(db);
-      else if (state.version < SCHEMA_VERSION) {
-        migrate(db, state.version);
-      }
+      if (state.kind === "new") prepareSchema(db, -1);
+      else if (state.version < SCHEMA_VERSION) prepareSchema(db, state.version);
     }
   } catch (e) {
     db.close();
