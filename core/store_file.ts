@@ -68,20 +68,20 @@ function checkHeader(path: string): "empty" | "sqlite" {
   const raw = v.getUint16(16);
   const pageSize = raw === 1 ? 65536 : raw;
   const pages = v.getUint32(28);
-  // the page count is valid when the "version valid for" number matches the change counter;
-  // beside a write-ahead log or a rollback journal the file may be short for a moment (a
-  // checkpoint copying pages in, a transaction growing it): SQLite's own reads settle that
-  // (the size read again after the header and the look for a log: a checkpoint that ended
-  // in between has grown the file to what the header says)
-  const writing = [`${path}-wal`, `${path}-journal`].some((f) => existsSync(f));
-  const now = writing ? size : Deno.statSync(path).size;
-  if (
-    !writing && pages > 0 && v.getUint32(92) === v.getUint32(24) && now < pages * pageSize
-  ) {
-    throw damaged(
-      path,
-      `it is cut short (${now} bytes, its header counts ${pages} pages of ${pageSize} bytes)`,
-    );
+  // The page count is valid when the "version valid for" number matches the change counter.
+  // Beside a write-ahead log or a rollback journal the file may be short for a moment (a
+  // checkpoint copying pages in, a transaction growing it; SQLite's own reads settle that), so
+  // only a file with neither is measured, its size read after that look (a checkpoint that
+  // ended meanwhile has grown it to what the header says).
+  const logged = [`${path}-wal`, `${path}-journal`].some((f) => existsSync(f));
+  if (pages > 0 && v.getUint32(92) === v.getUint32(24) && !logged) {
+    const now = Deno.statSync(path).size;
+    if (now < pages * pageSize) {
+      throw damaged(
+        path,
+        `it is cut short (${now} bytes, its header counts ${pages} pages of ${pageSize} bytes)`,
+      );
+    }
   }
   return "sqlite";
 }
